@@ -1,0 +1,5 @@
+import sys
+
+from bpdebug.cli import main
+
+sys.exit(main())

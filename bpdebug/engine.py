@@ -1,0 +1,371 @@
+"""The engine: one training iteration, step by step, with a cursor that moves
+both ways in time.  Pure NumPy: nothing here knows about screens.
+
+Time is a single number, ``position``: how many steps have been done since the
+start.  Step s (0-based) is step ``s % S`` of iteration ``s // S``, where an
+iteration has S = 2L + 2 steps: forward [1..L], cost J, backward [L..1], update.
+The record on screen is that of step ``position - 1``.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from bpdebug import gradcheck, plan
+from bpdebug.batches import Batches
+from bpdebug.equations import Broken, Check, Equation, numpy_says, operands
+from bpdebug.losses import LOSSES
+from bpdebug.mistakes import CATALOGUE
+from bpdebug.parameters import Params, initial_parameters
+from bpdebug.scenario import Scenario
+from bpdebug.shapes import Operand, Shape, ShapeMismatch, fmt, likely_cause, rule_for
+from bpdebug.timeline import History
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A computed matrix with the shape it must have."""
+
+    name: str
+    value: object  # np.ndarray, or a float for J
+    expected: Shape | None
+
+    @property
+    def shape(self) -> Shape:
+        return np.shape(self.value)
+
+    @property
+    def ok(self) -> bool:
+        return self.expected is None or self.shape == self.expected
+
+
+@dataclass(frozen=True)
+class Computed:
+    """One equation of a step as it was evaluated: its operands' shapes and its result."""
+
+    equation: Equation
+    operands: tuple[Operand, ...]
+    result: Quantity | None  # None when a rule broke before NumPy was asked
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.result.ok
+
+
+@dataclass(frozen=True)
+class Record:
+    """What one step computed, everything the screen shows about it."""
+
+    index: int  # global step index s
+    iteration: int
+    step: plan.Step
+    computed: tuple[Computed, ...]
+    env: dict  # every named matrix as it stands after this step
+    expected: dict
+    m: int
+    mismatch: ShapeMismatch | None = None
+    error: str | None = None  # an unexpected exception, shown, never raised
+
+    @property
+    def ok(self) -> bool:
+        return self.mismatch is None and self.error is None
+
+
+@dataclass
+class _Iteration:
+    index: int
+    env: dict
+    expected: dict
+    m: int
+    records: list[Record] = field(default_factory=list)
+
+    @property
+    def stopped(self) -> bool:
+        return bool(self.records) and not self.records[-1].ok
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    done: int  # iterations completed
+    stopped: bool  # stopped early on request
+    record: Record | None = None  # the failing step, when a mismatch or error stopped it
+
+
+def expected_shapes(sizes: list[int], m: int) -> dict[str, Shape]:
+    """The shape every quantity must have: the post's sanity checks, as data."""
+    L = len(sizes) - 1
+    out: dict[str, Shape] = {"A[0]": (sizes[0], m), "dA[0]": (sizes[0], m),
+                             "Y": (sizes[L], m), "J": ()}
+    for l in range(1, L + 1):
+        n, n_prev = sizes[l], sizes[l - 1]
+        for name in ("Z", "A", "dZ", "dA"):
+            out[f"{name}[{l}]"] = (n, m)
+        out[f"W[{l}]"] = out[f"dW[{l}]"] = (n, n_prev)
+        out[f"b[{l}]"] = out[f"db[{l}]"] = (n, 1)
+    return out
+
+
+class Engine:
+    def __init__(self, scenario: Scenario, history_budget: int = 24 << 20):
+        self.scenario = scenario
+        self.sizes = scenario.sizes
+        self.L = scenario.L
+        self.loss = LOSSES[scenario.loss]
+        self.bugs = frozenset(scenario.bugs)
+        self.steps = plan.iteration([layer.activation for layer in scenario.layers],
+                                    self.loss, self.bugs)
+        self.S = len(self.steps)
+        self._equations = [eq for step in self.steps for eq in step.equations]
+        self._forward = [eq for step in self.steps if step.kind in (plan.FORWARD, plan.COST)
+                         for eq in step.equations]
+        self._param_names = [f"{p}[{l}]" for l in range(1, self.L + 1) for p in ("W", "b")]
+        self.batches = Batches(scenario, examples_as_rows="examples_as_rows" in self.bugs)
+        self.loss_history: list[float] = []  # loss_history[i]: J at the start of iteration i
+        self.history = History(initial_parameters(scenario), self._advance, history_budget)
+        self.position = 0
+        self._iterations: OrderedDict[int, _Iteration] = OrderedDict()
+
+    # ---- the timeline -------------------------------------------------------------
+
+    @property
+    def iteration(self) -> int:
+        """The iteration the next step belongs to."""
+        return self.position // self.S
+
+    @property
+    def current(self) -> Record | None:
+        """The record of the step just done, or None at the very start."""
+        return self.record(self.position - 1) if self.position > 0 else None
+
+    @property
+    def previous(self) -> Record | None:
+        """The record before the current one, to mark what changed."""
+        return self.record(self.position - 2) if self.position > 1 else None
+
+    def step_of(self, s: int) -> plan.Step:
+        return self.steps[s % self.S]
+
+    def record(self, s: int) -> Record:
+        i, k = divmod(s, self.S)
+        it = self._materialise(i, k)
+        return it.records[min(k, len(it.records) - 1)]
+
+    @property
+    def blocked(self) -> str | None:
+        """Why the cursor cannot move forward, or None."""
+        current = self.current
+        if current is None or current.ok:
+            return None
+        if current.mismatch is not None:
+            return (f"the shape mismatch at {current.step.label} stops this iteration: "
+                    "step back with p, or fix the scenario")
+        return f"the error at {current.step.label} stops this iteration: step back with p"
+
+    def next(self) -> Record | None:
+        """Do the next step; None when blocked (see ``blocked``)."""
+        if self.blocked:
+            return None
+        record = self.record(self.position)
+        self.position += 1
+        return record
+
+    def back(self) -> Record | None:
+        if self.position > 0:
+            self.position -= 1
+        return self.current
+
+    def goto(self, position: int) -> Record | None:
+        """Move to a position; going forward stops at a mismatch."""
+        position = max(0, position)
+        if position <= self.position:
+            self.position = position
+        else:
+            while self.position < position and self.next() is not None:
+                pass
+        return self.current
+
+    def run_to(self, kind: str, layer: int | None = None) -> Record | None:
+        """Step forward until the current step is of this kind (and layer), at most one iteration."""
+        for _ in range(self.S):
+            if self.next() is None:
+                break
+            step = self.current.step
+            if step.kind == kind and (layer is None or step.layer == layer):
+                break
+        return self.current
+
+    def reset(self) -> None:
+        self.position = 0
+
+    # ---- computing an iteration ---------------------------------------------------
+
+    def _start(self, i: int, params: Params) -> _Iteration:
+        X, Y = self.batches(i)
+        m = self.batches.m_of(i)
+        env = dict(params)
+        env.update({"A[0]": X, "Y": Y, "1/m": 1.0 / m, "α": self.scenario.learning_rate})
+        return _Iteration(i, env, expected_shapes(self.sizes, m), m)
+
+    def _materialise(self, i: int, k: int) -> _Iteration:
+        it = self._iterations.get(i)
+        if it is None:
+            it = self._start(i, self.history.get(i))
+            self._iterations[i] = it
+            while len(self._iterations) > 3:
+                self._iterations.popitem(last=False)
+        self._iterations.move_to_end(i)
+        while len(it.records) <= k and not it.stopped:
+            it.records.append(self._run_step(it, len(it.records)))
+        return it
+
+    def _run_step(self, it: _Iteration, k: int) -> Record:
+        step = self.steps[k]
+        s = it.index * self.S + k
+        computed: list[Computed] = []
+        try:
+            with np.errstate(all="ignore"):
+                for eq in step.equations:
+                    failure = self._evaluate(it, step, eq, computed)
+                    if failure is not None:
+                        return Record(s, it.index, step, tuple(computed), dict(it.env),
+                                      it.expected, it.m, mismatch=failure)
+        except Exception:  # noqa: BLE001 - errors are data: shown, never raised
+            error = traceback.format_exc(limit=-3).strip()
+            return Record(s, it.index, step, tuple(computed), dict(it.env), it.expected, it.m,
+                          error=error)
+        if step.kind == plan.COST:
+            self._remember_cost(it.index, it.env["J"])
+        elif step.kind == plan.UPDATE:
+            self.history.put(it.index + 1, {name: it.env[name] for name in self._param_names})
+        return Record(s, it.index, step, tuple(computed), dict(it.env), it.expected, it.m)
+
+    def _evaluate(self, it: _Iteration, step: plan.Step, eq: Equation,
+                  computed: list[Computed]) -> ShapeMismatch | None:
+        ctx = Check(it.expected)
+        expected = it.expected.get(eq.target)
+        value = None
+        try:
+            value = eq.expr.check(it.env, ctx)
+            shape = np.shape(value)
+            if expected is not None and shape != expected:
+                # NumPy did not raise, but broadcast silently into the wrong shape.
+                raise Broken(rule_for(eq.target, expected), eq.target,
+                             likely_cause(eq.target, shape, expected),
+                             expected=expected, actual=shape,
+                             numpy=f"NumPy does not complain: it silently gives {fmt(shape)}")
+        except Broken as broken:
+            result = Quantity(eq.target, value, expected) if value is not None else None
+            computed.append(Computed(eq, tuple(ctx.operands), result))
+            if value is not None:
+                it.env[eq.target] = value
+            cause = CATALOGUE[eq.mistake].cause if eq.mistake else broken.cause
+            # The panel to outline: the operand that broke its rule, else the result.
+            offender = broken.offender if broken.offender in it.env else eq.target
+            said = broken.numpy or numpy_says(lambda: eq.expr(it.env))
+            return ShapeMismatch(step.label, str(eq), operands(eq.expr, it.env), broken.rule,
+                                 cause, offender, broken.expected, broken.actual, said)
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False  # records share arrays; nobody may change them
+        it.env[eq.target] = value
+        computed.append(Computed(eq, tuple(ctx.operands), Quantity(eq.target, value, expected)))
+        return None
+
+    def _remember_cost(self, i: int, J: float) -> None:
+        if i == len(self.loss_history):
+            self.loss_history.append(float(J))
+
+    def _fast(self, params: Params, i: int) -> dict:
+        """One whole iteration, plain NumPy: the same calls as the checked path, no checks."""
+        it = self._start(i, params)
+        env = it.env
+        with np.errstate(all="ignore"):
+            for eq in self._equations:
+                env[eq.target] = eq.expr(env)
+        return env
+
+    def _advance(self, params: Params, i: int) -> Params:
+        env = self._fast(params, i)
+        self._remember_cost(i, env["J"])
+        return {name: env[name] for name in self._param_names}
+
+    # ---- training -----------------------------------------------------------------
+
+    def train(self, n: int, progress: Callable[[int], None] | None = None,
+              should_stop: Callable[[], bool] | None = None) -> TrainResult:
+        """Train n iterations from the start of the current one; the cursor ends after
+        the last update.  The first iteration runs checked, so a shape mismatch stops
+        training on the step that broke, as stepping would."""
+        i0 = self.iteration
+        done = 0
+        if n <= 0:
+            return TrainResult(0, False)
+        first = self._materialise(i0, self.S - 1)
+        if first.stopped:
+            self.position = first.records[-1].index + 1
+            return TrainResult(0, False, first.records[-1])
+        params = self.history.get(i0 + 1)
+        done = 1
+        stopped = False
+        shapes = {name: np.shape(value) for name, value in params.items()}
+        while done < n:
+            if should_stop is not None and should_stop():
+                stopped = True
+                break
+            if progress is not None:
+                progress(done)
+            i = i0 + done
+            try:
+                params = self._advance(params, i)
+                changed = any(np.shape(v) != shapes[k] for k, v in params.items())
+            except Exception:  # noqa: BLE001 - find and show the step that broke
+                changed = True
+            if changed:
+                self._iterations.pop(i, None)
+                it = self._materialise(i, self.S - 1)
+                self.position = it.records[-1].index + 1
+                return TrainResult(done, False, it.records[-1])
+            done += 1
+            self.history.put(i + 1, params)
+        if progress is not None:
+            progress(done)
+        self.position = (i0 + done) * self.S
+        return TrainResult(done, stopped)
+
+    def cost_at(self, params: Params, i: int) -> tuple[float, np.ndarray]:
+        """J of iteration i's batch at these parameters (the forward pass only), and the
+        on/off pattern of every ReLU-like unit, which tells the gradient check where the
+        kinks are."""
+        env = self._start(i, params).env
+        with np.errstate(all="ignore"):
+            for eq in self._forward:
+                env[eq.target] = eq.expr(env)
+        kinked = [np.ravel(env[f"Z[{l}]"]) > 0 for l, layer in enumerate(self.scenario.layers, 1)
+                  if layer.activation in ("relu", "leaky_relu")]
+        return env["J"], np.concatenate(kinked) if kinked else np.zeros(0, bool)
+
+    def gradient_check(self, i: int | None = None, progress=None) -> list[gradcheck.ParamCheck] | None:
+        """Iteration i's dW, db against central differences; None if a step of it fails."""
+        i = self.iteration if i is None else i
+        env = self.iteration_env(i)
+        if env is None:
+            return None
+        params = self.history.get(i)
+        return gradcheck.check(params, env, lambda p: self.cost_at(p, i), self.L,
+                               self.scenario.seed, progress=progress)
+
+    def iteration_env(self, i: int) -> dict | None:
+        """Every quantity of iteration i before its update (what --export writes);
+        None when a step of it fails."""
+        it = self._materialise(i, self.S - 1)
+        if it.stopped:
+            return None
+        return it.records[self.S - 2].env
+
+    def parameters(self, i: int) -> Params:
+        return self.history.get(i)
+

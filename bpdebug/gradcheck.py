@@ -1,0 +1,131 @@
+"""The gradient check: the engine's dW and db against central differences of J.
+
+Relative error per parameter: ‖a − n‖ / (‖a‖ + ‖n‖), with the usual bands.  It
+catches the value mistakes that no shape check can (a forgotten 1/m, g instead
+of g').
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+EPS = 1e-7
+GOOD, CLOSER, SUSPICIOUS, WRONG = "good", "look closer", "suspicious", "wrong"
+# Above this many parameters in one matrix, a seeded sample of entries is checked,
+# so that --check stays quick on the 784-128-64-10 network.
+SAMPLE = 400
+
+
+def band(error: float) -> str:
+    if error <= 1e-7:
+        return GOOD
+    if error <= 1e-4:
+        return CLOSER  # typical where a ReLU kink sits within eps of a Z entry
+    if error < 1e-2:
+        return SUSPICIOUS
+    return WRONG
+
+
+@dataclass(frozen=True)
+class ParamCheck:
+    name: str  # "dW[2]"
+    layer: int
+    error: float  # relative error over the entries checked
+    worst: tuple[int, ...]  # index of the worst entry
+    analytic: float  # the engine's value there
+    numeric: float  # the finite difference there
+    checked: int  # entries checked
+    total: int  # entries in the matrix
+    within_noise: bool = False  # the difference is below what finite differences can see
+    one_sided: int = 0  # entries next to a ReLU kink, taken with a one-sided difference
+    skipped: int = 0  # entries between kinks that no difference can check
+
+    @property
+    def band(self) -> str:
+        return GOOD if self.within_noise else band(self.error)
+
+    @property
+    def ok(self) -> bool:
+        return self.band in (GOOD, CLOSER)
+
+
+def relative_error(a: np.ndarray, n: np.ndarray) -> float:
+    diff = float(np.linalg.norm(a - n))
+    return 0.0 if diff == 0 else diff / float(np.linalg.norm(a) + np.linalg.norm(n))
+
+
+def below_noise(a: np.ndarray, n: np.ndarray, J: float) -> bool:
+    # A central difference carries noise of about ε_machine·|J|/EPS per entry; a
+    # difference below that says nothing, and without this floor a vanishing but
+    # correct gradient (1e-10) would look "wrong".
+    noise = 10 * np.finfo(float).eps * max(abs(J), 1.0) / EPS * np.sqrt(max(a.size, 1))
+    return float(np.linalg.norm(a - n)) <= noise
+
+
+Forward = Callable[[dict], "tuple[float, np.ndarray]"]
+
+
+def check(params: dict, grads: dict, forward: Forward, L: int,
+          seed: int = 0, sample: int = SAMPLE,
+          progress: Callable[[int, int], None] | None = None) -> list[ParamCheck]:
+    """Compare grads["dW[l]"], grads["db[l]"] with finite differences of J, layer by layer.
+
+    ``forward(params)`` runs the forward pass and returns J and the on/off pattern
+    (Z > 0) of every ReLU-like unit.  A central difference that moves a unit across
+    its kink measures neither side, so there the one-sided difference that keeps
+    every unit as the analytic pass saw it is used (ReLU'(0) = 0 counts 0 as off).
+    Params are never changed in place: each nudge works on a copy of one matrix.
+    """
+    rng = np.random.default_rng([seed, 7])
+    J0, pattern0 = forward(params)
+    names = [(f"{p}[{l}]", l) for l in range(L, 0, -1) for p in ("W", "b")]
+    total_work = sum(min(np.size(params[name]), sample) for name, _ in names)
+    done = 0
+    out = []
+    for name, l in names:
+        theta = np.asarray(params[name], dtype=np.float64)
+        analytic = np.asarray(grads.get("d" + name), dtype=np.float64)
+        if analytic.shape != theta.shape:
+            continue  # a shape mistake: the shape checks already said so
+        flat = np.arange(theta.size)
+        if theta.size > sample:
+            flat = np.sort(rng.choice(theta.size, size=sample, replace=False))
+        numeric = np.full(flat.size, np.nan)
+        one_sided = skipped = 0
+        for j, f in enumerate(flat):
+            idx = np.unravel_index(f, theta.shape)
+            nudged = dict(params)
+            plus, minus = theta.copy(), theta.copy()
+            plus[idx] += EPS
+            minus[idx] -= EPS
+            nudged[name] = plus
+            J_plus, pattern_plus = forward(nudged)
+            nudged[name] = minus
+            J_minus, pattern_minus = forward(nudged)
+            if np.array_equal(pattern_plus, pattern_minus):
+                numeric[j] = (J_plus - J_minus) / (2 * EPS)
+            elif np.array_equal(pattern_plus, pattern0):
+                numeric[j], one_sided = (J_plus - J0) / EPS, one_sided + 1
+            elif np.array_equal(pattern_minus, pattern0):
+                numeric[j], one_sided = (J0 - J_minus) / EPS, one_sided + 1
+            else:
+                skipped += 1
+            done += 1
+            if progress is not None:
+                progress(done, total_work)
+        keep = ~np.isnan(numeric)
+        a, n, at = analytic.reshape(-1)[flat][keep], numeric[keep], flat[keep]
+        if a.size == 0:
+            continue
+        with np.errstate(all="ignore"):
+            error = relative_error(a, n)
+            gap = np.abs(a - n)
+            worst = int(np.nanargmax(gap)) if np.isfinite(gap).any() else 0
+        out.append(ParamCheck("d" + name, l, error if np.isfinite(error) else float("inf"),
+                              tuple(int(i) for i in np.unravel_index(at[worst], theta.shape)),
+                              float(a[worst]), float(n[worst]), int(a.size), int(theta.size),
+                              below_noise(a, n, J0), one_sided, skipped))
+    return out
