@@ -18,7 +18,8 @@ import numpy as np
 
 from bpdebug import gradcheck, plan
 from bpdebug.batches import Batches
-from bpdebug.equations import Broken, Check, Equation, numpy_says, operands
+from bpdebug.equations import (Broken, Check, Equation, compile_equations, numpy_says,
+                               operands)
 from bpdebug.losses import LOSSES
 from bpdebug.mistakes import CATALOGUE
 from bpdebug.parameters import Params, initial_parameters
@@ -120,10 +121,18 @@ class Engine:
         self.steps = plan.iteration([layer.activation for layer in scenario.layers],
                                     self.loss, self.bugs)
         self.S = len(self.steps)
-        self._equations = [eq for step in self.steps for eq in step.equations]
-        self._forward = [eq for step in self.steps if step.kind in (plan.FORWARD, plan.COST)
-                         for eq in step.equations]
         self._param_names = [f"{p}[{l}]" for l in range(1, self.L + 1) for p in ("W", "b")]
+        # Training and the gradient check run the same equations compiled to straight-line
+        # functions: the same NumPy calls, without walking trees or checking shapes.
+        inputs = self._param_names + ["A[0]", "Y", "1/m", "α"]
+        everything = [eq for step in self.steps for eq in step.equations]
+        self._iterate, _ = compile_equations(everything, inputs, self._param_names + ["J"],
+                                             "iteration")
+        forward = [eq for step in self.steps if step.kind in (plan.FORWARD, plan.COST)
+                   for eq in step.equations]
+        self._kinked = [f"Z[{l}]" for l, layer in enumerate(scenario.layers, 1)
+                        if layer.activation in ("relu", "leaky_relu")]
+        self._forward, _ = compile_equations(forward, inputs, ["J"] + self._kinked, "forward")
         self.batches = Batches(scenario, examples_as_rows="examples_as_rows" in self.bugs)
         self.loss_history: list[float] = []  # loss_history[i]: J at the start of iteration i
         self.history = History(initial_parameters(scenario), self._advance, history_budget)
@@ -279,19 +288,18 @@ class Engine:
         if i == len(self.loss_history):
             self.loss_history.append(float(J))
 
-    def _fast(self, params: Params, i: int) -> dict:
-        """One whole iteration, plain NumPy: the same calls as the checked path, no checks."""
-        it = self._start(i, params)
-        env = it.env
-        with np.errstate(all="ignore"):
-            for eq in self._equations:
-                env[eq.target] = eq.expr(env)
-        return env
+    def _inputs(self, params: Params, i: int) -> list:
+        X, Y = self.batches(i)
+        m = self.batches.m_of(i)
+        return [params[name] for name in self._param_names] + [X, Y, 1.0 / m,
+                                                               self.scenario.learning_rate]
 
     def _advance(self, params: Params, i: int) -> Params:
-        env = self._fast(params, i)
-        self._remember_cost(i, env["J"])
-        return {name: env[name] for name in self._param_names}
+        """Iteration i, unchecked: the parameters of iteration i+1."""
+        with np.errstate(all="ignore"):
+            *new, J = self._iterate(*self._inputs(params, i))
+        self._remember_cost(i, J)
+        return dict(zip(self._param_names, new))
 
     # ---- training -----------------------------------------------------------------
 
@@ -340,13 +348,10 @@ class Engine:
         """J of iteration i's batch at these parameters (the forward pass only), and the
         on/off pattern of every ReLU-like unit, which tells the gradient check where the
         kinks are."""
-        env = self._start(i, params).env
         with np.errstate(all="ignore"):
-            for eq in self._forward:
-                env[eq.target] = eq.expr(env)
-        kinked = [np.ravel(env[f"Z[{l}]"]) > 0 for l, layer in enumerate(self.scenario.layers, 1)
-                  if layer.activation in ("relu", "leaky_relu")]
-        return env["J"], np.concatenate(kinked) if kinked else np.zeros(0, bool)
+            J, *Z = self._forward(*self._inputs(params, i))
+        pattern = [np.ravel(z) > 0 for z in Z]
+        return J, np.concatenate(pattern) if pattern else np.zeros(0, bool)
 
     def gradient_check(self, i: int | None = None, progress=None) -> list[gradcheck.ParamCheck] | None:
         """Iteration i's dW, db against central differences; None if a step of it fails."""

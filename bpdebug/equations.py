@@ -13,6 +13,7 @@ order, so stepping and training give bit-identical numbers:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -58,6 +59,10 @@ class Expr:
     def __call__(self, env: Env) -> Array:
         raise NotImplementedError
 
+    def code(self, ns: dict) -> str:
+        """The same computation as Python source, for compile_iteration."""
+        raise NotImplementedError
+
     def check(self, env: Env, ctx: Check) -> Array:
         raise NotImplementedError
 
@@ -89,6 +94,9 @@ class Name(Expr):
     def atom(self) -> bool:
         return True
 
+    def code(self, ns: dict) -> str:
+        return variable(self.name)
+
     def __str__(self) -> str:
         return self.name
 
@@ -109,6 +117,9 @@ class T(Expr):
 
     def atom(self) -> bool:
         return True
+
+    def code(self, ns: dict) -> str:
+        return f"{self.x.code(ns)}.T"
 
     def __str__(self) -> str:
         return f"{self.x}ᵀ"
@@ -132,6 +143,9 @@ class Apply(Expr):
 
     def atom(self) -> bool:
         return True
+
+    def code(self, ns: dict) -> str:
+        return f"{constant(ns, self.fn)}({self.x.code(ns)})"
 
     def __str__(self) -> str:
         return f"{self.label}({self.x})"
@@ -165,6 +179,9 @@ class MatMul(Expr):
                          str(self), numpy=numpy_says(lambda: a @ b))
         return a @ b
 
+    def code(self, ns: dict) -> str:
+        return f"({self.a.code(ns)} @ {self.b.code(ns)})"
+
     def __str__(self) -> str:
         return f"{_wrap(self.a)}·{_wrap(self.b)}"
 
@@ -191,6 +208,9 @@ class Times(Expr):
         _same_shape("*", "an element-wise product", self.a, self.b, a, b, lambda: a * b)
         return a * b
 
+    def code(self, ns: dict) -> str:
+        return f"({self.a.code(ns)} * {self.b.code(ns)})"
+
     def __str__(self) -> str:
         return f"{_wrap(self.a)} * {_wrap(self.b)}"
 
@@ -210,6 +230,9 @@ class Minus(Expr):
         _same_shape("−", "a difference", self.a, self.b, a, b, lambda: a - b)
         return a - b
 
+    def code(self, ns: dict) -> str:
+        return f"({self.a.code(ns)} - {self.b.code(ns)})"
+
     def __str__(self) -> str:
         return f"{_wrap(self.a)} − {_wrap(self.b)}"
 
@@ -228,6 +251,9 @@ class Plus(Expr):
         a, b = self.a.check(env, ctx), self.b.check(env, ctx)
         _same_shape("+", "a sum", self.a, self.b, a, b, lambda: a + b)
         return a + b
+
+    def code(self, ns: dict) -> str:
+        return f"({self.a.code(ns)} + {self.b.code(ns)})"
 
     def __str__(self) -> str:
         return f"{_wrap(self.a)} + {_wrap(self.b)}"
@@ -254,6 +280,9 @@ class AddBias(Expr):
                          numpy_says(lambda: z + b), actual=np.shape(b))
         return z + b
 
+    def code(self, ns: dict) -> str:
+        return f"({self.z.code(ns)} + {self.b.code(ns)})"
+
     def __str__(self) -> str:
         return f"{_wrap(self.z)} + {_wrap(self.b)}"
 
@@ -270,6 +299,9 @@ class Scale(Expr):
 
     def check(self, env: Env, ctx: Check) -> Array:
         return env[self.factor] * self.x.check(env, ctx)
+
+    def code(self, ns: dict) -> str:
+        return f"({variable(self.factor)} * {self.x.code(ns)})"
 
     def __str__(self) -> str:
         return f"{self.factor} · {_wrap(self.x)}"
@@ -288,6 +320,10 @@ class SumExamples(Expr):
 
     def check(self, env: Env, ctx: Check) -> Array:
         return np.sum(self.x.check(env, ctx), axis=self.axis, keepdims=self.keepdims)
+
+    def code(self, ns: dict) -> str:
+        return (f"{constant(ns, np.sum)}({self.x.code(ns)}, axis={self.axis}, "
+                f"keepdims={self.keepdims})")
 
     def __str__(self) -> str:
         # A wrong axis or a dropped keepdims is written out, so the screen shows it.
@@ -314,6 +350,9 @@ class Cost(Expr):
         _same_shape("vs", "the cost compares A[L] with Y, which", self.A, self.Y, A, Y, lambda: A - Y)
         return self.fn(Z, A, Y)
 
+    def code(self, ns: dict) -> str:
+        return f"{constant(ns, self.fn)}({self.Z.code(ns)}, {self.A.code(ns)}, {self.Y.code(ns)})"
+
     def __str__(self) -> str:
         return self.formula
 
@@ -336,8 +375,58 @@ class LossGrad(Expr):
                     lambda: A - Y)
         return self.fn(A, Y)
 
+    def code(self, ns: dict) -> str:
+        return f"{constant(ns, self.fn)}({self.A.code(ns)}, {self.Y.code(ns)})"
+
     def __str__(self) -> str:
         return self.formula
+
+
+def variable(name: str) -> str:
+    """A Python identifier for a name of the post: dW[2] -> dW_2, 1/m -> inv_m, α -> alpha."""
+    return {"1/m": "inv_m", "α": "alpha"}.get(name) or re.sub(r"\[(\d+)\]", r"_\1", name)
+
+
+def constant(ns: dict, value: object) -> str:
+    """Put a function into the generated code's namespace and return its name there."""
+    for key, known in ns.items():
+        if known is value:
+            return key
+    key = f"f{len(ns)}"
+    ns[key] = value
+    return key
+
+
+def compile_equations(equations: list["Equation"], inputs: list[str], outputs: list[str],
+                      name: str = "run"):
+    """One straight-line Python function computing these equations in order, with the
+    very same NumPy calls as evaluating the trees, so the numbers are bit-identical.
+    Equations whose result nothing downstream needs (dA[0] while training) are left out.
+    """
+    needed = set(outputs)
+    keep = []
+    for eq in reversed(equations):
+        if eq.target in needed:
+            keep.append(eq)
+            needed.discard(eq.target)
+            needed |= {n.name for n in names_in(eq.expr)}
+    keep.reverse()
+    ns: dict = {}
+    lines = [f"def {name}({', '.join(variable(n) for n in inputs)}):"]
+    lines += [f"    {variable(eq.target)} = {eq.expr.code(ns)}" for eq in keep]
+    lines.append(f"    return ({', '.join(variable(n) for n in outputs)},)")
+    exec(compile("\n".join(lines), f"<bpdebug {name}>", "exec"), ns)
+    return ns[name], "\n".join(lines)
+
+
+def names_in(expr: Expr):
+    """Every Name an expression reads."""
+    if isinstance(expr, Name):
+        yield expr
+        return
+    for child in vars(expr).values():
+        if isinstance(child, Expr):
+            yield from names_in(child)
 
 
 def operands(expr: Expr, env: Env) -> tuple[Operand, ...]:

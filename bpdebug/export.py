@@ -1,0 +1,69 @@
+"""--export: one iteration as arrays named like the post's dictionaries.
+
+X, Y, W1..WL, b1..bL (as that iteration used them), A0..AL, Z1..ZL, cost,
+dZ1..dZL, dW1..dWL, db1..dbL, dA0..dA{L-1}, loss_history.  The file is written
+to a temporary name beside the target and renamed over it, so a crash never
+leaves half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from bpdebug.engine import Engine
+
+
+def arrays(engine: Engine, i: int) -> dict[str, np.ndarray] | None:
+    """Iteration i's arrays under the post's names; None when a step of it fails."""
+    env = engine.iteration_env(i)
+    if env is None:
+        return None
+    L = engine.L
+    out: dict[str, np.ndarray] = {"X": env["A[0]"], "Y": env["Y"]}
+    for l in range(1, L + 1):
+        out[f"W{l}"], out[f"b{l}"] = env[f"W[{l}]"], env[f"b[{l}]"]
+    for l in range(0, L + 1):
+        out[f"A{l}"] = env[f"A[{l}]"]
+    for l in range(1, L + 1):
+        out[f"Z{l}"] = env[f"Z[{l}]"]
+    out["cost"] = np.array(env["J"])
+    for l in range(1, L + 1):
+        out[f"dZ{l}"], out[f"dW{l}"], out[f"db{l}"] = env[f"dZ[{l}]"], env[f"dW[{l}]"], env[f"db[{l}]"]
+    for l in range(0, L):
+        out[f"dA{l}"] = env[f"dA[{l}]"]
+    out["loss_history"] = np.array(engine.loss_history[: i + 1])
+    return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
+
+
+def write(path: str | os.PathLike, data: dict[str, np.ndarray]) -> None:
+    """Write .npz or .json atomically: a temporary file, then a rename."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if target.suffix.lower() == ".json":
+                handle.write(json.dumps({k: _jsonable(v) for k, v in data.items()}).encode())
+            else:
+                np.savez(handle, **data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _jsonable(value: np.ndarray):
+    # NaN and Inf are not JSON: write them as strings a reader can map back.
+    if np.isfinite(value).all():
+        return value.tolist()
+    if value.ndim == 0:
+        v = float(value)
+        return v if np.isfinite(v) else str(v)
+    return [_jsonable(row) for row in value]

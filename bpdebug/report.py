@@ -1,0 +1,119 @@
+"""Plain-text views of the engine for the headless CLI: the --check table, the
+network line and a text sparkline.  No Rich, no Textual: these print anywhere."""
+
+from __future__ import annotations
+
+import math
+
+from bpdebug.engine import Engine, Record
+from bpdebug.gradcheck import EPS, ParamCheck
+from bpdebug.shapes import fmt
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def network_line(engine: Engine) -> str:
+    """X 2×4 → [1] relu 3 → [2] sigmoid 1 → J"""
+    parts = [f"X {engine.sizes[0]}×{engine.scenario.m}"]
+    for l, layer in enumerate(engine.scenario.layers, start=1):
+        parts.append(f"[{l}] {layer.activation} {layer.units}")
+    return " → ".join(parts + ["J"])
+
+
+def sparkline(values: list[float], width: int = 60) -> str:
+    """The history squeezed into ``width`` bars; log-scaled when it spans decades."""
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return ""
+    if len(values) > width:  # keep each bucket's last value, as training reads left to right
+        step = len(values) / width
+        values = [values[min(len(values) - 1, int((k + 1) * step) - 1)] for k in range(width)]
+    low, high = min(finite), max(finite)
+    log = low > 0 and high / low > 100
+    scale = (lambda v: math.log10(v)) if log else (lambda v: v)
+    lo, hi = scale(low), scale(high)
+    out = []
+    for v in values:
+        if not math.isfinite(v):
+            out.append("!")
+            continue
+        frac = 0.0 if hi == lo else (scale(v) - lo) / (hi - lo)
+        out.append(BARS[min(len(BARS) - 1, int(frac * len(BARS)))])
+    return "".join(out)
+
+
+def _shapes(computed) -> str:
+    left = ", ".join(fmt(o.shape) for o in computed.operands)
+    result = computed.result
+    return f"{left} → {fmt(result.shape)}" if result is not None else f"{left} → ✗"
+
+
+def _mark(computed) -> str:
+    return "✓" if computed.ok else "✗"
+
+
+def check_table(records: list[Record]) -> list[str]:
+    """One row an equation, grouped by step: the equation, operand shapes → result, ✓/✗."""
+    rows = [("step", "equation", "shapes", "")]
+    for record in records:
+        label = record.step.label
+        for computed in record.computed:
+            rows.append((label, str(computed.equation), _shapes(computed), _mark(computed)))
+            label = ""
+        if record.error:
+            rows.append((label, "error", record.error.splitlines()[-1], "✗"))
+    widths = [max(len(row[k]) for row in rows) for k in range(3)]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths)) + "  " + row[3]
+            for row in rows]
+
+
+def gradcheck_table(checks: list[ParamCheck]) -> list[str]:
+    rows = [("layer", "param", "rel. error", "band", "worst entry", "analytic", "numeric", "checked")]
+    for c in checks:
+        note = f"{c.checked}/{c.total}"
+        if c.one_sided:
+            note += f", {c.one_sided} one-sided at ReLU kinks"
+        if c.skipped:
+            note += f", {c.skipped} skipped between kinks"
+        rows.append((str(c.layer), c.name, f"{c.error:.1e}", c.band,
+                     str(c.worst), f"{c.analytic:+.6e}", f"{c.numeric:+.6e}", note))
+    widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+
+
+def check_report(engine: Engine) -> tuple[list[str], int]:
+    """The whole --check output for the engine's current iteration, and its exit code."""
+    scenario = engine.scenario
+    i = engine.iteration
+    lines = [f"{scenario.title} ({scenario.path})",
+             f"network: {network_line(engine)}   loss {scenario.loss}, "
+             f"iteration {i}, α = {scenario.learning_rate}"]
+    if scenario.bugs:
+        lines.append("injected mistakes: " + ", ".join(scenario.bugs))
+    records = []
+    for k in range(engine.S):
+        record = engine.record(i * engine.S + k)
+        if records and record.index == records[-1].index:
+            break
+        records.append(record)
+        if not record.ok:
+            break
+    lines += [""] + check_table(records)
+    last = records[-1]
+    if last.mismatch is not None:
+        lines += [""] + last.mismatch.lines()
+        lines += ["", "verdict: shape mismatch → exit 1 (the gradient check needs a whole iteration)"]
+        return lines, 1
+    if last.error is not None:
+        lines += ["", "error inside a step:", *("  " + l for l in last.error.splitlines()),
+                  "", "verdict: error → exit 1"]
+        return lines, 1
+    checks = engine.gradient_check(i) or []
+    lines += ["", f"gradient check: central differences, eps {EPS:g}, float64; "
+              "relative error ‖a−n‖/(‖a‖+‖n‖)", *gradcheck_table(checks)]
+    bad = [c.name for c in checks if not c.ok]
+    if bad:
+        lines += ["", f"verdict: gradient check failed for {', '.join(bad)} → exit 1"]
+        return lines, 1
+    lines += ["", "verdict: every shape fits and every gradient checks out → exit 0"]
+    return lines, 0
