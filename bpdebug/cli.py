@@ -57,6 +57,10 @@ def parser() -> argparse.ArgumentParser:
                    help="train N iterations headless and print the cost history")
     p.add_argument("--export", metavar="OUT",
                    help="write the iteration after --train N updates (default 0) to OUT.npz or OUT.json")
+    p.add_argument("--impl", metavar="FILE",
+                   help="a student's own forward(X, parameters) and/or backpropagation(cache, Y, "
+                   "parameters) in the post's style, compared entry by entry with the reference "
+                   "(the file is imported: name only files you trust)")
     p.add_argument("--list", action="store_true", help="list the bundled scenarios")
     p.add_argument("--max-memory", type=_size, default=1 << 30, metavar="SIZE",
                    help="refuse scenarios whose matrices would need more (default 1GiB)")
@@ -97,9 +101,29 @@ def _main(args: argparse.Namespace) -> int:
         print(f"bpdebug: {error}", file=sys.stderr)
         return EXIT_USAGE
 
+    student = None
+    if args.impl:
+        from bpdebug.student import StudentFileError, load_student
+        try:
+            student = load_student(args.impl)
+        except StudentFileError as error:
+            print(f"bpdebug: --impl: {error}", file=sys.stderr)
+            return EXIT_USAGE
+
     if not (args.check or args.train is not None or args.export):
         from bpdebug.app.app import run
-        return run(scenario)
+        return run(scenario, student=student) if student is not None else run(scenario)
+
+    if args.check and student is not None:
+        from bpdebug.student import StudentFileError, report, run
+        try:
+            comparison = run(scenario, student, args.train or 0)
+        except StudentFileError as error:
+            print(f"bpdebug: {scenario.path}: {error}", file=sys.stderr)
+            return EXIT_FAIL
+        lines, code = report(scenario, args.impl, comparison)
+        print("\n".join(lines))
+        return code
 
     from bpdebug.engine import Engine
 

@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from bpdebug import gradcheck, plan
+from bpdebug import gradcheck, plan, watch
 from bpdebug.batches import Batches
 from bpdebug.equations import (Broken, Check, Equation, compile_equations, numpy_says,
                                operands)
@@ -94,7 +94,8 @@ class _Iteration:
 class TrainResult:
     done: int  # iterations completed
     stopped: bool  # stopped early on request
-    record: Record | None = None  # the failing step, when a mismatch or error stopped it
+    record: Record | None = None  # the step that stopped it: a mismatch, an error, a watchpoint
+    alert: str | None = None  # the watchpoint that fired
 
 
 def expected_shapes(sizes: list[int], m: int) -> dict[str, Shape]:
@@ -138,6 +139,7 @@ class Engine:
         self.history = History(initial_parameters(scenario), self._advance, history_budget)
         self.position = 0
         self._iterations: OrderedDict[int, _Iteration] = OrderedDict()
+        self.watch = watch.parse(scenario.extra.get("watch", {}))[0]  # the loader validated it
 
     # ---- the timeline -------------------------------------------------------------
 
@@ -199,14 +201,29 @@ class Engine:
         return self.current
 
     def run_to(self, kind: str, layer: int | None = None) -> Record | None:
-        """Step forward until the current step is of this kind (and layer), at most one iteration."""
+        """Step forward until the current step is of this kind (and layer), at most one
+        iteration; a watchpoint that fires on the way stops it there."""
         for _ in range(self.S):
             if self.next() is None:
                 break
             step = self.current.step
             if step.kind == kind and (layer is None or step.layer == layer):
                 break
+            if self.alert(self.current):
+                break
         return self.current
+
+    def alert(self, record: Record | None) -> str | None:
+        """The watchpoint this step trips, if any (judged now: watchpoints can be toggled)."""
+        if record is None or not record.ok or not self.watch.active:
+            return None
+        step = record.step
+        results = {c.result.name: c.result.value for c in record.computed if c.result is not None}
+        activation = (self.scenario.layers[step.layer - 1].activation
+                      if step.kind == plan.FORWARD else None)
+        previous = (self.loss_history[record.iteration - 1]
+                    if 0 < record.iteration <= len(self.loss_history) else None)
+        return self.watch.fires(step.kind, step.layer, results, activation, previous)
 
     def reset(self) -> None:
         self.position = 0
@@ -312,6 +329,8 @@ class Engine:
         done = 0
         if n <= 0:
             return TrainResult(0, False)
+        if self.watch.active:
+            return self._train_watched(n, progress, should_stop)
         first = self._materialise(i0, self.S - 1)
         if first.stopped:
             self.position = first.records[-1].index + 1
@@ -343,6 +362,29 @@ class Engine:
             progress(done)
         self.position = (i0 + done) * self.S
         return TrainResult(done, stopped)
+
+    def _train_watched(self, n, progress, should_stop) -> TrainResult:
+        """Training with watchpoints on: every iteration runs checked, so the step that
+        trips one is found exactly.  Steps already on screen do not fire again."""
+        i0, seen = self.iteration, self.position
+        for done in range(n):
+            if should_stop is not None and should_stop():
+                self.position = (i0 + done) * self.S
+                return TrainResult(done, True)
+            if progress is not None:
+                progress(done)
+            it = self._materialise(i0 + done, self.S - 1)
+            for record in it.records:
+                reason = None if record.ok else "stopped"
+                if record.ok and record.index >= seen:
+                    reason = self.alert(record)
+                if reason:
+                    self.position = record.index + 1
+                    return TrainResult(done, False, record, None if reason == "stopped" else reason)
+        if progress is not None:
+            progress(n)
+        self.position = (i0 + n) * self.S
+        return TrainResult(n, False)
 
     def cost_at(self, params: Params, i: int) -> tuple[float, np.ndarray]:
         """J of iteration i's batch at these parameters (the forward pass only), and the
