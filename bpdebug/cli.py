@@ -61,6 +61,8 @@ def parser() -> argparse.ArgumentParser:
                    help="a student's own forward(X, parameters) and/or backpropagation(cache, Y, "
                    "parameters) in the post's style, compared entry by entry with the reference "
                    "(the file is imported: name only files you trust)")
+    p.add_argument("--transcript", metavar="OUT.md",
+                   help="write the iteration after --train N updates as Markdown, for a handout")
     p.add_argument("--list", action="store_true", help="list the bundled scenarios")
     p.add_argument("--max-memory", type=_size, default=1 << 30, metavar="SIZE",
                    help="refuse scenarios whose matrices would need more (default 1GiB)")
@@ -90,8 +92,9 @@ def _main(args: argparse.Namespace) -> int:
         print(f"bpdebug: --export: {args.export}: the name must end in .npz or .json", file=sys.stderr)
         return EXIT_USAGE
     if args.scenario is None:
-        if args.check or args.train is not None or args.export:
-            print("bpdebug: --check, --train and --export need a SCENARIO", file=sys.stderr)
+        if args.check or args.train is not None or args.export or args.transcript:
+            print("bpdebug: --check, --train, --export and --transcript need a SCENARIO",
+                  file=sys.stderr)
             return EXIT_USAGE
         from bpdebug.app.app import run
         return run(None)
@@ -110,7 +113,7 @@ def _main(args: argparse.Namespace) -> int:
             print(f"bpdebug: --impl: {error}", file=sys.stderr)
             return EXIT_USAGE
 
-    if not (args.check or args.train is not None or args.export):
+    if not (args.check or args.train is not None or args.export or args.transcript):
         from bpdebug.app.app import run
         return run(scenario, student=student) if student is not None else run(scenario)
 
@@ -139,6 +142,16 @@ def _main(args: argparse.Namespace) -> int:
         print("\n".join(lines))
     if args.export:
         code = max(code, _export(engine, args.export))
+    if args.transcript:
+        from bpdebug.export import atomic_write
+        from bpdebug.transcript import transcript
+        try:
+            atomic_write(args.transcript, transcript(engine).encode())
+        except OSError as error:
+            print(f"bpdebug: --transcript: {args.transcript}: {error.strerror or error}",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        print(f"wrote iteration {engine.iteration} to {args.transcript}")
     return code
 
 

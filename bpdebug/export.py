@@ -8,6 +8,7 @@ leaves half a file.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -41,16 +42,23 @@ def arrays(engine: Engine, i: int) -> dict[str, np.ndarray] | None:
 
 
 def write(path: str | os.PathLike, data: dict[str, np.ndarray]) -> None:
-    """Write .npz or .json atomically: a temporary file, then a rename."""
+    """Write .npz or .json atomically."""
+    if Path(path).suffix.lower() == ".json":
+        payload = json.dumps({k: _jsonable(v) for k, v in data.items()}).encode()
+    else:
+        buffer = io.BytesIO()
+        np.savez(buffer, **data)
+        payload = buffer.getvalue()
+    atomic_write(path, payload)
+
+
+def atomic_write(path: str | os.PathLike, payload: bytes) -> None:
+    """A temporary file beside the target, then a rename: whole or absent, never half."""
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            if target.suffix.lower() == ".json":
-                handle.write(json.dumps({k: _jsonable(v) for k, v in data.items()}).encode())
-            else:
-                np.savez(handle, **data)
+            handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)

@@ -1,0 +1,194 @@
+"""MatrixView: a matrix as a heat map, drawn only where the screen can see it."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+import numpy as np
+import pytest
+from textual.app import App, ComposeResult
+
+from bpdebug.app.components.heatmap import CELL_WIDTH, CHANGED_MARK, VALUE_WIDTH, compact
+from bpdebug.app.components.matrix_view import NOT_COMPUTED, MatrixView
+
+
+class OneMatrix(App):
+    def compose(self) -> ComposeResult:
+        yield MatrixView(id="matrix")
+
+
+@asynccontextmanager
+async def matrix_view(size: tuple[int, int] = (80, 24)):
+    app = OneMatrix()
+    async with app.run_test(size=size) as pilot:
+        yield app, pilot, app.query_one(MatrixView)
+
+
+def lines(view: MatrixView) -> list[str]:
+    return [view.render_line(y).text for y in range(view.size.height)]
+
+
+def plain_title(view: MatrixView) -> str:
+    return view._border_title.plain if view._border_title is not None else ""
+
+
+async def test_a_3x2_matrix_shows_its_values_its_shape_and_a_tick():
+    dW = np.array([[0.5, -0.25], [1.0, 0.0], [-2.0, 0.125]])
+    async with matrix_view() as (app, pilot, view):
+        view.show("dW[2]", dW, expected=(3, 2))
+        await pilot.pause()
+        assert plain_title(view) == "dW[2] 3×2 ✓"
+        shown = lines(view)
+        assert "-0.25" in shown[1] and "0.125" in shown[3]
+        assert shown[1].startswith("0") and shown[3].startswith("2")
+        svg = app.export_screenshot()
+        assert "3×2" in svg and "0.125" in svg
+        assert view.border_subtitle == "min -2 max 1 mean -0.104 std 0.937"
+
+
+async def test_a_wrong_shape_gets_a_red_cross():
+    async with matrix_view() as (app, pilot, view):
+        view.show("dW[2]", np.zeros((2, 3)), expected=(3, 2))
+        await pilot.pause()
+        assert plain_title(view) == "dW[2] 2×3 ✗"
+        assert "red" in view.border_title
+        view.show("dW[2]", np.zeros((2, 3)))
+        assert plain_title(view) == "dW[2] 2×3"
+
+
+async def test_a_784x256_matrix_draws_only_the_visible_rows_and_follows_the_scroll():
+    W = np.random.default_rng(0).normal(size=(784, 256))
+    async with matrix_view() as (app, pilot, view):
+        asked: list[int] = []
+        drawn: set[int] = set()
+        render_line, render_row = view.render_line, view._render_row
+
+        def counting_render_line(y):
+            asked.append(y)
+            return render_line(y)
+
+        def counting_render_row(row, *args):
+            drawn.add(row)
+            return render_row(row, *args)
+
+        view.render_line, view._render_row = counting_render_line, counting_render_row
+        view.show("W[1]", W, expected=(784, 256))
+        await pilot.pause()
+        height = view.size.height
+        assert asked and max(asked) < height
+        assert len(asked) < 784
+        assert drawn <= set(range(-1, height - 1))  # -1 is the column header
+
+        drawn.clear()
+        view.scroll_to(x=10 * CELL_WIDTH, y=500, animate=False)
+        await pilot.pause()
+        assert view.scroll_offset == (10 * CELL_WIDTH, 500)
+        assert drawn and drawn <= {-1} | set(range(500, 500 + height))
+        first = view.render_line(1).text
+        assert first.split()[:2] == ["500", compact(W[500, 10])]
+        assert view.render_line(0).text.split()[0] == "10"
+
+        view.show("W[1]", -W, expected=(784, 256))  # same shape: stay where we are
+        await pilot.pause()
+        assert view.scroll_offset == (10 * CELL_WIDTH, 500)
+        assert view.render_line(1).text.split()[:2] == ["500", compact(-W[500, 10])]
+
+
+async def test_arrow_keys_scroll_a_focused_view():
+    async with matrix_view() as (app, pilot, view):
+        view.show("W[1]", np.ones((784, 256)))
+        view.focus()
+        await pilot.pause()
+        await pilot.press("down", "down", "right")
+        await pilot.wait_for_scheduled_animations()
+        assert view.scroll_offset.y == 2 and view.scroll_offset.x > 0
+        assert view.render_line(1).text.lstrip().startswith("2 ")
+
+
+async def test_changed_marks_appear_only_on_changed_entries():
+    before = np.array([[1.0, np.nan, 3.0], [4.0, 5.0, 0.0]])
+    after = np.array([[1.0, np.nan, 3.5], [4.0, 5.0, np.nan]])
+    async with matrix_view() as (app, pilot, view):
+        view.show("W[1]", after, previous=before)
+        await pilot.pause()
+        row0, row1 = view.render_line(1).text, view.render_line(2).text
+        assert row0.count(CHANGED_MARK) == 1 and f"{CHANGED_MARK}3.5" in row0
+        assert row1.count(CHANGED_MARK) == 1 and f"{CHANGED_MARK}nan" in row1
+
+        view.show("W[1]", after, previous=after.copy())
+        assert CHANGED_MARK not in "".join(lines(view))
+        view.show("W[1]", after, previous=np.zeros((3, 2)))  # another shape: nothing to compare
+        assert CHANGED_MARK not in "".join(lines(view))
+
+
+async def test_nan_and_inf_are_counted_apart_and_kept_out_of_the_stats():
+    Z = np.array([[1.0, np.nan, np.inf], [-np.inf, np.nan, 3.0]])
+    async with matrix_view() as (app, pilot, view):
+        view.show("Z[1]", Z)
+        assert view.border_subtitle == "min 1 max 3 mean 2 std 1 nan 2 inf 2"
+        view.show("Z[1]", np.array([[1.0, 2.0]]))
+        assert "nan" not in view.border_subtitle and "inf" not in view.border_subtitle
+        view.show("Z[1]", np.full((2, 2), np.nan))
+        assert view.border_subtitle == "no finite values nan 4"
+        await pilot.pause()
+        assert view.render_line(1).text.split() == ["0", "nan", "nan"]
+
+
+@pytest.mark.parametrize(
+    "value, title, first_row",
+    [
+        (None, "J", NOT_COMPUTED),
+        (0.6931, "J scalar ✓", "0 0.6931"),
+        (np.float64(2.0), "J scalar ✓", "0 2"),
+        (np.array([1.0, 2.0, 3.0]), "J (3,) 1-D ✗", "0 1 2 3"),
+        (np.zeros((0, 3)), "J 0×3 ✗", "empty: 0×3"),
+        (np.array([[1e308, -1e308, 1e-300]]), "J 1×3 ✗", "0 1e+308 -1e+308 1e-300"),
+        (np.array([[1, 2], [3, 4]], dtype=np.int64), "J 2×2 ✗", "1 2"),
+        (np.array([[True, False]]), "J 1×2 ✗", "1 0"),
+        (np.zeros((2, 2, 2)), "J 2×2×2 ✗", "0 0 0 0"),
+        ([[1.0, 2.0], [3.0]], "J", "cannot show"),
+    ],
+)
+async def test_odd_values_never_raise(value, title, first_row):
+    async with matrix_view() as (app, pilot, view):
+        view.show("J", value, expected=())
+        await pilot.pause()
+        assert plain_title(view) == title
+        assert first_row in " ".join(" ".join(lines(view)).split())
+        app.export_screenshot()
+
+
+async def test_the_offending_quantity_is_outlined_until_the_next_show():
+    async with matrix_view() as (app, pilot, view):
+        view.show("dW[2]", np.zeros((1, 3)), expected=(1, 2), offending=True)
+        await pilot.pause()
+        assert view.has_class("offending")
+        assert view.styles.border_top[0] == "heavy"
+        view.show("dW[2]", np.zeros((1, 2)), expected=(1, 2))
+        assert not view.has_class("offending")
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (0.0, "0"),
+        (-0.123456, "-0.1235"),
+        (1e-5, "1e-05"),
+        (1234.5, "1234"),
+        (-12345.678, "-1e+04"),
+        (1.7e308, "2e+308"),
+        (float("nan"), "nan"),
+        (float("inf"), "inf"),
+        (float("-inf"), "-inf"),
+    ],
+)
+def test_every_number_fits_its_cell(value, text):
+    assert compact(value) == text
+    assert len(text) <= VALUE_WIDTH
+
+
+def test_show_works_before_the_view_is_mounted():
+    view = MatrixView()
+    view.show("W[1]", np.ones((5, 4)), expected=(5, 4))
+    view.show("W[1]", np.ones((6, 4)), expected=(5, 4))
+    assert plain_title(view) == "W[1] 6×4 ✗"
