@@ -184,7 +184,10 @@ def _train(engine, n: int) -> int:
         print(f"training stopped at iteration {record.iteration}, {record.step.label}:")
         print("\n".join(record.mismatch.lines() if record.mismatch else [record.error or ""]))
         return EXIT_FAIL
-    if result.stopped:
+    if result.alert and result.record is not None:
+        print(f"stopped by a watchpoint at iteration {result.record.iteration}, "
+              f"{result.record.step.label}: {result.alert}")
+    elif result.stopped:
         print(f"interrupted after {result.done} of {n} iterations")
     print(f"trained {result.done} iterations: J {history[0]:.6g} → {history[-1]:.6g}")
     print(sparkline(history))

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from bpdebug.scenario import Scenario
+from bpdebug.scenario import Scenario, default_init  # noqa: F401  (the init a layer gets)
 
 Params = dict  # "W[1]" -> array, "b[1]" -> array, ...
-
-
-def default_init(activation: str) -> str:
-    return "he" if activation in ("relu", "leaky_relu") else "xavier"
 
 
 def initial_parameters(scenario: Scenario) -> Params:

@@ -27,7 +27,9 @@ def sparkline(values: list[float], width: int = 60) -> str:
         return ""
     if len(values) > width:  # keep each bucket's last value, as training reads left to right
         step = len(values) / width
-        values = [values[min(len(values) - 1, int((k + 1) * step) - 1)] for k in range(width)]
+        values = [values[0]] + [values[min(len(values) - 1, int((k + 1) * step) - 1)]
+                                for k in range(1, width)]
+        finite = [v for v in values if math.isfinite(v)] or [0.0]
     low, high = min(finite), max(finite)
     log = low > 0 and high / low > 100
     scale = (lambda v: math.log10(v)) if log else (lambda v: v)

@@ -1,10 +1,12 @@
 """A forward pass that forgets the bias: Z[l] = W[l]·A[l-1].
 
-On XOR every b starts at zero, so iteration 0 matches; with explicit non-zero b (scenario
-wrong_bias or after training, --impl-iteration) Z1 is the first divergence. On a scenario whose
-b[1] is not zero the first divergence is Z1 with wrong values: exit 1.
+On XOR every b starts at zero, so iteration 0 matches (exit 0): a test that only
+looks at the first iteration misses the bug.  Where b[1] is not zero, in a scenario
+that writes it or after a few updates, Z1 is the first divergence, with wrong values
+(exit 1):
 
-    bpdebug dying_relu --check --impl scenarios/students/forward_no_bias.py
+    bpdebug dying-relu --check --impl scenarios/students/forward_no_bias.py
+    bpdebug xor --train 10 --check --impl scenarios/students/forward_no_bias.py
 """
 import numpy as np
 

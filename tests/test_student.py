@@ -1,0 +1,115 @@
+"""Teaching mode: a student's own code, compared entry by entry with the reference."""
+
+import numpy as np
+import pytest
+
+from bpdebug import student
+from bpdebug.cli import main
+from bpdebug.scenario import LayerSpec, Scenario
+
+STUDENTS = "scenarios/students/"
+
+
+def xor(bugs=()):
+    X = np.array([[0, 0, 1, 1], [0, 1, 0, 1]], float)
+    Y = np.array([[0, 1, 1, 0]], float)
+    layers = (LayerSpec(3, "relu", "he"), LayerSpec(1, "sigmoid", "xavier"))
+    return Scenario("xor", "xor.toml", "XOR", "", 0, X, Y, 2, 4, 1, 1, layers,
+                    "binary_cross_entropy", 0.5, 100, 0, tuple(bugs))
+
+
+def compare(name, scenario=None):
+    module = student.load_student(STUDENTS + name)
+    return student.run(scenario or xor(), module)
+
+
+def test_a_correct_implementation_matches_every_entry():
+    result = compare("correct.py")
+    assert result.ok and result.crash is None
+    assert [e.key for e in result.entries][:3] == ["A0", "Z1", "A1"]
+    assert {"dZ2", "dW2", "db2", "dA1", "dZ1", "dW1", "db1"} <= {e.key for e in result.entries}
+
+
+def test_a_missing_transpose_in_dW_is_caught_at_dW2_with_the_line_and_shapes():
+    result = compare("missing_transpose.py")
+    first = result.first_divergence
+    assert first.key == "dW2" and first.status == "raised"
+    crash = result.crash
+    assert crash.entry == "dW2" and crash.file.endswith("missing_transpose.py")
+    assert "np.dot" in crash.source and crash.line is not None
+    shapes = dict(crash.operands)
+    assert shapes['grads["dZ" + str(L)]'.replace('"', "'")] == "1×4"
+    assert shapes["cache['A' + str(L - 1)]"] == "3×4"
+    # what it filled in before it raised is still judged
+    assert next(e for e in result.entries if e.key == "dZ2").ok
+
+
+def test_a_missing_one_over_m_is_caught_at_dW2_as_wrong_values():
+    first = compare("forgot_m.py").first_divergence
+    assert (first.key, first.status) == ("dW2", "values")
+    assert first.max_relative_error == pytest.approx(3.0)  # m - 1 with m = 4
+    idx = first.first_wrong
+    assert first.actual[idx] == pytest.approx(4 * first.expected[idx])
+
+
+def test_g_instead_of_g_prime_is_caught_at_dZ1():
+    first = compare("g_not_gprime.py").first_divergence
+    assert (first.key, first.status) == ("dZ1", "values")
+
+
+def test_the_post_typo_is_caught_at_dZ1():
+    first = compare("post_typo.py").first_divergence
+    assert (first.key, first.status) == ("dZ1", "values")
+
+
+def test_db_without_keepdims_is_a_wrong_shape_at_db2():
+    first = compare("db_no_keepdims.py").first_divergence
+    assert (first.key, first.status) == ("db2", "shape")
+    assert first.expected.shape == (1, 1) and first.actual.shape == (1,)
+
+
+def test_a_function_that_raises_points_at_the_students_line():
+    result = compare("raises.py")
+    assert result.crash.entry == "dA1"
+    assert "ValueError" in result.crash.error
+    lines = "\n".join(result.crash.lines())
+    assert "raises.py:" in lines and "2×3" in lines and "1×4" in lines
+
+
+def test_the_reference_ignores_the_scenarios_injected_mistakes():
+    # A scenario that injects a bug must not make a correct student look wrong.
+    assert compare("correct.py", xor(bugs=("forgot_one_over_m",))).ok
+
+
+@pytest.mark.parametrize("name,code", [("correct.py", 0), ("forgot_m.py", 1),
+                                       ("missing_transpose.py", 1), ("raises.py", 1),
+                                       ("g_not_gprime.py", 1)])
+def test_check_impl_exit_codes(name, code, capsys):
+    assert main(["xor", "--check", "--impl", STUDENTS + name]) == code
+    out = capsys.readouterr().out
+    assert "verdict" in out
+
+
+def test_an_unusable_student_file_exits_2(tmp_path, capsys):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def backpropagation(:\n")
+    assert main(["xor", "--check", "--impl", str(bad)]) == 2
+    assert "bad.py:1" in capsys.readouterr().err
+    empty = tmp_path / "empty.py"
+    empty.write_text("x = 1\n")
+    assert main(["xor", "--check", "--impl", str(empty)]) == 2
+    assert main(["xor", "--check", "--impl", str(tmp_path / "missing.py")]) == 2
+
+
+def test_a_student_that_changes_its_inputs_cannot_change_the_reference():
+    module = student.load_student(STUDENTS + "correct.py")
+    original = module.backpropagation
+
+    def vandal(cache, Y, parameters):
+        grads = original(cache, Y, parameters)
+        for value in (*cache.values(), *parameters.values()):
+            value[...] = 0
+        return grads
+
+    module.backpropagation = vandal
+    assert student.run(xor(), module).ok
