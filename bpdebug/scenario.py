@@ -242,8 +242,10 @@ class _Reader:
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool):
             self.fail(path, f"must be a whole number, not {_kind(value)}")
-        if not low <= value <= high:
-            self.fail(path, f"must be between {low} and {high}, not {value}")
+        if value < low:
+            self.fail(path, f"must be {low} or more, not {value}")
+        if value > high:
+            self.fail(path, f"must be at most {high}, not {value}")
         return value
 
     def number(self, table: dict, key: str, path: str, default: float, low: float,
@@ -265,11 +267,12 @@ class _Reader:
             self.fail(key, f"must be a string, not {_kind(value)}")
         return value
 
-    def choice(self, value, path: str, choices) -> str:
+    def choice(self, value, path: str, choices, what: str | None = None) -> str:
         if not isinstance(value, str):
             self.fail(path, f"must be a string, not {_kind(value)}")
         if value not in choices:
-            self.fail(path, f"unknown {path.rsplit('.', 1)[-1]} {value!r}{_did_you_mean(value, choices)}")
+            what = what or path.rsplit(".", 1)[-1]
+            self.fail(path, f"unknown {what} {value!r}{_did_you_mean(value, choices)}")
         return value
 
     def matrix(self, value, path: str, flat_hint: str | None = None) -> np.ndarray:
@@ -351,13 +354,12 @@ class _Reader:
         bugs = teach.get("bugs", [])
         if not isinstance(bugs, list):
             self.fail("teach.bugs", f"must be a list of names, not {_kind(bugs)}")
-        bugs = tuple(self.choice(bug, "teach.bugs", CATALOGUE) for bug in bugs)
+        bugs = tuple(self.choice(bug, "teach.bugs", CATALOGUE, "mistake") for bug in bugs)
 
         extra = {}
         if "watch" in doc:
             table = self.table(doc, "watch")
             for key, message in parse_watch(table)[1]:
-                choices = ", ".join(WATCH_KEYS)
                 self.fail(f"watch.{key}", message + (_did_you_mean(key, WATCH_KEYS)
                                                      if message == "unknown watchpoint" else ""))
             extra["watch"] = dict(table)

@@ -1,0 +1,127 @@
+"""The headless command line: exit codes, --list, --train, and bad input."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bpdebug.cli import main
+from bpdebug.scenario import BUNDLED, bundled
+
+ROOT = Path(__file__).resolve().parent.parent
+BROKEN = Path(__file__).parent / "broken"
+
+
+def documented() -> dict[str, int]:
+    """name -> the --check exit code scenarios/README.md promises."""
+    table = {}
+    for line in (BUNDLED / "README.md").read_text().splitlines():
+        row = re.match(r"\|\s*([a-z0-9-]+)\s*\|[^|]*\|\s*([012])\s*\|", line)
+        if row:
+            table[row.group(1)] = int(row.group(2))
+    return table
+
+
+def test_every_bundled_scenario_is_documented():
+    assert set(documented()) == {name for name, _, _ in bundled()}
+
+
+@pytest.mark.parametrize("name", sorted(documented()))
+def test_check_gives_the_documented_exit_code(name, capsys):
+    assert main([name, "--check"]) == documented()[name]
+    out = capsys.readouterr().out
+    assert "verdict" in out and "Traceback" not in out
+
+
+def test_check_prints_each_step_with_shapes_and_marks(capsys):
+    assert main(["xor", "--check"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"forward \[1\]\s+Z\[1\] = W\[1\]·A\[0\] \+ b\[1\]\s+3×2, 2×4, 3×1 → 3×4\s+✓", out)
+    assert re.search(r"dW\[2\] = 1/m · dZ\[2\]·A\[1\]ᵀ\s+1×4, 4×3 → 1×3\s+✓", out)
+    assert re.search(r"dW\[1\]\s+\S+\s+good", out)
+
+
+def test_list_names_every_bundled_scenario(capsys):
+    assert main(["--list"]) == 0
+    out = capsys.readouterr().out
+    for name, title, _ in bundled():
+        assert re.search(rf"^{re.escape(name)}\s+{re.escape(title)}", out, re.MULTILINE)
+
+
+def test_train_prints_first_and_last_cost_and_a_sparkline(capsys):
+    assert main(["xor", "--train", "300"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    first, last = map(float, re.search(r"J (\S+) → (\S+)", out[0]).groups())
+    assert out[0].startswith("trained 300 iterations") and last < first
+    assert len(out[1]) == 60 and set(out[1]) <= set("▁▂▃▄▅▆▇█")
+
+
+def test_train_says_which_watchpoint_stopped_it(capsys):
+    assert main(["dying-relu", "--train", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "stopped by a watchpoint at iteration 0, forward [1]" in out
+    assert "dead_relu_percent" in out
+
+
+def test_train_then_export_continues_from_where_training_stopped(tmp_path, capsys):
+    out = tmp_path / "x.npz"
+    assert main(["sine", "--train", "7", "--export", str(out)]) == 0
+    data = np.load(out)
+    assert len(data["loss_history"]) == 8  # the 7 trained, and the exported iteration's
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in BROKEN.glob("*.toml") if p.is_file()))
+def test_a_broken_file_exits_2_with_one_line(name, capsys):
+    assert main([str(BROKEN / name), "--check"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"bpdebug: {BROKEN / name}")
+
+
+@pytest.mark.parametrize("argv,phrase", [
+    (["xor", "--train", "-3"], "must be 0 or more"),
+    (["xor", "--export", "out.txt"], "must end in .npz or .json"),
+    (["xor", "--max-memory", "lots"], "not a size"),
+    (["--check"], "need a SCENARIO"),
+    (["xor", "--impl", "no/such/student.py"], "--impl"),
+])
+def test_bad_flags_exit_2_with_one_line(argv, phrase, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exit:  # argparse's own errors
+        code = exit.code
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and phrase in err[0]
+
+
+def test_max_memory_flag_refuses_and_admits(capsys):
+    assert main(["mnist-size", "--check", "--max-memory", "1MiB"]) == 2
+    assert "more than the 1.0 MiB limit" in capsys.readouterr().err
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bpdebug", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL)
+
+
+def test_launching_the_app_on_a_broken_file_exits_2_before_any_screen():
+    done = run(str(BROKEN / "unknown_activation.toml"))
+    assert done.returncode == 2
+    assert done.stdout == ""  # no escape sequences: no screen was drawn
+    assert done.stderr.count("\n") == 1 and "did you mean 'relu'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_version_and_help():
+    assert re.match(r"bpdebug \d+\.\d+", run("--version").stdout)
+    help = run("--help").stdout
+    for flag in ("--check", "--train", "--export", "--impl", "--transcript", "--list",
+                 "--max-memory", "--version"):
+        assert flag in help

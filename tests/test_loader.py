@@ -1,0 +1,181 @@
+"""The scenario loader: unusable files are refused in one line; shapes that do not
+fit load, because they are the lesson."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bpdebug.engine import Engine
+from bpdebug.scenario import BUNDLED, ScenarioError, bundled, estimated_bytes, load
+
+BROKEN = Path(__file__).parent / "broken"
+
+# file -> (key path, line or None, a phrase the message must hold)
+EXPECTED = {
+    "a_directory.toml": ("", None, "is a directory"),
+    "bad_watch.toml": ("watch.nan_or_inf", 10, "unknown watchpoint"),
+    "bce_targets.toml": ("data.Y", 3, "between 0 and 1"),
+    "binary.toml": ("", None, "binary"),
+    "blank.toml": ("layers", None, "at least one [[layers]]"),
+    "both_data.toml": ("data.X", 3, "not both"),
+    "empty.toml": ("", None, "empty"),
+    "flat_X.toml": ("data.X", 2, "flat list"),
+    "inf_in_W.toml": ("layers[1].W", 9, "inf"),
+    "latin1.toml": ("", None, "UTF-8"),
+    "layers_not_array.toml": ("layers", 5, "[[layers]]"),
+    "m_differs.toml": ("data.Y", 4, "same number m of examples"),
+    "nan_in_data.toml": ("data.X", 2, "nan"),
+    "negative_lr.toml": ("train.learning_rate", 10, "> 0"),
+    "no_data.toml": ("data", None, "needs [data]"),
+    "no_layers.toml": ("layers", None, "at least one [[layers]]"),
+    "non_numeric.toml": ("data.X", 2, "not a number"),
+    "not_toml.toml": ("", 1, "not valid TOML"),
+    "ragged.toml": ("data.X", 2, "ragged"),
+    "seed_negative.toml": ("seed", 1, "0 or more"),
+    "softmax_hidden.toml": ("layers[1].activation", 7, "output layer only"),
+    "softmax_with_bce.toml": ("network.loss", 10, "cannot follow a softmax"),
+    "too_big.toml": ("data.examples", 4, "GiB"),
+    "units_string.toml": ("layers[1].units", 6, "whole number"),
+    "units_zero.toml": ("layers[1].units", 6, "1 or more"),
+    "unknown_activation.toml": ("layers[1].activation", 7, "did you mean 'relu'"),
+    "unknown_bug.toml": ("teach.bugs", 10, "did you mean 'dW_no_transpose'"),
+    "unknown_generator.toml": ("data.generator", 2, "did you mean 'moons'"),
+    "unknown_key.toml": ("layers[1].unit", 7, "did you mean 'units'"),
+    "unknown_loss.toml": ("network.loss", 6, "did you mean 'binary_cross_entropy'"),
+    "unknown_table.toml": ("trian", 5, "did you mean 'train'"),
+    "wrong_class_count.toml": ("layers[1].units", 6, "3 classes need 3 output units"),
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def directory_case():
+    # git keeps no empty directories: make the one the corpus needs.
+    (BROKEN / "a_directory.toml").mkdir(exist_ok=True)
+
+
+def test_the_corpus_is_all_covered():
+    on_disk = {p.name for p in BROKEN.iterdir()}
+    assert on_disk == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_a_broken_file_is_one_line_naming_file_line_and_key(name):
+    key, line, phrase = EXPECTED[name]
+    path = BROKEN / name
+    with pytest.raises(ScenarioError) as caught:
+        load(path)
+    error = caught.value
+    text = str(error)
+    assert "\n" not in text
+    assert error.file == str(path) and text.startswith(str(path))
+    assert error.key == key
+    assert error.line == line
+    if line:
+        assert text.startswith(f"{path}:{line}: ")
+    if key:
+        assert f": {key}: " in text
+    assert phrase in text
+
+
+def test_loading_never_writes_the_file(tmp_path):
+    path = tmp_path / "xor.toml"
+    path.write_bytes((BUNDLED / "xor.toml").read_bytes())
+    os.chmod(path, 0o444)
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    engine = Engine(load(path))
+    engine.train(5)
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_a_missing_file_and_an_unknown_name():
+    with pytest.raises(ScenarioError, match="no such file"):
+        load("nowhere/at/all.toml")
+    with pytest.raises(ScenarioError, match="did you mean xor"):
+        load("xorr")
+
+
+def test_every_bundled_scenario_loads_with_a_title_and_a_description():
+    names = [name for name, _, _ in bundled()]
+    assert len(names) >= 12
+    for name, title, description in bundled():
+        scenario = load(name)
+        assert scenario.title == title and len(description) > 40, name
+        assert scenario.path.endswith(f"{name}.toml")
+
+
+def test_the_post_orientation_and_the_two_transposed_ones(tmp_path):
+    def write(X, Y):
+        path = tmp_path / "s.toml"
+        path.write_text(f"[data]\nX = {X}\nY = {Y}\n[[layers]]\nunits = 1\nactivation = 'sigmoid'\n")
+        return load(path)
+
+    normal = write([[0, 0, 1], [0, 1, 0]], [[0, 1, 1]])
+    assert (normal.n0, normal.m, normal.examples_axis, normal.y_examples_axis) == (2, 3, 1, 1)
+    x_rows = write([[0, 0], [0, 1], [1, 0]], [[0, 1, 1]])
+    assert (x_rows.n0, x_rows.m, x_rows.examples_axis, x_rows.y_examples_axis) == (2, 3, 0, 1)
+    y_rows = write([[0, 0, 1], [0, 1, 0]], [[0], [1], [1]])
+    assert (y_rows.n0, y_rows.m, y_rows.examples_axis, y_rows.y_examples_axis) == (2, 3, 1, 0)
+    # The transposed ones load, and stop at a step as teaching material.
+    for scenario in (x_rows, y_rows):
+        engine = Engine(scenario)
+        engine.run_to("update")
+        assert engine.current.mismatch is not None
+
+
+def test_generators_fit_y_to_the_output_layer(tmp_path):
+    def write(generator, units, activation, extra=""):
+        path = tmp_path / "g.toml"
+        path.write_text(f"[data]\ngenerator = '{generator}'\nexamples = 30\n{extra}\n"
+                        f"[[layers]]\nunits = 4\nactivation = 'relu'\n"
+                        f"[[layers]]\nunits = {units}\nactivation = '{activation}'\n")
+        return load(path)
+
+    one = write("moons", 1, "sigmoid")
+    assert one.Y.shape == (1, 30) and set(np.unique(one.Y)) <= {0.0, 1.0}
+    hot = write("spiral", 4, "softmax", "classes = 4")
+    assert hot.Y.shape == (4, 30) and np.array_equal(hot.Y.sum(axis=0), np.ones(30))
+    sine = write("sine", 1, "linear")
+    assert sine.X.shape == (1, 30) and np.allclose(sine.Y, np.sin(sine.X), atol=0.5)
+    tanh = write("circles", 1, "tanh")
+    assert set(np.unique(tanh.Y)) == {-1.0, 1.0}
+    blobs = write("blobs", 3, "softmax", "features = 5\nclasses = 3")
+    assert blobs.X.shape == (5, 30) and blobs.n0 == 5
+
+
+def test_generated_data_is_a_pure_function_of_the_seed(tmp_path):
+    path = tmp_path / "m.toml"
+    text = "seed = {}\n[data]\ngenerator = 'moons'\n[[layers]]\nunits = 1\nactivation = 'sigmoid'\n"
+    path.write_text(text.format(3))
+    a, b = load(path), load(path)
+    path.write_text(text.format(4))
+    c = load(path)
+    assert np.array_equal(a.X, b.X) and not np.array_equal(a.X, c.X)
+
+
+def test_the_memory_guard_says_how_much_and_can_be_raised(tmp_path):
+    path = tmp_path / "big.toml"
+    path.write_text("[data]\ngenerator = 'blobs'\nfeatures = 64\nexamples = 4000\n"
+                    "[[layers]]\nunits = 512\nactivation = 'relu'\n"
+                    "[[layers]]\nunits = 3\nactivation = 'softmax'\n")
+    need = estimated_bytes([64, 512, 3], 4000)
+    with pytest.raises(ScenarioError) as caught:
+        load(path, max_memory=need - 1)
+    size = re.search(r"about ([\d.]+) MiB", str(caught.value))
+    assert size and abs(float(size.group(1)) - need / 2**20) < 0.1
+    assert load(path, max_memory=need).m == 4000
+
+
+def test_explicit_parameters_are_kept_exactly_as_written(tmp_path):
+    path = tmp_path / "w.toml"
+    path.write_text("[data]\nX = [[0, 1]]\nY = [[0, 1]]\n"
+                    "[[layers]]\nunits = 2\nactivation = 'tanh'\nW = [[0.5], [-0.25]]\nb = [0.1, 0.2]\n"
+                    "[[layers]]\nunits = 1\nactivation = 'sigmoid'\n")
+    scenario = load(path)
+    assert np.array_equal(scenario.layers[0].W, [[0.5], [-0.25]])
+    assert scenario.layers[0].b.shape == (2,)  # a flat b is teaching material, not an error
+    assert scenario.layers[1].init == "xavier" and scenario.loss == "binary_cross_entropy"
