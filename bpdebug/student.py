@@ -51,19 +51,20 @@ class Entry:
         return self.status == "ok"
 
     def describe(self) -> str:
+        what = f" ({self.equation})" if self.equation else ""
         if self.status == "missing":
             return f"{self.key}: missing from the dictionary (it should hold {self.equation})"
         if self.status == "shape":
             return (f"{self.key}: wrong shape: expected {fmt(self.expected.shape)}, "
-                    f"got {fmt(np.shape(self.actual))} ({self.equation})")
+                    f"got {fmt(np.shape(self.actual))}{what}")
         if self.status == "values":
             idx = self.first_wrong
             a = np.asarray(self.actual)[idx] if idx is not None else float("nan")
             e = np.asarray(self.expected)[idx] if idx is not None else float("nan")
             return (f"{self.key}: wrong values: max relative error {self.max_relative_error:.3g}; "
-                    f"first wrong entry {idx}: expected {e:.6g}, got {a:.6g} ({self.equation})")
+                    f"first wrong entry {idx}: expected {e:.6g}, got {a:.6g}{what}")
         if self.status == "raised":
-            return f"{self.key}: the student's code raised while computing it ({self.equation})"
+            return f"{self.key}: the student's code raised while computing it{what}"
         return f"{self.key}: {self.status}"
 
 

@@ -113,3 +113,43 @@ def test_a_student_that_changes_its_inputs_cannot_change_the_reference():
 
     module.backpropagation = vandal
     assert student.run(xor(), module).ok
+
+
+# Every bundled student file: the entry its docstring names as the first divergence.
+DOCUMENTED = {
+    "correct.py": (None, 0),
+    "missing_transpose.py": ("dW2", 1),
+    "forgot_m.py": ("dW2", 1),
+    "g_not_gprime.py": ("dZ1", 1),
+    "post_typo.py": ("dZ1", 1),
+    "raises.py": ("dA1", 1),
+    "db_no_keepdims.py": ("db2", 1),
+    "db_wrong_axis.py": ("db2", 1),
+    "da_no_transpose.py": ("dA1", 1),
+    "dz_output_sign.py": ("dZ2", 1),
+    "examples_as_rows.py": ("A0", 1),
+    "forward_no_bias.py": (None, 0),  # on XOR's zero biases; see the next test
+}
+
+
+def test_every_bundled_student_file_is_listed():
+    from pathlib import Path
+    assert {p.name for p in Path(STUDENTS).glob("*.py")} == set(DOCUMENTED)
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTED))
+def test_each_student_file_gives_its_documented_first_divergence(name, capsys):
+    key, code = DOCUMENTED[name]
+    assert main(["xor", "--check", "--impl", STUDENTS + name]) == code
+    out = capsys.readouterr().out
+    doc = open(STUDENTS + name).read().split('"""')[1]
+    if key is None:
+        assert "every entry matches the reference" in out
+    else:
+        assert f"first divergence: {key}:" in out or f"verdict: {key} is the first" in out
+        assert key in doc and "exit 1" in doc
+
+
+def test_a_forward_without_bias_diverges_at_z1_once_b_is_not_zero(capsys):
+    assert main(["dying-relu", "--check", "--impl", STUDENTS + "forward_no_bias.py"]) == 1
+    assert "first divergence: Z1: wrong values" in capsys.readouterr().out

@@ -1,0 +1,43 @@
+"""The output error upside down: dZ[L] = Y - A[L] (dZ_output_sign).
+
+Every shape fits; every gradient has the wrong sign, so training climbs the cost. The
+first divergence is dZ2, wrong values (relative error 2): exit 1.
+
+Try it:  bpdebug xor --check --impl scenarios/students/dz_output_sign.py
+"""
+import numpy as np
+
+
+def relu(Z, deriv=False):
+    if deriv:
+        return (Z > 0).astype(float)  # ReLU'(0) = 0, as the post takes it
+    return np.maximum(Z, 0)
+
+
+def sigmoid(Z):
+    return 1 / (1 + np.exp(-Z))
+
+
+def forward(X, parameters):
+    L = len(parameters) // 2
+    cache = {"A0": X}
+    for l in range(1, L + 1):
+        cache["Z" + str(l)] = np.dot(parameters["W" + str(l)], cache["A" + str(l - 1)]) + parameters["b" + str(l)]
+        g = sigmoid if l == L else relu
+        cache["A" + str(l)] = g(cache["Z" + str(l)])
+    return cache["A" + str(L)], cache
+
+
+def backpropagation(cache, Y, parameters):
+    L = len(parameters) // 2
+    m = Y.shape[1]
+    grads = {}
+    grads["dZ" + str(L)] = Y - cache["A" + str(L)]
+    grads["dW" + str(L)] = (1 / m) * np.dot(grads["dZ" + str(L)], cache["A" + str(L - 1)].T)
+    grads["db" + str(L)] = (1 / m) * np.sum(grads["dZ" + str(L)], axis=1, keepdims=True)
+    for l in range(L - 1, 0, -1):
+        grads["dA" + str(l)] = np.dot(parameters["W" + str(l + 1)].T, grads["dZ" + str(l + 1)])
+        grads["dZ" + str(l)] = np.multiply(grads["dA" + str(l)], relu(cache["Z" + str(l)], deriv=True))
+        grads["dW" + str(l)] = (1 / m) * np.dot(grads["dZ" + str(l)], cache["A" + str(l - 1)].T)
+        grads["db" + str(l)] = (1 / m) * np.sum(grads["dZ" + str(l)], axis=1, keepdims=True)
+    return grads
