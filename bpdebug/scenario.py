@@ -7,6 +7,7 @@ shapes do not fit loads fine: that is teaching material for the engine.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import tomllib
@@ -229,7 +230,8 @@ class _Reader:
     def known(self, table: dict, where: str, allowed) -> None:
         for key in table:
             if key not in allowed:
-                path = f"{where}.{key}" if where else key
+                bare = key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+                path = f"{where}.{bare}" if where else bare
                 what = "table" if not where else "key"
                 self.fail(path, f"unknown {what}{_did_you_mean(key, allowed)}")
 
