@@ -90,6 +90,14 @@ class _Iteration:
         return bool(self.records) and not self.records[-1].ok
 
 
+class Unreachable(Exception):
+    """Iteration i does not complete, so no later iteration exists."""
+
+    def __init__(self, i: int):
+        super().__init__(f"iteration {i} stops before its update")
+        self.i = i
+
+
 @dataclass(frozen=True)
 class TrainResult:
     done: int  # iterations completed
@@ -140,6 +148,8 @@ class Engine:
         self.position = 0
         self._iterations: OrderedDict[int, _Iteration] = OrderedDict()
         self.watch = watch.parse(scenario.extra.get("watch", {}))[0]  # the loader validated it
+        self._first_stop: int | None = None  # the first iteration known to stop at a step
+        self._checked_zero = False
 
     # ---- the timeline -------------------------------------------------------------
 
@@ -164,6 +174,8 @@ class Engine:
     def record(self, s: int) -> Record:
         i, k = divmod(s, self.S)
         it = self._materialise(i, k)
+        if it.index != i:  # past a stop: the timeline ends at the step that stopped it
+            return it.records[-1]
         return it.records[min(k, len(it.records) - 1)]
 
     @property
@@ -223,7 +235,8 @@ class Engine:
                       if step.kind == plan.FORWARD else None)
         previous = (self.loss_history[record.iteration - 1]
                     if 0 < record.iteration <= len(self.loss_history) else None)
-        return self.watch.fires(step.kind, step.layer, results, activation, previous)
+        with np.errstate(all="ignore"):  # ‖dW‖ of an Inf-filled dW is Inf, not a warning
+            return self.watch.fires(step.kind, step.layer, results, activation, previous)
 
     def reset(self) -> None:
         self.position = 0
@@ -240,6 +253,9 @@ class Engine:
     def _materialise(self, i: int, k: int) -> _Iteration:
         it = self._iterations.get(i)
         if it is None:
+            blocker = self._stop_before(i)
+            if blocker is not None:  # iteration i is never reached: time ends at that stop
+                return blocker
             it = self._start(i, self.history.get(i))
             self._iterations[i] = it
             while len(self._iterations) > 3:
@@ -248,6 +264,23 @@ class Engine:
         while len(it.records) <= k and not it.stopped:
             it.records.append(self._run_step(it, len(it.records)))
         return it
+
+    def _stop_before(self, i: int) -> _Iteration | None:
+        """The stopped iteration that comes before iteration i, if one does."""
+        if i == 0:
+            return None
+        if self._first_stop is None and not self._checked_zero:
+            self._checked_zero = True  # iteration 0 runs checked once, whatever is asked
+            if self._materialise(0, self.S - 1).stopped:
+                self._first_stop = 0
+        if self._first_stop is not None and self._first_stop < i:
+            return self._materialise(self._first_stop, self.S - 1)
+        try:
+            self.history.get(i)
+        except Unreachable as stop:
+            self._first_stop = stop.i
+            return self._materialise(stop.i, self.S - 1)
+        return None
 
     def _run_step(self, it: _Iteration, k: int) -> Record:
         step = self.steps[k]
@@ -312,11 +345,19 @@ class Engine:
                                                                self.scenario.learning_rate]
 
     def _advance(self, params: Params, i: int) -> Params:
-        """Iteration i, unchecked: the parameters of iteration i+1."""
-        with np.errstate(all="ignore"):
-            *new, J = self._iterate(*self._inputs(params, i))
+        """Iteration i, unchecked: the parameters of iteration i+1.  Raises Unreachable
+        when NumPy refuses it or a silent broadcast changes a parameter's shape: the
+        checked steps of iteration i then show where it stops."""
+        try:
+            with np.errstate(all="ignore"):
+                *new, J = self._iterate(*self._inputs(params, i))
+        except Exception as error:  # noqa: BLE001 - any failure: the checked run explains it
+            raise Unreachable(i) from error
+        new = dict(zip(self._param_names, new))
+        if any(np.shape(new[name]) != np.shape(params[name]) for name in new):
+            raise Unreachable(i)
         self._remember_cost(i, J)
-        return dict(zip(self._param_names, new))
+        return new
 
     # ---- training -----------------------------------------------------------------
 
@@ -338,7 +379,14 @@ class Engine:
         params = self.history.get(i0 + 1)
         done = 1
         stopped = False
-        shapes = {name: np.shape(value) for name, value in params.items()}
+        # _advance, inlined: on xor-sized matrices the Python around the NumPy calls is a
+        # fifth of an iteration, so what does not change is looked up once, here.
+        names, iterate, put = self._param_names, self._iterate, self.history.put
+        history, batches, alpha = self.loss_history, self.batches, self.scenario.learning_rate
+        shapes = [np.shape(params[name]) for name in names]
+        whole = batches.size == batches.m  # every iteration sees the same A[0], Y, 1/m
+        data = [*batches(i0), 1.0 / batches.m, alpha] if whole else None
+        values = [params[name] for name in names]
         while done < n:
             if should_stop is not None and should_stop():
                 stopped = True
@@ -347,8 +395,13 @@ class Engine:
                 progress(done)
             i = i0 + done
             try:
-                params = self._advance(params, i)
-                changed = any(np.shape(v) != shapes[k] for k, v in params.items())
+                if not whole:
+                    data = [*batches(i), 1.0 / batches.m_of(i), alpha]
+                with np.errstate(all="ignore"):
+                    *values, J = iterate(*values, *data)
+                if i == len(history):
+                    history.append(float(J))
+                changed = [np.shape(v) for v in values] != shapes
             except Exception:  # noqa: BLE001 - find and show the step that broke
                 changed = True
             if changed:
@@ -357,7 +410,7 @@ class Engine:
                 self.position = it.records[-1].index + 1
                 return TrainResult(done, False, it.records[-1])
             done += 1
-            self.history.put(i + 1, params)
+            put(i + 1, dict(zip(names, values)))
         if progress is not None:
             progress(done)
         self.position = (i0 + done) * self.S
@@ -413,6 +466,9 @@ class Engine:
             return None
         return it.records[self.S - 2].env
 
-    def parameters(self, i: int) -> Params:
+    def parameters(self, i: int) -> Params | None:
+        """W[l], b[l] as iteration i starts; None when an earlier iteration stops."""
+        if self._stop_before(i) is not None:
+            return None
         return self.history.get(i)
 

@@ -16,7 +16,7 @@ EPS = 1e-7
 GOOD, CLOSER, SUSPICIOUS, WRONG = "good", "look closer", "suspicious", "wrong"
 # Above this many parameters in one matrix, a seeded sample of entries is checked,
 # so that --check stays quick on the 784-128-64-10 network.
-SAMPLE = 400
+SAMPLE = 100
 
 
 def band(error: float) -> str:

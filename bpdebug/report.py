@@ -77,6 +77,8 @@ def gradcheck_table(checks: list[ParamCheck]) -> list[str]:
             note += f", {c.one_sided} one-sided at ReLU kinks"
         if c.skipped:
             note += f", {c.skipped} skipped between kinks"
+        if c.within_noise and c.error > 1e-7:
+            note += ", the difference is below finite differences' noise floor"
         rows.append((str(c.layer), c.name, f"{c.error:.1e}", c.band,
                      str(c.worst), f"{c.analytic:+.6e}", f"{c.numeric:+.6e}", note))
     widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]

@@ -86,7 +86,7 @@ def loads_or_refuses(tmp_path: Path, text: str | bytes, parsed: bool | None = No
         assert str(error).startswith(str(path)) and "\n" not in str(error)
         if parsed is None:
             try:
-                tomllib.loads(path.read_text(encoding="utf-8"))
+                tomllib.loads(path.read_bytes().decode("utf-8-sig"))  # no newline translation
                 parsed = True
             except Exception:
                 parsed = False
