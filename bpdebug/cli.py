@@ -16,6 +16,7 @@ import time
 from bpdebug import __version__
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # as a shell reports Ctrl-C; what was done so far is still reported
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         return _main(args)
     except KeyboardInterrupt:
         print("bpdebug: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
 
@@ -132,10 +133,12 @@ def _main(args: argparse.Namespace) -> int:
 
     engine = Engine(scenario)
     code = EXIT_OK
+    interrupted = False
     if args.train:
         code = _train(engine, args.train)
-        if code != EXIT_OK:
+        if code not in (EXIT_OK, EXIT_INTERRUPTED):
             return code
+        interrupted, code = code == EXIT_INTERRUPTED, EXIT_OK
     if args.check:
         from bpdebug.report import check_report
         lines, code = check_report(engine)
@@ -152,7 +155,7 @@ def _main(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
         print(f"wrote iteration {engine.iteration} to {args.transcript}")
-    return code
+    return code or (EXIT_INTERRUPTED if interrupted else EXIT_OK)
 
 
 def _train(engine, n: int) -> int:
@@ -191,7 +194,7 @@ def _train(engine, n: int) -> int:
         print(f"interrupted after {result.done} of {n} iterations")
     print(f"trained {result.done} iterations: J {history[0]:.6g} → {history[-1]:.6g}")
     print(sparkline(history))
-    return EXIT_OK
+    return EXIT_INTERRUPTED if result.stopped and not result.alert else EXIT_OK
 
 
 def _export(engine, path: str) -> int:

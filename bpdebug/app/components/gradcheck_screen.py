@@ -1,0 +1,267 @@
+"""GradCheckScreen: the gradient check of one iteration, in a modal (key g).
+
+Every dW[l], db[l] is compared with central differences of J (gradcheck.check), and
+each row is coloured by its band (good / look closer / suspicious / wrong, the words
+--check prints), with the worst entry's analytic and numeric values. On a big
+network this takes seconds, so it runs in a thread worker that reports progress;
+Esc closes the screen and the next progress callback stops the check.
+
+With a student's Comparison (student.py) the same check runs on the student's own
+dW, db: the numbers a value mistake in their backpropagation gets wrong.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import ProgressBar, Static
+from textual.worker import Worker, WorkerState
+
+from bpdebug import gradcheck
+from bpdebug.report import gradcheck_table
+from bpdebug.shapes import fmt
+from bpdebug.student import reference_engine
+
+BAND_STYLE = {
+    gradcheck.GOOD: "green",
+    gradcheck.CLOSER: "yellow",
+    gradcheck.SUSPICIOUS: "dark_orange",
+    gradcheck.WRONG: "bold red",
+}
+BANDS = ("relative error ‖a−n‖/(‖a‖+‖n‖):  good ≤ 1e-7 < look closer ≤ 1e-4 "
+         "< suspicious < 1e-2 ≤ wrong")
+
+
+class Stopped(Exception):
+    """Raised from the progress callback once the screen has been closed."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything gradcheck.check needs, gathered before the thread starts."""
+
+    params: dict
+    grads: dict
+    forward: Callable[[dict], tuple]
+    L: int
+    seed: int
+    unchecked: tuple[tuple[str, str], ...] = ()  # (name, why) of gradients with no usable value
+
+
+class Progress(Message):
+    """Entries checked so far; a newer one replaces an older one still in the queue."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done, self.total = done, total
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, Progress)
+
+
+def post_name(key: str) -> str:
+    """The student's "dW2" as the post writes it, "dW[2]"."""
+    return f"{key[:2]}[{key[2:]}]"
+
+
+def student_grads(comparison) -> tuple[dict, tuple[tuple[str, str], ...]]:
+    """The student's dW[l], db[l] from a Comparison, and the ones that cannot be checked."""
+    grads, unchecked = {}, []
+    for entry in comparison.entries:
+        if not entry.key.startswith(("dW", "db")):
+            continue
+        name = post_name(entry.key)
+        if entry.status in ("ok", "values"):
+            grads[name] = np.asarray(entry.actual, dtype=np.float64)
+        elif entry.status == "shape":
+            unchecked.append((name, f"the student's is {fmt(np.shape(entry.actual))}, "
+                                    f"W's shape is {fmt(entry.expected.shape)}"))
+        else:
+            unchecked.append((name, {"missing": "missing from the student's grads",
+                                     "raised": "the student's code raised while computing it",
+                                     "not run": "never computed: the student's code raised before"}
+                              .get(entry.status, entry.status)))
+    return grads, tuple(unchecked)
+
+
+def engine_job(engine, i: int) -> Job | str:
+    """The engine's own gradients of iteration i, or why there are none.  Runs on the app
+    thread: materialising an iteration changes the engine's caches."""
+    env = engine.iteration_env(i)
+    if env is None:
+        return (f"iteration {i} stops at a shape mismatch or an error: the gradient check "
+                "needs a whole iteration (fix the shapes first)")
+    params = engine.parameters(i)
+    L = engine.L
+    unchecked = tuple((f"d{p}[{l}]", "its shape differs from the parameter's")
+                      for l in range(L, 0, -1) for p in "Wb"
+                      if np.shape(env.get(f"d{p}[{l}]")) != np.shape(params[f"{p}[{l}]"]))
+    # The worker gets its own batch cursor, so that stepping meanwhile cannot move it.
+    clone = _private_batches(engine)
+    return Job(params, env, lambda p: clone.cost_at(p, i), L, engine.scenario.seed, unchecked)
+
+
+def student_job(engine, comparison, i: int) -> Job:
+    """The student's gradients of iteration i against the reference network's J.  Builds
+    its own reference engine, so it may run in the worker thread."""
+    reference = reference_engine(engine.scenario)
+    params = reference.parameters(i)
+    grads, unchecked = student_grads(comparison)
+    return Job(params, grads, lambda p: reference.cost_at(p, i), reference.L,
+               engine.scenario.seed, unchecked)
+
+
+def _private_batches(engine):
+    clone = copy.copy(engine)
+    clone.batches = copy.copy(engine.batches)
+    return clone
+
+
+def result_lines(checks: list, unchecked=()) -> list[Content]:
+    """The --check table, each row in its band's colour, then what could not be checked."""
+    out: list[Content] = []
+    table = gradcheck_table(checks)
+    if checks:
+        out.append(Content.styled(table[0], "bold"))
+    for check, line in zip(checks, table[1:]):
+        out.append(Content.styled(line, BAND_STYLE.get(check.band, "")))
+    for name, why in unchecked:
+        out.append(Content.styled(f"{name}: not checked: {why}", "dim"))
+    return out
+
+
+def verdict(checks: list, unchecked=()) -> Content:
+    bad = [c.name for c in checks if not c.ok]
+    if bad:
+        return Content.assemble(("✗ ", "bold red"), f"gradient check failed for {', '.join(bad)}: "
+                                "the backward pass does not compute the derivative of J there")
+    if not checks:
+        return Content.styled("nothing could be checked", "bold red")
+    if unchecked:
+        return Content.assemble(("✓ ", "green"), "every gradient that could be checked checks out")
+    return Content.assemble(("✓ ", "bold green"), "every gradient checks out")
+
+
+class GradCheckScreen(ModalScreen[list | None]):
+    """The gradient check of iteration `iteration` (default: the current one).
+
+    ``comparison``: a student Comparison of that iteration; the student's dW, db are checked
+    instead of the engine's.  Dismisses with the list of ParamCheck (None if closed early)."""
+
+    BINDINGS = [Binding("escape,g,q", "close", "Close")]
+
+    DEFAULT_CSS = """
+    GradCheckScreen {
+        align: center middle;
+        & > #gradcheck {
+            width: 90%;
+            max-width: 130;
+            height: auto;
+            max-height: 90%;
+            padding: 1 2;
+            border: thick $accent 60%;
+            background: $surface;
+        }
+        & #gradcheck-title { text-style: bold; }
+        & #gradcheck-bands, & #gradcheck-hint { color: $foreground 60%; }
+        & ProgressBar { margin: 1 0; }
+        & #gradcheck-table { margin-bottom: 1; }
+    }
+    """
+
+    def __init__(self, engine, iteration: int | None = None, comparison=None,
+                 student_path: str | None = None) -> None:
+        super().__init__()
+        self.engine = engine
+        self.iteration = engine.iteration if iteration is None else iteration
+        self.comparison = comparison
+        self.student_path = student_path
+        self.worker: Worker | None = None
+        self.checks: list | None = None
+        self._unchecked: tuple = ()
+        self._stopped = False
+        self.finished = threading.Event()  # set when the worker's thread has returned
+
+    def compose(self) -> ComposeResult:
+        whose = (f"the student's gradients ({self.student_path or 'their file'})"
+                 if self.comparison is not None else "the engine's gradients")
+        with Vertical(id="gradcheck"):
+            yield Static(Content(f"gradient check · iteration {self.iteration} · {whose}"),
+                         id="gradcheck-title")
+            yield Static(Content(BANDS), id="gradcheck-bands")
+            yield ProgressBar(id="gradcheck-progress", show_eta=False)
+            yield Static(Content("checking…"), id="gradcheck-table")
+            yield Static("", id="gradcheck-verdict")
+            yield Static(Content("esc closes (and stops a check that is still running)"),
+                         id="gradcheck-hint")
+
+    def on_mount(self) -> None:
+        if self.comparison is not None:
+            self.worker = self.run_check(lambda: student_job(self.engine, self.comparison,
+                                                             self.iteration))
+            return
+        job = engine_job(self.engine, self.iteration)
+        if isinstance(job, str):
+            self.query_one("#gradcheck-progress", ProgressBar).display = False
+            self.query_one("#gradcheck-table", Static).update(Content(job))
+            return
+        self.worker = self.run_check(lambda: job)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="gradcheck")
+    def run_check(self, make_job: Callable[[], Job]) -> list | None:
+        try:
+            return self._check(make_job())
+        finally:
+            self.finished.set()
+
+    def _check(self, job: Job) -> list | None:
+        self._unchecked = job.unchecked
+
+        def progress(done: int, total: int) -> None:
+            if self._stopped:
+                raise Stopped
+            self.post_message(Progress(done, total))
+
+        try:
+            return gradcheck.check(job.params, job.grads, job.forward, job.L, job.seed,
+                                   progress=progress)
+        except Stopped:
+            return None
+
+    def on_progress(self, message: Progress) -> None:
+        self.query_one("#gradcheck-progress", ProgressBar).update(total=message.total,
+                                                                    progress=message.done)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self.worker:
+            return
+        table = self.query_one("#gradcheck-table", Static)
+        if event.state == WorkerState.ERROR:
+            table.update(Content(f"the gradient check raised {event.worker.error!r}"))
+        elif event.state == WorkerState.SUCCESS and event.worker.result is not None:
+            self.show(event.worker.result)
+
+    def show(self, checks: list) -> None:
+        self.checks = checks
+        bar = self.query_one("#gradcheck-progress", ProgressBar)
+        bar.update(total=bar.total or 1, progress=bar.total or 1)
+        self.query_one("#gradcheck-table", Static).update(
+            Content("\n").join(result_lines(checks, self._unchecked)))
+        self.query_one("#gradcheck-verdict", Static).update(verdict(checks, self._unchecked))
+
+    def action_close(self) -> None:
+        self._stopped = True  # the worker's next progress call stops the check
+        if self.worker is not None:
+            self.worker.cancel()
+        self.dismiss(self.checks)

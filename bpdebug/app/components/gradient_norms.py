@@ -1,0 +1,166 @@
+"""GradientNorms: ‖dW[l]‖ and ‖db[l]‖ for every layer, as log-scaled bars.
+
+A vanishing gradient is many orders of magnitude smaller than a healthy one, so the
+bars are logarithmic (1e-8 .. 1e2 by default): each decade is the same length, and
+the deep-sigmoid network's dW[1] shows up as a stub beside dW[6]. A layer whose ‖dW‖
+crosses a watch threshold (gradient_norm_above / _below) is drawn in red, the way
+the watchpoint would judge it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from textual.content import Content
+from textual.widgets import Static
+
+LOW, HIGH = 1e-8, 1e2
+EIGHTHS = " ▏▎▍▌▋▊▉"
+PENDING = "pending"  # the backward pass has not reached this layer yet
+
+
+@dataclass(frozen=True)
+class LayerNorm:
+    layer: int
+    dW: float | None  # None: not computed yet in this iteration
+    db: float | None
+
+
+def norm(value) -> float | None:
+    if value is None:
+        return None
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    with np.errstate(all="ignore"):
+        return float(np.linalg.norm(array.ravel()))
+
+
+def layer_norms(env: dict, L: int) -> list[LayerNorm]:
+    """‖dW[l]‖, ‖db[l]‖ (Frobenius) for l = 1..L, None where env has no such entry."""
+    return [LayerNorm(l, norm(env.get(f"dW[{l}]")), norm(env.get(f"db[{l}]")))
+            for l in range(1, L + 1)]
+
+
+def fraction(value: float, low: float = LOW, high: float = HIGH) -> float:
+    """Where a norm sits on the log scale, 0 (at or below `low`) to 1 (at or above `high`)."""
+    if math.isnan(value):
+        return 0.0
+    if value <= low:
+        return 0.0
+    if value >= high:
+        return 1.0
+    return (math.log10(value) - math.log10(low)) / (math.log10(high) - math.log10(low))
+
+
+def bar(value: float, width: int, low: float = LOW, high: float = HIGH) -> str:
+    """A bar `width` cells wide, in eighths of a cell, padded with spaces."""
+    if width <= 0:
+        return ""
+    eighths = round(fraction(value, low, high) * width * 8)
+    full, part = divmod(eighths, 8)
+    text = "█" * full + (EIGHTHS[part] if part and full < width else "")
+    return text.ljust(width)
+
+
+def outside(value: float | None, watch) -> str | None:
+    """Which watch threshold this ‖dW‖ crosses: "above", "below" or None."""
+    if value is None or watch is None:
+        return None
+    if watch.gradient_norm_above is not None and value > watch.gradient_norm_above:
+        return "above"
+    if watch.gradient_norm_below is not None and value < watch.gradient_norm_below:
+        return "below"
+    return None
+
+
+def number(value: float) -> str:
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf"
+    return f"{value:.1e}"
+
+
+def scale_line(width: int, low: float = LOW, high: float = HIGH) -> str:
+    """The decades under the bars: 1e-8, 1e-3, 1e2 at their places."""
+    line = [" "] * width
+    lo, hi = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    step = max(1, (hi - lo) // max(1, width // 8))
+    for decade in range(lo, hi + 1, step):
+        text = f"1e{decade}"
+        at = round(fraction(10.0 ** decade, low, high) * (width - 1))
+        at = min(at, width - len(text))
+        if at >= 0 and all(c == " " for c in line[max(0, at - 1):at + len(text)]):
+            line[at:at + len(text)] = text
+    return "".join(line)
+
+
+def lines(norms: list[LayerNorm], watch, width: int, low: float = LOW,
+          high: float = HIGH) -> list[Content]:
+    """One line per dW and db: name, bar, number, and why it is red if it is."""
+    label_width, number_width = 7, 8
+    bar_width = max(4, width - label_width - number_width - 12)
+    out = [Content.assemble(" " * label_width, (scale_line(bar_width, low, high), "dim"))]
+    for entry in norms:
+        for which, value in (("dW", entry.dW), ("db", entry.db)):
+            name = f"{which}[{entry.layer}]".ljust(label_width)
+            if value is None:
+                out.append(Content.assemble((name, "dim"), (" " * bar_width, "dim"),
+                                            (" " + PENDING, "dim italic")))
+                continue
+            crossed = outside(value, watch) if which == "dW" else None
+            style = ("bold red" if crossed else
+                     "magenta" if not math.isfinite(value) else
+                     "$warning" if value < 1e-6 else "$success")
+            parts: list = [name, (bar(value, bar_width, low, high), style),
+                           " ", (number(value).rjust(number_width), "bold" if crossed else "")]
+            if crossed:
+                limit = watch.gradient_norm_above if crossed == "above" else watch.gradient_norm_below
+                parts.append((f" {'>' if crossed == 'above' else '<'} {limit:g}", "bold red"))
+            out.append(Content.assemble(*parts))
+    return out
+
+
+class GradientNorms(Static):
+    """‖dW[l]‖ and ‖db[l]‖ of the current iteration as log bars; `update_from(engine)`."""
+
+    DEFAULT_CSS = """
+    GradientNorms {
+        width: 1fr;
+        height: auto;
+        border: round $foreground 30%;
+        border-title-align: left;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None, disabled: bool = False) -> None:
+        super().__init__("", name=name, id=id, classes=classes, disabled=disabled)
+        self.border_title = "gradient norms ‖dW[l]‖ ‖db[l]‖ (log scale)"
+        self._norms: list[LayerNorm] = []
+        self._watch = None
+
+    def update_from(self, engine) -> None:
+        """Read the current step's dW, db (pending until the backward pass reaches them)."""
+        record = engine.current
+        env = record.env if record is not None else {}
+        self.show(layer_norms(env, engine.L), engine.watch)
+
+    def show(self, norms: list[LayerNorm], watch=None) -> None:
+        self._norms, self._watch = norms, watch
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        width = self.content_region.width or 60
+        if not self._norms:
+            self.update(Content.styled("no layers yet", "dim italic"))
+            return
+        self.update(Content("\n").join(lines(self._norms, self._watch, width)))

@@ -1,0 +1,220 @@
+"""StudentPanel: the student's matrices beside the reference's, step by step.
+
+Teaching mode runs the student's own forward / backpropagation (student.py) and
+compares every entry with the reference engine. This panel shows, for the step on
+screen (forward [l], cost, backward [l], update), that step's entries: each one's
+verdict, and the selected one as two heat maps, reference on the left, student on
+the right. The first divergence of the whole run is always named at the top; a crash
+in the student's code is shown as their file, line, the entry being computed and the
+shapes of the operands on that line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+from bpdebug.app.components.matrix_view import MatrixView
+from bpdebug.shapes import fmt
+
+MARK = {"ok": ("✓", "green"), "not run": ("·", "dim")}
+FIRST = "◀ first divergence"
+NO_STUDENT = "no student file: run with --impl FILE to compare your own backpropagation"
+
+
+def step_keys(kind: str, layer: int, L: int) -> list[str]:
+    """The student's keys (the post's, without brackets) that a step computes."""
+    if kind == "forward":
+        return [f"Z{layer}", f"A{layer}"] if layer else ["A0"]
+    if kind == "cost":
+        return [f"A{L}"]
+    if kind == "backward":
+        return [f"dZ{layer}", f"dW{layer}", f"db{layer}", f"dA{layer - 1}"]
+    return [f"{p}{l}" for l in range(L, 0, -1) for p in ("dW", "db")]  # the update uses them all
+
+
+def post_name(key: str) -> str:
+    """"dW2" → "dW[2]": the engine's spelling of the student's key."""
+    head = key.rstrip("0123456789")
+    return f"{head}[{key[len(head):]}]" if head != key else key
+
+
+def student_name(key: str) -> str:
+    """Where the student's code keeps it: cache["Z1"] or grads["dW2"]."""
+    return f'{"grads" if key.startswith("d") else "cache"}["{key}"]'
+
+
+def entries_of(comparison, keys: list[str]) -> list:
+    by_key = {entry.key: entry for entry in comparison.entries}
+    return [by_key[key] for key in keys if key in by_key]
+
+
+def focus(comparison, keys: list[str]):
+    """The entry to draw: this step's first wrong one, else its main result (dW, A)."""
+    entries = entries_of(comparison, keys)
+    if not entries:
+        return comparison.first_divergence
+    wrong = [e for e in entries if not e.ok and e.status != "not run"]
+    if wrong:
+        return wrong[0]
+    main = next((e for e in entries if e.key.startswith(("dW", "A"))), None)
+    return main or entries[0]
+
+
+def verdict(comparison) -> Content:
+    """The first divergence of the whole comparison, or that everything matches."""
+    if comparison is None:
+        return Content.styled(NO_STUDENT, "dim italic")
+    first = comparison.first_divergence
+    if first is not None:
+        return Content.assemble(("✗ first divergence: ", "bold red"), first.describe())
+    if comparison.crash is not None:
+        return Content.assemble(("✗ ", "bold red"), "the student's code raised (below)")
+    return Content.assemble(("✓ ", "bold green"), "every entry matches the reference")
+
+
+def entry_line(entry, first, selected: bool) -> Content:
+    mark, style = MARK.get(entry.status, ("✗", "bold red"))
+    parts: list = [("▶ " if selected else "  "), (mark, style), " ",
+                   (f"{entry.key:5}", "bold" if selected else ""), " ",
+                   (f"{entry.status:8}", style), " ", (entry.equation, "dim")]
+    if first is not None and entry.key == first.key:
+        parts += ["  ", (FIRST, "bold red")]
+    return Content.assemble(*parts)
+
+
+def entry_lines(comparison, keys: list[str], selected: str | None) -> list[Content]:
+    first = comparison.first_divergence
+    return [entry_line(e, first, e.key == selected) for e in entries_of(comparison, keys)]
+
+
+def crash_lines(crash) -> list[Content]:
+    """Crash.lines() (file:line, the entry, operand shapes), then the traceback from the
+    student's own frames on: bpdebug's frames above them are not the lesson."""
+    out = [Content.styled(line, "bold red" if k == 0 else "") for k, line in enumerate(crash.lines())]
+    tb = crash.traceback.rstrip().splitlines()
+    start = next((k for k, line in enumerate(tb) if crash.file and f'"{crash.file}"' in line), None)
+    if start is not None:
+        out += [Content("")] + [Content.styled(line, "dim") for line in tb[start:]]
+    return out
+
+
+def student_value(entry):
+    """What the student produced, when it can be drawn (None for missing / raised / not run)."""
+    if entry.actual is None or entry.status not in ("ok", "values", "shape"):
+        return None
+    return entry.actual
+
+
+class StudentPanel(Vertical, can_focus=True):
+    """Student vs reference for the current step; `update_from(engine, comparison)`."""
+
+    BINDINGS = [Binding("right_square_bracket", "cycle(1)", "Next entry", show=False),
+                Binding("left_square_bracket", "cycle(-1)", "Previous entry", show=False)]
+
+    DEFAULT_CSS = """
+    StudentPanel {
+        height: 1fr;
+        border: round $foreground 30%;
+        border-title-align: left;
+        &:focus { border: round $accent; }
+        & #student-verdict { height: auto; }
+        & #student-entries { height: auto; margin-bottom: 1; }
+        & #student-matrices { height: 1fr; min-height: 6; }
+        & #student-crash { height: auto; max-height: 14; overflow-y: auto; margin-top: 1; }
+    }
+    """
+
+    def __init__(self, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None, disabled: bool = False) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.border_title = "your code vs the reference"
+        self.comparison = None
+        self.keys: list[str] = []
+        self.selected: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content.styled(NO_STUDENT, "dim italic"), id="student-verdict")
+        yield Static("", id="student-entries")
+        with Horizontal(id="student-matrices"):
+            yield MatrixView(id="student-reference")
+            yield MatrixView(id="student-actual")
+        yield Static("", id="student-crash")
+
+    def update_from(self, engine, comparison) -> None:
+        """Show the entries of the engine's current step (the first divergence before any)."""
+        record = engine.current
+        if record is None:
+            kind, layer = "forward", 1
+        else:
+            kind, layer = record.step.kind, record.step.layer
+        self.show(comparison, kind, layer, engine.L)
+
+    def show(self, comparison, kind: str, layer: int, L: int, key: str | None = None) -> None:
+        """Student vs reference for step (kind, layer); `key` picks the entry to draw."""
+        self.comparison = comparison
+        self.keys = step_keys(kind, layer, L) if comparison is not None else []
+        if comparison is not None and key is None:
+            chosen = focus(comparison, self.keys)
+            key = chosen.key if chosen is not None else None
+        self.selected = key
+        self._draw()
+
+    def action_cycle(self, step: int) -> None:
+        """Draw the next (or previous) entry of this step."""
+        if self.comparison is None:
+            return
+        keys = [e.key for e in entries_of(self.comparison, self.keys)]
+        if not keys:
+            return
+        at = keys.index(self.selected) if self.selected in keys else -step
+        self.selected = keys[(at + step) % len(keys)]
+        self._draw()
+
+    def _draw(self) -> None:
+        comparison = self.comparison
+        self.query_one("#student-verdict", Static).update(verdict(comparison))
+        entries = self.query_one("#student-entries", Static)
+        crash = self.query_one("#student-crash", Static)
+        reference = self.query_one("#student-reference", MatrixView)
+        actual = self.query_one("#student-actual", MatrixView)
+        if comparison is None:
+            entries.update("")
+            crash.display = False
+            reference.show("reference", None)
+            actual.show("student", None)
+            return
+        lines = entry_lines(comparison, self.keys, self.selected)
+        entries.update(Content("\n").join(lines) if lines else
+                       Content.styled("this step computes nothing the student's code returns",
+                                      "dim italic"))
+        entry = next((e for e in comparison.entries if e.key == self.selected), None)
+        if entry is None:
+            reference.show("reference", None)
+            actual.show("student", None)
+        else:
+            expected = None if entry.expected is None else np.shape(entry.expected)
+            reference.show(f"reference {post_name(entry.key)}", entry.expected, expected)
+            suffix = "" if entry.status in ("ok", "values", "shape") else f" ({entry.status})"
+            actual.show(f"student {student_name(entry.key)}{suffix}", student_value(entry),
+                        expected, offending=not entry.ok)
+            if entry.status == "values" and entry.first_wrong is not None:
+                at = entry.first_wrong
+                actual.border_subtitle = Content.assemble(
+                    (f"first wrong {at}: ", "bold red"),
+                    f"expected {float(np.asarray(entry.expected)[at]):.6g}, "
+                    f"got {float(np.asarray(entry.actual)[at]):.6g}; "
+                    f"max rel. error {entry.max_relative_error:.3g}")
+            elif entry.status == "shape":
+                actual.border_subtitle = Content.assemble(
+                    ("wrong shape: ", "bold red"),
+                    f"expected {fmt(expected)}, got {fmt(np.shape(entry.actual))}")
+        if comparison.crash is not None:
+            crash.update(Content("\n").join(crash_lines(comparison.crash)))
+            crash.display = True
+        else:
+            crash.display = False
