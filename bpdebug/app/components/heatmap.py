@@ -14,8 +14,10 @@ from functools import lru_cache
 from rich.style import Style
 from textual.color import Color
 
-VALUE_WIDTH = 7
-CELL_WIDTH = VALUE_WIDTH + 2  # a gap, then the changed mark right against its number
+VALUE_WIDTH = 6
+# One column before each number: a gap, or the changed mark right against it.  Four
+# examples then fit a 30-column panel, so XOR's A[l] is seen whole at 120×36.
+CELL_WIDTH = VALUE_WIDTH + 1
 CHANGED_MARK = "•"
 
 NEGATIVE = Color(40, 100, 230)
@@ -27,7 +29,7 @@ LEVELS = 32
 
 
 def compact(value: float, width: int = VALUE_WIDTH) -> str:
-    """The most precise of -0.1235, 1.2e+04, nan, inf, -inf that fits in `width` characters."""
+    """The most precise of 1234, -0.123, -1e+04, nan, inf, -inf that fits in `width` characters."""
     if math.isnan(value):
         return "nan"
     if math.isinf(value):
@@ -36,7 +38,11 @@ def compact(value: float, width: int = VALUE_WIDTH) -> str:
         text = f"{value:.{digits}g}"
         if len(text) <= width:
             return text
-    return f"{value:.1g}"  # at most 7 characters for any finite float: -2e+308, -1e-300
+    mantissa, exponent = f"{value:.0e}".split("e")
+    text = f"{mantissa}e{int(exponent)}"  # -2e308: no "+", no leading zeros
+    if len(text) <= width:
+        return text
+    return "-ε" if value < 0 else "ε"  # below 1e-99 in size: nothing a glance could use
 
 
 def stat(value: float) -> str:

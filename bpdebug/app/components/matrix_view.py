@@ -127,6 +127,7 @@ class MatrixView(ScrollView, can_focus=True):
         self._scale = 0.0
         self._gutter = 0
         self._version = 0
+        self._colour_cache: tuple[Style, Color] | None = None
         self._lines: LRUCache[tuple[int, int, int, int, Color], Strip] = LRUCache(1024)
 
     def show(self, name: str, value: np.ndarray | float | None, expected: Shape | None = None,
@@ -165,9 +166,20 @@ class MatrixView(ScrollView, can_focus=True):
             self.scroll_to(0, 0, animate=False)  # another matrix: its corner, not the old offset
         self.refresh()
 
+    def _colours(self) -> tuple[Style, Color]:
+        """The panel's own style and background: each walks every ancestor, so they are
+        worked out once, not once a line, until the CSS changes."""
+        if self._colour_cache is None:
+            self._colour_cache = (self.rich_style, solid(self.background_colors[1]))
+        return self._colour_cache
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._colour_cache = None
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        base, background = self._colours()
         if self._grid is None:
             text = self._note if y == 0 else ""
             return Strip([Segment(text, base + Style(dim=True, italic=True))]).adjust_cell_length(width, base)
@@ -175,7 +187,6 @@ class MatrixView(ScrollView, can_focus=True):
         row = -1 if y < HEADER_LINES else y + scroll_y - HEADER_LINES
         if row >= self._grid.shape[0]:
             return Strip.blank(width, base)
-        background = solid(self.background_colors[1])
         key = (row, scroll_x, width, self._version, background)
         line = self._lines.get(key)
         if line is None:

@@ -1,0 +1,463 @@
+"""BpdebugApp: the keys, the command palette and the training thread around the engine.
+
+The app is a thin view: every number and shape on screen comes from an engine Record.
+It never crashes: an exception in a step, a drawing or the training thread is shown
+inside the app (a notification, the status line, the equation panel), never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+import traceback
+
+from textual import events, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from bpdebug import plan
+from bpdebug.engine import Engine, TrainResult
+from bpdebug.app.commands import DebuggerCommands
+from bpdebug.app.components.debugger import Debugger
+from bpdebug.app.components.heatmap import CELL_WIDTH
+from bpdebug.app.components.help_screen import HelpScreen
+from bpdebug.app.components.matrix_grid import MatrixGrid
+from bpdebug.app.components.matrix_view import MatrixView
+from bpdebug.app.components.network_strip import NetworkStrip
+from bpdebug.app.components.picker import PickerScreen
+from bpdebug.app.messages import ScenarioChosen, TrainingProgress
+
+PROGRESS_INTERVAL = 0.1  # seconds: the training thread posts at most 10 updates a second
+UI_WAIT = 0.25  # seconds the training thread waits at most for a key's frame
+
+# Actions that move the engine: refused while it trains, and while a modal is on top.
+ENGINE_ACTIONS = {"step", "back", "to_cost", "to_end", "reset", "layer", "gradient_check",
+                  "watch", "scroll_matrix", "teaching_panels"}
+
+
+def shows_errors(action):
+    """An exception inside an action becomes a notification and a red status line."""
+    @functools.wraps(action)
+    def wrapper(self: "BpdebugApp", *args, **kwargs):
+        try:
+            return action(self, *args, **kwargs)
+        except Exception as error:  # noqa: BLE001 - never a traceback
+            self.report_error(f"{action.__name__.removeprefix('action_')}", error)
+    return wrapper
+
+
+class BpdebugApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "bpdebug"
+    COMMANDS = App.COMMANDS | {DebuggerCommands}
+    BINDINGS = [
+        # Priority: a focused MatrixView would otherwise take the arrows and space.
+        Binding("n", "step", "Step", priority=True),
+        Binding("right,space", "step", "Step", show=False, priority=True),
+        Binding("p", "back", "Back", priority=True),
+        Binding("left", "back", "Back", show=False, priority=True),
+        Binding("f", "to_cost", "To J", priority=True),
+        Binding("e", "to_end", "End", priority=True),
+        Binding("t", "train", "Train", priority=True),
+        Binding("escape", "stop", "Stop", priority=True),
+        Binding("r", "reset", "Reset", priority=True),
+        Binding("question_mark", "help", "Help", priority=True),
+        Binding("q", "quit", "Quit", priority=True),
+        Binding("g", "gradient_check", "Grad check", priority=True),
+        Binding("w", "watch", "Watch", priority=True),
+        Binding("x", "teaching_panels", "Panels", priority=True),
+        *[Binding(str(l), f"layer({l})", f"Layer {l}", show=False, priority=True)
+          for l in range(1, 10)],
+        Binding("shift+left", "scroll_matrix(-1)", "Scroll left", show=False, priority=True),
+        Binding("shift+right", "scroll_matrix(1)", "Scroll right", show=False, priority=True),
+    ]
+
+    def __init__(self, scenario=None, student=None) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.student = student  # for the teaching panels: compared with the reference
+        self.engine: Engine | None = None
+        self.training = False
+        self._stop = threading.Event()
+        # Cleared from a key press until the frame that answers it: the training thread
+        # (and its BLAS threads) wait meanwhile, so a key never queues behind NumPy.
+        self._ui_free = threading.Event()
+        self._ui_free.set()
+        self._trained_from = None  # the record on screen when training began
+        self._comparisons: dict[int, object] = {}  # iteration -> the student's Comparison
+        self._comparing: int | None = None  # the iteration being compared in a thread
+
+    # ---- layout ------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        if self.scenario is not None:
+            try:
+                self.engine = Engine(self.scenario)
+            except Exception as error:  # noqa: BLE001 - shown in the app
+                yield Static(Content.styled(
+                    f"cannot start {getattr(self.scenario, 'name', 'the scenario')}: "
+                    f"{type(error).__name__}: {error}", "bold red"), id="waiting")
+            else:
+                yield Debugger(self.engine, id="debugger")
+        else:
+            yield Static("", id="waiting")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.scenario is None:
+            self.push_screen(PickerScreen())
+        if self.engine is not None:
+            self.sub_title = self.engine.scenario.title
+            if self.student is not None:
+                try:
+                    self._mount_student()
+                except Exception as error:  # noqa: BLE001
+                    self.report_error("the student panel", error)
+
+    def on_scenario_chosen(self, message: ScenarioChosen) -> None:
+        try:
+            engine = Engine(message.scenario)
+        except Exception as error:  # noqa: BLE001 - shown in the picker, which stays open
+            if isinstance(self.screen, PickerScreen):
+                self.screen.show_error(f"cannot start: {type(error).__name__}: {error}")
+            return
+        self._open(message.scenario, engine)
+
+    @shows_errors
+    def _open(self, scenario, engine: Engine) -> None:
+        self.scenario, self.engine = scenario, engine
+        self.sub_title = engine.scenario.title
+        for old in self.query("#waiting, #debugger"):
+            old.remove()
+        self.mount(Debugger(engine, id="debugger"), before=self.query_one(Footer))
+        self.pop_screen()
+
+    @property
+    def debugger(self) -> Debugger:
+        return self.query_one(Debugger)
+
+    def add_panel(self, panel, update=None) -> None:
+        """Hook for the teaching panels: mount one in the right-hand column; it is redrawn
+        after every move with ``update(engine)``, else its own ``update_from(engine)``."""
+        self.debugger.add_panel(panel, update)
+
+    # ---- teaching panels ---------------------------------------------------------
+
+    def _mount_student(self) -> None:
+        from bpdebug.app.components.student_panel import StudentPanel
+        self.add_panel(StudentPanel(id="student"), update=self._update_student)
+
+    def _update_student(self, engine: Engine) -> None:
+        from bpdebug.app.components.student_panel import StudentPanel
+        record = engine.current
+        i = record.iteration if record is not None else 0
+        comparison = self._comparisons.get(i)
+        if comparison is None:
+            if self._comparing != i:
+                self._comparing = i
+                self._compare(i)  # the panel is drawn when the comparison is ready
+            return
+        self.query_one(StudentPanel).update_from(engine, comparison)
+
+    @work(thread=True, exclusive=True, group="student", exit_on_error=False)
+    def _compare(self, i: int) -> tuple[int, object]:
+        """The student's code on iteration i, against its own reference engine."""
+        from bpdebug import student
+        return i, student.run(self.engine.scenario, self.student, i)
+
+    @shows_errors
+    def action_teaching_panels(self) -> None:
+        """Show or hide the decision boundary and the gradient norms on the right."""
+        if self._refuse_while_training():
+            return
+        debugger = self.debugger
+        shown = list(debugger.query("#teaching-boundary, #teaching-norms"))
+        if shown:
+            for panel in shown:
+                debugger.remove_panel(panel)
+            return
+        from bpdebug.app.components.decision_boundary import DecisionBoundary
+        from bpdebug.app.components.gradient_norms import GradientNorms
+        debugger.add_panel(GradientNorms(id="teaching-norms"))
+        debugger.add_panel(DecisionBoundary(id="teaching-boundary"))
+
+    # ---- which keys apply --------------------------------------------------------
+
+    def available(self, action: str) -> bool:
+        """Whether an action makes sense now, whatever screen is on top."""
+        if action in ("help", "quit"):
+            return True
+        if action == "stop":
+            return self.training
+        return self.engine is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        screen = self.screen
+        if action == "quit":  # typing q into the command palette must not quit
+            return isinstance(screen, (HelpScreen, PickerScreen)) or screen is self.screen_stack[0]
+        if action == "help":
+            return isinstance(screen, PickerScreen) or screen is self.screen_stack[0]
+        if action in ENGINE_ACTIONS or action in ("train", "stop"):
+            # Priority bindings reach the app under a modal: keys there belong to the modal.
+            return screen is self.screen_stack[0] and self.available(action)
+        return True
+
+    # ---- stepping ----------------------------------------------------------------
+
+    def _refuse_while_training(self) -> bool:
+        if self.training:
+            # The status line, not a toast: mounting a toast costs a frame the trainer slows.
+            self.debugger.say(Content.styled(
+                "training in the background: t or Esc stops it, then step", "bold yellow"))
+            return True
+        return False
+
+    def _refuse_if_blocked(self) -> bool:
+        blocked = self.engine.blocked
+        if blocked:
+            self.notify(blocked, title="cannot step forward", severity="error")
+            self.debugger.say(Content.styled(f"blocked: {blocked}", "bold red"))
+            return True
+        return False
+
+    def _after_move(self) -> None:
+        alert = self.engine.alert(self.engine.current)
+        self.debugger.show()
+        if alert:
+            self.notify(alert, title="watchpoint", severity="warning")
+            self.debugger.say(Content.styled(f"watchpoint: {alert}", "bold yellow"))
+
+    @shows_errors
+    def action_step(self) -> None:
+        if self._refuse_while_training() or self._refuse_if_blocked():
+            return
+        self.engine.next()
+        self._after_move()
+
+    @shows_errors
+    def action_back(self) -> None:
+        if self._refuse_while_training():
+            return
+        if self.engine.position == 0:
+            self.notify("already at the start of iteration 0")
+            return
+        self.engine.back()
+        self.debugger.show()
+
+    def action_to_cost(self) -> None:
+        self._run_to(plan.COST)
+
+    def action_to_end(self) -> None:
+        self._run_to(plan.UPDATE)
+
+    @shows_errors
+    def _run_to(self, kind: str) -> None:
+        """Step until a step of this kind, a mismatch or a watchpoint, whichever is first."""
+        if self._refuse_while_training() or self._refuse_if_blocked():
+            return
+        self.engine.run_to(kind)
+        self._after_move()
+
+    @shows_errors
+    def action_reset(self) -> None:
+        if self._refuse_while_training():
+            return
+        self.engine.reset()
+        self.debugger.show(layer=1)
+        self.debugger.say("reset to the start of iteration 0")
+
+    @shows_errors
+    def action_layer(self, l: int) -> None:
+        """Jump to layer l's step in the current direction, in the current iteration."""
+        if self._refuse_while_training():
+            return
+        engine = self.engine
+        if not 1 <= l <= engine.L:
+            self.notify(f"there is no layer {l}: the network has layers 1 to {engine.L}",
+                        severity="warning")
+            return
+        record = engine.current
+        kind = plan.FORWARD if record is None or record.step.kind == plan.FORWARD else plan.BACKWARD
+        iteration = record.iteration if record is not None else 0
+        k = next(k for k, s in enumerate(engine.steps) if s.kind == kind and s.layer == l)
+        target = iteration * engine.S + k + 1
+        engine.goto(target)
+        if engine.position != target:
+            self.notify(engine.blocked or f"stopped before {kind} [{l}]", severity="error")
+        self._after_move()
+
+    @shows_errors
+    def action_scroll_matrix(self, direction: int) -> None:
+        focused = self.focused
+        if isinstance(focused, MatrixView):
+            focused.scroll_to(x=focused.scroll_x + direction * CELL_WIDTH * 4, animate=False)
+
+    @shows_errors
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    @shows_errors
+    def action_gradient_check(self) -> None:
+        """The gradient check of the current iteration, in its own screen (a thread)."""
+        if self._refuse_while_training():
+            return
+        from bpdebug.app.components.gradcheck_screen import GradCheckScreen
+        record = self.engine.current
+        iteration = record.iteration if record is not None else 0
+        self.push_screen(GradCheckScreen(self.engine, iteration))
+
+    @shows_errors
+    def action_watch(self) -> None:
+        """Switch watchpoints on and off; stepping and training stop where one fires."""
+        if self._refuse_while_training():
+            return
+        from bpdebug.app.components.watch_screen import WatchScreen
+
+        def changed(watch) -> None:
+            active = [line.split(None, 1)[1] for line in self.engine.watch.describe()
+                      if line.startswith("on")]
+            self.debugger.say("watchpoints: " + ("; ".join(active) if active else "none"))
+
+        self.push_screen(WatchScreen(self.engine), changed)
+
+    async def action_quit(self) -> None:
+        self._stop.set()
+        self._ui_free.set()
+        self.exit(return_code=0)
+
+    # ---- training in the background ----------------------------------------------
+
+    @shows_errors
+    def action_train(self) -> None:
+        if self.training:
+            self.action_stop()
+            return
+        n = self.engine.scenario.iterations
+        if n <= 0:
+            self.notify("this scenario asks for 0 iterations", severity="warning")
+            return
+        self.training = True
+        self._stop.clear()
+        self._trained_from = self.engine.current
+        self.debugger.query_one(NetworkStrip).note(f"training 0/{n} · t or Esc stops")
+        self.debugger.say(f"training {n} iterations in the background: t or Esc stops")
+        self.refresh_bindings()
+        self._train(n)
+
+    def action_stop(self) -> None:
+        if self.training:
+            self._stop.set()
+            self._ui_free.set()
+            self.debugger.say("stopping…")
+
+    @work(thread=True, exclusive=True, group="train", exit_on_error=False)
+    def _train(self, n: int) -> TrainResult:
+        worker = get_current_worker()
+        engine = self.engine
+        start = engine.iteration
+        last = [0.0]
+
+        def progress(done: int) -> None:
+            self._ui_free.wait(UI_WAIT)
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_INTERVAL:
+                last[0] = now
+                # Parameters are never modified in place: this snapshot stays valid.
+                self.post_message(TrainingProgress(done, n, engine.history.get(start + done)))
+
+        return engine.train(n, progress, lambda: self._stop.is_set() or worker.is_cancelled)
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.training and isinstance(event, events.Key):
+            self._ui_free.clear()
+            self.call_after_refresh(self._ui_free.set)
+        await super().on_event(event)
+
+    def on_training_progress(self, message: TrainingProgress) -> None:
+        if not self.training:
+            return
+        try:
+            debugger = self.debugger
+            debugger.query_one(NetworkStrip).note(
+                f"training {message.done}/{message.total} · t or Esc stops")
+            debugger.show_loss(f"training {message.done}/{message.total}")
+            debugger.query_one(MatrixGrid).show_params(message.params, self._trained_from)
+        except Exception as error:  # noqa: BLE001
+            self.report_error("training progress", error)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "student":
+            self._compared(event)
+            return
+        if event.worker.group != "train" or event.state not in (
+                WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        self.training = False
+        self.refresh_bindings()
+        try:
+            if event.state == WorkerState.ERROR:
+                self.debugger.show()
+                self.report_error("training", event.worker.error)
+                return
+            if event.state == WorkerState.CANCELLED:
+                self.debugger.show(status="training cancelled")
+                return
+            self._trained(event.worker.result)
+        except Exception as error:  # noqa: BLE001
+            self.report_error("after training", error)
+
+    def _compared(self, event: Worker.StateChanged) -> None:
+        if event.state in (WorkerState.ERROR, WorkerState.SUCCESS, WorkerState.CANCELLED):
+            self._comparing = None
+        if event.state == WorkerState.ERROR:
+            self.report_error("the student's code", event.worker.error)
+        elif event.state == WorkerState.SUCCESS:
+            i, comparison = event.worker.result
+            self._comparisons[i] = comparison
+            if not self.training:
+                self.debugger.show()
+
+    def _trained(self, result: TrainResult) -> None:
+        history = self.engine.loss_history
+        cost = f"J = {history[-1]:.6g}" if history else ""
+        record = result.record
+        if record is not None and not record.ok:
+            text = f"training stopped at iteration {record.iteration}, {record.step.label}"
+            self.debugger.show(status=Content.styled(text, "bold red"))
+            self.notify(text, severity="error")
+        elif result.alert:
+            text = f"watchpoint at iteration {record.iteration}, {record.step.label}: {result.alert}"
+            self.debugger.show(status=Content.styled(text, "bold yellow"))
+            self.notify(text, severity="warning")
+        elif result.stopped:
+            text = f"training stopped after {result.done} iterations; {cost}"
+            self.debugger.show(status=text)
+            self.notify(text)
+        else:
+            text = f"trained {result.done} iterations; {cost}"
+            self.debugger.show(status=text)
+            self.notify(text)
+
+    # ---- errors --------------------------------------------------------------------
+
+    def report_error(self, where: str, error: BaseException | None) -> None:
+        text = f"{type(error).__name__}: {error}" if error is not None else "unknown error"
+        self.notify(text, title=f"error in {where}", severity="error")
+        try:
+            debugger = self.debugger
+        except Exception:  # noqa: BLE001 - no debugger yet (picker): the toast says it
+            return
+        details = "".join(traceback.format_exception(error, limit=-4)) if error else text
+        debugger.query_one("#equations").show_error(f"error in {where}", details)
+        debugger.say(Content.styled(f"error in {where}: {text}", "bold red"))
+
+
+def run(scenario, student=None) -> int:
+    """Open the debugger on a scenario (None: the picker first); the exit code."""
+    app = BpdebugApp(scenario, student=student)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,94 @@
+"""The network strip: every layer with its size and activation, and the iteration's
+steps as a timeline, the current one highlighted.
+
+    X 2×4 → [1] relu 3 → [2] sigmoid 1 → J
+    iteration 0 · backward   [1] [2] J [2] [1] update
+"""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from bpdebug import plan
+from bpdebug.engine import Engine
+from bpdebug.app.components.equation_panel import DIRECTION_STYLE
+
+CURRENT = "reverse bold"
+DONE = ""
+AHEAD = "dim"
+
+
+def network_parts(engine: Engine) -> list[tuple[str, int | None]]:
+    """The network line in pieces, each with the layer it stands for (None for X, 0 for J)."""
+    parts: list[tuple[str, int | None]] = [(f"X {engine.sizes[0]}×{engine.scenario.m}", None)]
+    for l, layer in enumerate(engine.scenario.layers, start=1):
+        parts.append((f"[{l}] {layer.activation} {layer.units}", l))
+    parts.append(("J", 0))
+    return parts
+
+
+def _short(step: plan.Step) -> str:
+    if step.kind == plan.FORWARD:
+        return f"→{step.layer}"
+    if step.kind == plan.BACKWARD:
+        return f"←{step.layer}"
+    return "J" if step.kind == plan.COST else "update"
+
+
+class NetworkStrip(Static):
+    """Two lines: the layers (current one highlighted) and the iteration's timeline."""
+
+    DEFAULT_CSS = """
+    NetworkStrip {
+        height: 2;
+        padding: 0 1;
+        background: $boost;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._lines: tuple[Content, Content] = (Content(""), Content(""))
+
+    def note(self, text: str = "") -> None:
+        """A note after the timeline (training progress) without asking the engine again."""
+        top, second = self._lines
+        if text:
+            second = Content.assemble(second, "   ", (text, "bold yellow"))
+        content = Content("\n").join([top, second])
+        if content != self.content:
+            self.update(content, layout=False)  # always two lines: no layout needed
+
+    def show(self, engine: Engine) -> None:
+        record = engine.current
+        step = record.step if record is not None else None
+        # The layer a step is about: the cost is the output layer's, the update everyone's.
+        layer = None if step is None else (step.layer if step.kind != plan.UPDATE else -1)
+        pieces: list = []
+        for k, (text, l) in enumerate(network_parts(engine)):
+            if k:
+                pieces.append((" → ", "dim"))
+            on = (step is not None and ((step.kind == plan.COST and l == 0)
+                                        or (step.kind in (plan.FORWARD, plan.BACKWARD)
+                                            and l == layer)
+                                        or (layer == -1 and l not in (None, 0))))
+            pieces.append((text, CURRENT if on else ""))
+        pieces.append((f"   loss {engine.scenario.loss} · α {engine.scenario.learning_rate}",
+                       "dim"))
+        top = Content.assemble(*pieces)
+
+        iteration = record.iteration if record is not None else 0
+        direction = step.kind if step is not None else "start"
+        second: list = [(f"iteration {iteration}", "bold"), " · ",
+                        (f"{direction:<8}", DIRECTION_STYLE.get(direction, "bold")), "  "]
+        done = (record.index % engine.S) if record is not None else -1
+        for k, s in enumerate(engine.steps):
+            style = CURRENT if k == done else (DONE if k < done else AHEAD)
+            if k == done and record is not None and not record.ok:
+                style = "reverse bold red"
+            second += [(f" {_short(s)} ", style)]
+        self._lines = (top, Content.assemble(*second))
+        self.note()

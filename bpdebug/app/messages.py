@@ -1,0 +1,27 @@
+"""The app's own messages: small dataclasses, as posting writes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+
+@dataclass
+class TrainingProgress(Message):
+    """Posted from the training thread; a newer one replaces an older one still queued,
+    so a fast trainer never floods the screen (toolong's can_replace)."""
+
+    done: int  # iterations finished so far
+    total: int
+    params: dict  # W[l], b[l] as they stand now; never modified in place, safe to show
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, TrainingProgress)
+
+
+@dataclass
+class ScenarioChosen(Message):
+    """The picker's choice, already loaded."""
+
+    scenario: object  # bpdebug.scenario.Scenario

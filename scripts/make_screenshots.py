@@ -1,0 +1,87 @@
+"""Render the real app headless on bundled scenarios and write SVGs to screenshots/.
+
+    .venv/bin/python scripts/make_screenshots.py            # every view
+    .venv/bin/python scripts/make_screenshots.py mismatch   # some of them
+
+Each view is a scenario, a terminal size and the keys a teacher would press.
+Run it whenever the UI changes, and commit the SVGs with the change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bpdebug.app.app import BpdebugApp  # noqa: E402
+from bpdebug.scenario import load  # noqa: E402
+from bpdebug.student import load_student  # noqa: E402
+
+OUT = ROOT / "screenshots"
+TRAIN = "train"  # a pseudo key: press t, then wait until training has finished
+
+# name: (scenario or None for the picker, student file or None, size, keys, what it shows)
+VIEWS = {
+    "forward": ("xor", None, (120, 36), ["n", "n", "n"],
+                "XOR, forward [2]: Z[2] and A[2] with their shapes under the equation"),
+    "backward": ("xor", None, (120, 36), ["f", "n", "n", "n"],
+                 "XOR, backward [1]: dZ, dW, db, dA with ✓ against the shapes they must have"),
+    "mismatch": ("bug-dw-no-transpose", None, (120, 36), ["e", "n"],
+                 "the missing transpose in dW: the red panel, operands, rule and cause"),
+    "training": ("moons", None, (120, 36), [TRAIN],
+                 "moons after training: the loss sparkline and the decision boundary"),
+    "mnist": ("mnist-size", None, (120, 36), ["n"],
+              "784-128-64-10 with m = 256: only the visible cells are drawn"),
+    "picker": (None, None, (120, 36), [], "bpdebug with no argument: the bundled scenarios"),
+    "help": ("xor", None, (120, 36), ["question_mark"], "the help screen on ?"),
+    "gradcheck": ("bug-forgot-m", None, (120, 36), ["g", "wait"],
+                  "the gradient check on g: the missing 1/m puts every dW and db in 'wrong'"),
+    "student": ("xor", "scenarios/students/forgot_m.py", (120, 36), ["f", "n", "n"],
+                "--impl: a student's dW[2] beside the reference, the first divergence marked"),
+    "small": ("xor", None, (80, 24), ["n", "n"], "the same debugger at 80×24"),
+}
+
+
+async def shoot(name: str) -> Path:
+    scenario_name, student_file, size, keys, _ = VIEWS[name]
+    scenario = load(scenario_name) if scenario_name else None
+    student = load_student(ROOT / student_file) if student_file else None
+    app = BpdebugApp(scenario, student=student)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        for key in keys:
+            if key == TRAIN:
+                await pilot.press("t")
+                for _ in range(600):  # at most a minute
+                    await pilot.pause(0.1)
+                    if not app.training:
+                        break
+            elif key == "wait":
+                await pilot.pause(2.0)
+            else:
+                await pilot.press(key)
+            await pilot.pause()
+        await pilot.pause(0.2)
+        path = app.save_screenshot(f"{name}.svg", path=str(OUT))
+        await pilot.press("escape")
+    return Path(path)
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(VIEWS)
+    unknown = [n for n in names if n not in VIEWS]
+    if unknown:
+        print(f"unknown view(s): {', '.join(unknown)}; the views are: {', '.join(VIEWS)}")
+        return 2
+    OUT.mkdir(exist_ok=True)
+    for name in names:
+        path = asyncio.run(shoot(name))
+        print(f"{path.relative_to(ROOT)}  {VIEWS[name][4]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,660 @@
+"""The Textual app, driven headless with Pilot: the keys of the contract, time travel
+on screen, the shape-mismatch teaching moment, training in the background, the picker,
+and sizes from 20×8 to 200×60."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+import pytest
+from textual.widgets import OptionList, Sparkline
+
+from bpdebug import plan
+from bpdebug.app.app import BpdebugApp
+from bpdebug.app.components.equation_panel import EquationPanel
+from bpdebug.app.components.help_screen import HelpScreen
+from bpdebug.app.components.loss_panel import scaled
+from bpdebug.app.components.matrix_grid import MatrixGrid
+from bpdebug.app.components.matrix_view import MatrixView
+from bpdebug.app.components.network_strip import NetworkStrip
+from bpdebug.app.components.picker import PickerScreen
+from bpdebug.equations import Equation, Expr
+from bpdebug.report import network_line
+from bpdebug.scenario import ScenarioError, bundled, load
+from bpdebug.shapes import fmt
+
+SIZE = (120, 36)
+
+
+def text(app, selector) -> str:
+    return str(app.query_one(selector).content)
+
+
+def equations(app) -> str:
+    return str(app.query_one(EquationPanel).content)
+
+
+def plain(title) -> str:
+    return title.plain if title is not None else ""
+
+
+def matrices(app) -> dict[str, MatrixView]:
+    """Each matrix panel by the name in its title."""
+    return {plain(view._border_title).split(" ")[0]: view
+            for view in app.query_one(MatrixGrid).query(MatrixView)}
+
+
+def screen_state(app) -> tuple:
+    """Everything the screen says about the current step (the rendered text)."""
+    grid = app.query_one(MatrixGrid)
+    views = [(plain(v._border_title), str(v.border_subtitle),
+              [v.render_line(y).text for y in range(v.size.height)]) for v in grid.query(MatrixView)]
+    panel = app.query_one(EquationPanel)
+    return (text(app, NetworkStrip), equations(app), plain(panel._border_title),
+            text(app, "#status"), views)
+
+
+def engine_state(app) -> tuple:
+    engine = app.engine
+    record = engine.current
+    env = {} if record is None else {k: np.array(v) for k, v in record.env.items()
+                                     if isinstance(v, np.ndarray)}
+    return engine.position, engine.iteration, env
+
+
+def same_engine_state(a, b) -> bool:
+    return (a[:2] == b[:2] and a[2].keys() == b[2].keys()
+            and all(np.array_equal(a[2][k], b[2][k], equal_nan=True) for k in a[2]))
+
+
+def notes(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def settle(pilot):
+    await pilot.pause()
+    await pilot.pause()
+
+
+# ---- what is on screen before and after a step ---------------------------------------
+
+async def test_before_any_step_the_panel_shows_what_the_first_step_will_compute():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        engine = app.engine
+        assert engine.position == 0
+        shown = equations(app)
+        first = engine.steps[0]
+        assert first.kind == plan.FORWARD and first.layer == 1
+        for equation in first.equations:
+            assert str(equation) in shown
+        n0, n1, m = engine.sizes[0], engine.sizes[1], engine.scenario.m
+        assert f"{n1}×{m}" in shown and f"{n1}×{n0}" in shown and f"{n0}×{m}" in shown
+        assert text(app, NetworkStrip).splitlines()[0].startswith(network_line(engine))
+
+
+async def test_the_network_strip_names_every_layer_the_direction_and_the_iteration():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        scenario = app.engine.scenario
+        await pilot.press("n")
+        strip = text(app, NetworkStrip)
+        for l, layer in enumerate(scenario.layers, 1):
+            assert f"[{l}] {layer.activation} {layer.units}" in strip
+        assert "iteration 0" in strip and "forward" in strip
+        await pilot.press("f")
+        assert "cost" in text(app, NetworkStrip)
+        await pilot.press("n")
+        assert "backward" in text(app, NetworkStrip)
+        await pilot.press("e")
+        assert "update" in text(app, NetworkStrip)
+        await pilot.press("n")
+        assert "iteration 1" in text(app, NetworkStrip)
+
+
+async def test_every_result_has_its_shape_under_it_and_a_tick():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        engine = app.engine
+        await pilot.press("f", "n")  # backward [L]
+        record = engine.current
+        assert record.step.kind == plan.BACKWARD and record.step.layer == engine.L
+        lines = equations(app).splitlines()
+        for computed in record.computed:
+            at = next(k for k, line in enumerate(lines) if str(computed.equation) in line)
+            assert "✓" in lines[at]
+            under = lines[at + 1]
+            # dW[L] has W[L]'s shape, written under the dW[L] that starts the line
+            assert under.split()[0] == fmt(computed.result.shape)
+            for operand in computed.operands:
+                assert fmt(operand.shape) in under
+        assert "dW[2] 1×3 ✓" in plain(matrices(app)["dW[2]"]._border_title)
+
+
+async def test_matrix_panels_show_the_current_layer_with_changes_marked():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        views = matrices(app)
+        assert {"W[1]", "b[1]", "Z[1]", "A[1]", "dZ[1]", "dW[1]", "db[1]"} <= views.keys()
+        Z = app.engine.current.env["Z[1]"]
+        assert plain(views["Z[1]"]._border_title) == f"Z[1] {fmt(Z.shape)} ✓"
+        stats = str(views["Z[1]"].border_subtitle)
+        assert stats.startswith((f"min {Z.min():.3g} max {Z.max():.3g}", f"{Z.min():.3g}…{Z.max():.3g}"))
+        await pilot.press("e", "n")  # forward [1] of iteration 1: Z[1] changed since iteration 0
+        assert "•" in "".join(line for line in screen_state(app)[4][2][2])
+
+
+# ---- the keys ------------------------------------------------------------------------
+
+async def test_n_right_and_space_step_forward_p_and_left_step_back():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        engine = app.engine
+        app.query_one(MatrixView).focus()  # a focused matrix must not eat the arrows
+        await pilot.press("n")
+        assert engine.position == 1
+        await pilot.press("right")
+        assert engine.position == 2
+        await pilot.press("space")
+        assert engine.position == 3
+        await pilot.press("p")
+        assert engine.position == 2
+        await pilot.press("left")
+        assert engine.position == 1
+        await pilot.press("p", "p")
+        assert engine.position == 0
+        assert any("start" in n for n in notes(app))
+
+
+async def test_stepping_forward_then_back_restores_the_engine_and_the_screen():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        engine = app.engine
+        steps = 2 * engine.S + 1  # across the update, into the third iteration
+        seen = []
+        for _ in range(steps):
+            seen.append((engine_state(app), screen_state(app)))
+            await pilot.press("n")
+        assert engine.position == steps and engine.current.iteration == 2
+        for k in reversed(range(steps)):
+            await pilot.press("p")
+            engine_now, screen_now = engine_state(app), screen_state(app)
+            assert same_engine_state(engine_now, seen[k][0]), f"engine differs at {k}"
+            assert screen_now == seen[k][1], f"screen differs at position {k}"
+
+
+async def test_f_runs_to_the_cost_and_e_to_the_end_of_the_iteration():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        engine = app.engine
+        await pilot.press("f")
+        assert engine.current.step.kind == plan.COST
+        assert "J" in text(app, NetworkStrip)
+        assert "J = " in equations(app)
+        await pilot.press("e")
+        assert engine.current.step.kind == plan.UPDATE and engine.position == engine.S
+        W_after = engine.current.env["W[1]"].copy()
+        await pilot.press("n")
+        assert engine.current.iteration == 1
+        await pilot.press("p")  # back across the update: exactly the same W[1]
+        assert engine.current.step.kind == plan.UPDATE
+        assert np.array_equal(engine.current.env["W[1]"], W_after)
+        await pilot.press("f")
+        assert engine.current.step.kind == plan.COST and engine.current.iteration == 1
+        assert len(engine.loss_history) == 2
+
+
+async def test_digits_jump_to_that_layers_step_in_the_current_direction():
+    app = BpdebugApp(load("moons"))
+    async with app.run_test(size=SIZE) as pilot:
+        engine = app.engine
+        L = engine.L
+        await pilot.press(str(L))
+        assert (engine.current.step.kind, engine.current.step.layer) == (plan.FORWARD, L)
+        await pilot.press("1")  # forward, back in time to forward [1]
+        assert (engine.current.step.kind, engine.current.step.layer) == (plan.FORWARD, 1)
+        await pilot.press("f", "n")  # now going backward
+        await pilot.press("1")
+        assert (engine.current.step.kind, engine.current.step.layer) == (plan.BACKWARD, 1)
+        assert engine.current.iteration == 0
+        position = engine.position
+        await pilot.press("9")
+        assert engine.position == position
+        assert any("no layer 9" in n for n in notes(app))
+        assert matrices(app).keys() >= {"W[1]", "dW[1]"}
+
+
+async def test_r_resets_to_iteration_0():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e", "e", "n")
+        assert app.engine.iteration == 2
+        start = screen_state(app)
+        await pilot.press("r")
+        assert app.engine.position == 0
+        assert "The first step will compute" in equations(app)
+        assert screen_state(app) != start
+
+
+async def test_question_mark_opens_help_and_closes_it():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        help_text = str(app.screen.query_one("#help").content)
+        for key in ("Equations", "Matrices", "Cost J", "Network strip", "space", "Esc"):
+            assert key in help_text
+        await pilot.press("n")  # keys under the help do not step
+        assert app.engine.position == 0
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("question_mark", "question_mark")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+@pytest.mark.parametrize("before", ["n", "question_mark"])  # from the debugger and the help
+async def test_q_quits_with_exit_code_0(before):
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(before, "q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_every_action_is_in_the_command_palette():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p", *"step f", "enter")
+        await settle(pilot)
+        assert app.engine.position == 1
+        await pilot.press("ctrl+p", *"end of", "enter")
+        await settle(pilot)
+        assert app.engine.current.step.kind == plan.UPDATE
+        await pilot.press("ctrl+p", *"reset", "enter")
+        await settle(pilot)
+        assert app.engine.position == 0
+
+
+# ---- the shape mismatch ----------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["wrong-w", "b-row", "x-transposed", "bug-dw-no-transpose"])
+async def test_a_mismatch_turns_the_panel_red_with_shapes_rule_and_cause(name):
+    app = BpdebugApp(load(name))
+    async with app.run_test(size=SIZE) as pilot:
+        engine = app.engine
+        await pilot.press("e")  # runs until the step that breaks
+        record = engine.current
+        mismatch = record.mismatch
+        assert mismatch is not None
+        panel = app.query_one(EquationPanel)
+        assert panel.has_class("mismatch")
+        shown = equations(app)
+        for line in mismatch.lines():
+            assert line.strip() in shown
+        for operand in mismatch.operands:
+            assert f"{operand.text} {fmt(operand.shape)}" in shown
+        outlined = [v for v in app.query(MatrixView) if v.has_class("offending")]
+        assert [plain(v._border_title).split(" ")[0] for v in outlined] == [mismatch.offender]
+
+        position = engine.position
+        await pilot.press("n")
+        assert engine.position == position
+        assert "blocked" in text(app, "#status")
+        assert any("mismatch" in n for n in notes(app))
+        await pilot.press("p")  # stepping back still works, and the red goes
+        assert engine.position == position - 1
+        assert not panel.has_class("mismatch")
+        await pilot.press("question_mark", "escape", "q")
+    assert app.return_code == 0
+
+
+async def test_the_wrong_w_mismatch_is_at_forward_2_and_names_w2():
+    app = BpdebugApp(load("wrong-w"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n")
+        record = app.engine.current
+        assert record.step.label == "forward [2]"
+        W2 = record.env["W[2]"]
+        shown = equations(app)
+        assert f"W[2] {fmt(np.shape(W2))}" in shown
+        assert "rule:" in shown and "W[2] must be" in shown
+        assert app.query_one("#matrix-0", MatrixView).has_class("offending")
+
+
+class Boom(Expr):
+    """An operand whose evaluation raises: an unexpected error inside a step."""
+
+    def check(self, env, ctx):
+        raise RuntimeError("boom inside the step")
+
+    __call__ = check
+
+    def __str__(self):
+        return "boom()"
+
+
+async def test_an_error_inside_a_step_is_shown_in_the_app_and_blocks_stepping():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        engine = app.engine
+        first = engine.steps[0]
+        engine.steps[0] = dataclasses.replace(first, equations=(Equation("Z[1]", Boom()),))
+        await pilot.press("n")
+        assert engine.current.error is not None
+        assert app.query_one(EquationPanel).has_class("mismatch")
+        assert "boom inside the step" in equations(app)
+        await pilot.press("n")
+        assert engine.position == 1 and "blocked" in text(app, "#status")
+
+
+async def test_an_exception_in_an_action_becomes_a_message_not_a_traceback(monkeypatch):
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        def broken():
+            raise ValueError("the engine broke")
+        monkeypatch.setattr(app.engine, "next", broken)
+        await pilot.press("n")
+        assert any("the engine broke" in n for n in notes(app))
+        assert "the engine broke" in text(app, "#status")
+        monkeypatch.undo()
+        await pilot.press("n")
+        assert app.engine.position == 1
+    assert app.return_code in (0, None)
+
+
+# ---- training in the background ---------------------------------------------------------
+
+def endless(name: str = "spiral"):
+    return dataclasses.replace(load(name), iterations=10_000_000)
+
+
+async def wait_for_training(app, pilot, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while app.training and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    assert not app.training
+
+
+async def answer(app, pilot, key: str, answered, within: float = 1.0) -> float:
+    """Press a key while the training thread runs and wait for the app to act on it.
+    (Pilot.press waits for the process to go idle, which it never does while training.)"""
+    app.simulate_key(key)
+    started = time.monotonic()
+    while not answered():
+        assert time.monotonic() - started < within, f"{key} not answered within {within}s"
+        await pilot.pause(0.005)
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("stop_key", ["escape", "t"])
+async def test_training_runs_in_the_background_keys_answer_and_it_stops(stop_key):
+    app = BpdebugApp(endless())
+    async with app.run_test(size=SIZE) as pilot:
+        engine = app.engine
+        await answer(app, pilot, "t", lambda: app.training)
+        await pilot.pause(0.3)
+        assert app.training  # ten million iterations: still going
+        await answer(app, pilot, "n", lambda: "then step" in text(app, "#status"))
+        assert engine.position == 0  # refused while training, with the reason
+        await answer(app, pilot, "question_mark", lambda: isinstance(app.screen, HelpScreen))
+        await answer(app, pilot, "escape", lambda: not isinstance(app.screen, HelpScreen))
+        assert app.training  # Esc closed the help, not the training
+        assert len(app.query_one(Sparkline).data or []) > 1  # the sparkline follows live
+        assert "training" in text(app, NetworkStrip)
+        await answer(app, pilot, stop_key, lambda: not app.training)
+        await settle(pilot)
+        done = len(engine.loss_history)
+        assert 1 < done < 10_000_000
+        assert engine.position == engine.iteration * engine.S  # right after an update
+        assert "stopped" in text(app, "#status")
+        await pilot.press("n")
+        assert engine.current.step == engine.steps[0]
+
+
+async def test_training_to_the_end_updates_the_cost_panel():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        engine = app.engine
+        n = engine.scenario.iterations
+        await pilot.press("t")
+        await wait_for_training(app, pilot, 30)
+        await settle(pilot)
+        assert len(engine.loss_history) == n
+        assert engine.position == n * engine.S
+        assert engine.loss_history[-1] < engine.loss_history[0]
+        assert len(app.query_one(Sparkline).data) == n
+        assert f"{engine.loss_history[-1]:.6g}" in text(app, "#loss-text")
+        assert f"trained {n} iterations" in text(app, "#status")
+
+
+async def test_training_stops_at_a_mismatch_and_shows_it():
+    app = BpdebugApp(load("bug-db-no-keepdims"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await wait_for_training(app, pilot)
+        await settle(pilot)
+        assert app.engine.current.mismatch is not None
+        assert app.query_one(EquationPanel).has_class("mismatch")
+
+
+async def test_quitting_while_training_exits_cleanly():
+    app = BpdebugApp(endless())
+    async with app.run_test(size=SIZE) as pilot:
+        await answer(app, pilot, "t", lambda: app.training)
+        await pilot.pause(0.2)
+        app.simulate_key("q")
+        await pilot.pause(0.2)
+    assert app.return_code == 0
+
+
+def test_the_cost_is_log_scaled_when_it_spans_decades():
+    data, log = scaled([1000.0, 10.0, 1.0])
+    assert log and data == pytest.approx([3.0, 1.0, 0.0])
+    data, log = scaled([0.7, 0.5, 0.4])
+    assert not log and data == [0.7, 0.5, 0.4]
+    data, log = scaled([1.0, float("nan")])  # a diverged run: drawn at the top
+    assert data == [1.0, 1.0]
+
+
+# ---- sizes -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36), (200, 60)])
+async def test_every_panel_is_on_screen(size):
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f", "n")
+        await settle(pilot)
+        width, height = size
+        panels = [app.query_one(NetworkStrip), app.query_one(EquationPanel),
+                  app.query_one("#loss"), app.query_one("#status"),
+                  *app.query_one(MatrixGrid).query(MatrixView)]
+        for panel in panels:
+            region = panel.region
+            assert region.width > 0 and region.height > 0, panel
+            assert region.right <= width and region.bottom <= height, panel
+        if size != (80, 24):  # at 120×36 and more nothing scrolls
+            eq = app.query_one("#equations-scroll")
+            assert eq.max_scroll_y == 0
+        assert " = 1/m · dZ[2]·A[1]ᵀ" in app.export_screenshot().replace("&#160;", " ")
+
+
+async def test_resizing_to_tiny_sizes_and_back_never_raises():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "n")
+        before = screen_state(app)
+        position = app.engine.position
+        for size in [(40, 12), (20, 8), (80, 24), (40, 12), SIZE]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            app.export_screenshot()
+        await pilot.press("n", "p")
+        assert app.engine.position == position
+        assert screen_state(app)[:4] == before[:4]
+    assert app.return_code in (0, None)
+
+
+async def test_the_784_wide_scenario_stays_quick():
+    app = BpdebugApp(load("mnist-size"))
+    async with app.run_test(size=SIZE) as pilot:
+        engine = app.engine
+        assert engine.sizes[0] == 784
+        started = time.monotonic()
+        for _ in range(engine.S + 1):
+            await pilot.press("n")
+        await pilot.press("p")
+        await settle(pilot)
+        elapsed = time.monotonic() - started
+        assert elapsed < 10, elapsed
+        W1 = matrices(app)
+        assert engine.current.step.kind == plan.UPDATE
+        view = W1["W[1]"]
+        assert plain(view._border_title).startswith("W[1] 128×784")
+        assert view.virtual_size.height > view.size.height  # it scrolls
+        # Only the cells on screen are drawn: a line is as wide as the panel, no more.
+        assert all(len(view.render_line(y).text) <= view.size.width for y in range(view.size.height))
+
+
+# ---- the picker ---------------------------------------------------------------------------
+
+async def test_no_argument_opens_the_picker_and_choosing_opens_the_debugger():
+    app = BpdebugApp(None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        options = app.screen.query_one(OptionList)
+        names = [name for name, _, _ in bundled()]
+        assert options.option_count == len(names)
+        titles = {name: title for name, title, _ in bundled()}
+        assert titles["xor"] in str(options.get_option("xor").prompt)
+        await pilot.press("n")  # no engine yet: the step key does nothing
+        options.highlighted = names.index("xor")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, PickerScreen)
+        assert app.engine is not None and app.engine.scenario.name == "xor"
+        await pilot.press("n")
+        assert app.engine.position == 1
+        assert "forward [1]" in str(app.query_one(EquationPanel)._border_title.plain)
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_a_scenario_that_does_not_load_is_explained_in_the_picker(monkeypatch):
+    import bpdebug.scenario
+
+    def refuse(name, *args, **kwargs):
+        raise ScenarioError(f"{name}.toml", "layers[1].units", "must be a whole number", 7)
+
+    monkeypatch.setattr(bpdebug.scenario, "load", refuse)
+    app = BpdebugApp(None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        error = str(app.screen.query_one("#picker-error").content)
+        assert "layers[1].units" in error and "must be a whole number" in error
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+# ---- hook points ----------------------------------------------------------------------------
+
+async def test_extra_panels_mount_in_the_right_column_and_follow_the_cursor():
+    from textual.widgets import Static
+
+    class Echo(Static):
+        def update_from(self, engine):
+            self.update(f"position {engine.position}")
+
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        extras = app.query_one("#extras")
+        assert not extras.display or extras.region.width == 0
+        echo = Echo(id="echo")
+        app.add_panel(echo)
+        await settle(pilot)
+        assert extras.region.width > 0
+        await pilot.press("n", "n")
+        assert str(echo.content) == "position 2"
+
+
+# ---- the teaching screens and panels, by their keys ---------------------------------------
+
+async def until(pilot, condition, within: float = 10.0):
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < within
+        await pilot.pause(0.05)
+
+
+async def test_g_checks_the_gradients_of_the_current_iteration_and_esc_closes_it():
+    from bpdebug.app.components.gradcheck_screen import GradCheckScreen
+
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e", "n")
+        await pilot.press("g")
+        screen = app.screen
+        assert isinstance(screen, GradCheckScreen) and screen.iteration == 1
+        await until(pilot, lambda: screen.checks is not None)
+        assert {c.name for c in screen.checks} >= {"dW[1]", "db[1]", "dW[2]", "db[2]"}
+        assert all(c.ok for c in screen.checks)
+        position = app.engine.position
+        await pilot.press("n")  # the keys belong to the screen on top
+        assert app.engine.position == position
+        await pilot.press("escape")
+        assert not isinstance(app.screen, GradCheckScreen)
+
+
+async def test_w_opens_the_watchpoints_and_a_watchpoint_stops_the_run():
+    from bpdebug.app.components.watch_screen import WatchScreen
+
+    app = BpdebugApp(load("diverge"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("w")
+        assert isinstance(app.screen, WatchScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, WatchScreen)
+        assert "watchpoints" in text(app, "#status")
+        app.engine.watch = dataclasses.replace(app.engine.watch, cost_rises=True)
+        await pilot.press("t")
+        await wait_for_training(app, pilot)
+        assert "watchpoint" in text(app, "#status")
+        assert len(app.engine.loss_history) < app.engine.scenario.iterations
+
+
+async def test_x_shows_and_hides_the_decision_boundary_and_gradient_norms():
+    app = BpdebugApp(load("moons"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x")
+        await settle(pilot)
+        assert len(app.query("#teaching-boundary, #teaching-norms")) == 2
+        assert app.query_one("#extras").region.width > 0
+        await pilot.press("f", "n")
+        assert "dW[2]" in str(app.query_one("#teaching-norms").content)
+        await pilot.press("x")
+        await settle(pilot)
+        assert len(app.query("#teaching-boundary, #teaching-norms")) == 0
+        assert app.query_one("#extras").region.width == 0
+
+
+async def test_with_a_student_file_their_code_is_compared_beside_the_reference():
+    from bpdebug.app.components.student_panel import StudentPanel
+    from bpdebug.student import load_student
+
+    module = load_student("scenarios/students/missing_transpose.py")
+    app = BpdebugApp(load("xor"), student=module)
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.query_one(StudentPanel)
+        await until(pilot, lambda: 0 in app._comparisons)
+        await pilot.press("f", "n")
+        await settle(pilot)
+        assert panel.comparison is not None
+        assert panel.comparison.first_divergence.key == "dW2"
+        assert "dW2" in str(panel.query_one("#student-verdict").content)
