@@ -387,30 +387,35 @@ class Engine:
         whole = batches.size == batches.m  # every iteration sees the same A[0], Y, 1/m
         data = [*batches(i0), 1.0 / batches.m, alpha] if whole else None
         values = [params[name] for name in names]
-        while done < n:
-            if should_stop is not None and should_stop():
-                stopped = True
-                break
-            if progress is not None:
-                progress(done)
-            i = i0 + done
-            try:
-                if not whole:
-                    data = [*batches(i), 1.0 / batches.m_of(i), alpha]
-                with np.errstate(all="ignore"):
+        # NumPy's result shapes follow from its operands' shapes alone: with the same
+        # batch every time, one iteration that keeps the parameters' shapes keeps them
+        # for good, so only the first is checked.  Mini-batches are checked every time.
+        check = True
+        with np.errstate(all="ignore"):  # one context for the loop (callbacks included)
+            while done < n:
+                if should_stop is not None and should_stop():
+                    stopped = True
+                    break
+                if progress is not None:
+                    progress(done)
+                i = i0 + done
+                try:
+                    if not whole:
+                        data = [*batches(i), 1.0 / batches.m_of(i), alpha]
                     *values, J = iterate(*values, *data)
-                if i == len(history):
-                    history.append(float(J))
-                changed = [np.shape(v) for v in values] != shapes
-            except Exception:  # noqa: BLE001 - find and show the step that broke
-                changed = True
-            if changed:
-                self._iterations.pop(i, None)
-                it = self._materialise(i, self.S - 1)
-                self.position = it.records[-1].index + 1
-                return TrainResult(done, False, it.records[-1])
-            done += 1
-            put(i + 1, dict(zip(names, values)))
+                    if i == len(history):
+                        history.append(float(J))
+                    changed = check and [np.shape(v) for v in values] != shapes
+                except Exception:  # noqa: BLE001 - find and show the step that broke
+                    changed = True
+                if changed:
+                    self._iterations.pop(i, None)
+                    it = self._materialise(i, self.S - 1)
+                    self.position = it.records[-1].index + 1
+                    return TrainResult(done, False, it.records[-1])
+                check = not whole
+                done += 1
+                put(i + 1, dict(zip(names, values)))
         if progress is not None:
             progress(done)
         self.position = (i0 + done) * self.S
