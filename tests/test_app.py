@@ -658,3 +658,17 @@ async def test_with_a_student_file_their_code_is_compared_beside_the_reference()
         assert panel.comparison is not None
         assert panel.comparison.first_divergence.key == "dW2"
         assert "dW2" in str(panel.query_one("#student-verdict").content)
+
+
+async def test_m_writes_the_iteration_as_a_markdown_handout(tmp_path, monkeypatch):
+    from bpdebug.transcript import transcript
+
+    monkeypatch.chdir(tmp_path)
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e", "n", "n", "m")  # into iteration 1
+        await pilot.pause()
+        written = tmp_path / "xor-iteration-1.md"
+        assert written.read_text() == transcript(app.engine, 1)
+        assert "xor-iteration-1.md" in text(app, "#status")
+        assert written.read_text().startswith("# XOR")

@@ -36,7 +36,7 @@ UI_WAIT = 0.25  # seconds the training thread waits at most for a key's frame
 
 # Actions that move the engine: refused while it trains, and while a modal is on top.
 ENGINE_ACTIONS = {"step", "back", "to_cost", "to_end", "reset", "layer", "gradient_check",
-                  "watch", "scroll_matrix", "teaching_panels"}
+                  "watch", "scroll_matrix", "teaching_panels", "transcript"}
 
 
 def shows_errors(action):
@@ -69,6 +69,7 @@ class BpdebugApp(App[int]):
         Binding("q", "quit", "Quit", priority=True),
         Binding("g", "gradient_check", "Grad check", priority=True),
         Binding("w", "watch", "Watch", priority=True),
+        Binding("m", "transcript", "Handout", show=False, priority=True),
         Binding("x", "teaching_panels", "Panels", priority=True),
         *[Binding(str(l), f"layer({l})", f"Layer {l}", show=False, priority=True)
           for l in range(1, 10)],
@@ -323,6 +324,23 @@ class BpdebugApp(App[int]):
             self.debugger.say("watchpoints: " + ("; ".join(active) if active else "none"))
 
         self.push_screen(WatchScreen(self.engine), changed)
+
+    @shows_errors
+    def action_transcript(self) -> None:
+        """The current iteration as Markdown, for a handout, in the working directory
+        (the same text as --transcript)."""
+        if self._refuse_while_training():
+            return
+        from pathlib import Path
+
+        from bpdebug.export import atomic_write
+        from bpdebug.transcript import transcript
+        record = self.engine.current
+        i = record.iteration if record is not None else 0
+        path = Path.cwd() / f"{self.engine.scenario.name}-iteration-{i}.md"
+        atomic_write(path, transcript(self.engine, i).encode())
+        self.debugger.say(f"wrote iteration {i} as Markdown to {path}")
+        self.notify(f"wrote {path.name}", title="transcript")
 
     async def action_quit(self) -> None:
         self._stop.set()

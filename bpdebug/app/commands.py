@@ -20,6 +20,8 @@ COMMANDS = [
      "gradient, dead ReLUs or a rising cost appear (w)"),
     ("Teaching panels", "teaching_panels", "show or hide the decision boundary and the "
      "gradient norms (x)"),
+    ("Write a transcript", "transcript", "the current iteration as Markdown for a handout, "
+     "NAME-iteration-I.md in the working directory (m)"),
     ("Help", "help", "what each panel and key means (?)"),
     ("Quit bpdebug", "quit", "leave with exit code 0 (q)"),
 ] + [(f"Go to layer {l}", f"layer({l})", f"that layer's step in the current direction ({l})")

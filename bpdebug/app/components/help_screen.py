@@ -47,6 +47,7 @@ Keys
   w               watchpoints: stop where a NaN, an exploding or vanishing gradient,
                   dead ReLUs or a rising cost appear
   x               show or hide the decision boundary and the gradient norms
+  m               write the iteration as Markdown (NAME-iteration-I.md, here) for a handout
   ctrl+p          command palette: every action by name
   ?               this help (Esc or ? closes it)
   q               quit
