@@ -31,7 +31,7 @@ VIEWS = {
                  "XOR, backward [1]: dZ, dW, db, dA with ✓ against the shapes they must have"),
     "mismatch": ("bug-dw-no-transpose", None, (120, 36), ["e", "n"],
                  "the missing transpose in dW: the red panel, operands, rule and cause"),
-    "training": ("moons", None, (120, 36), [TRAIN],
+    "training": ("moons", None, (120, 36), ["x", TRAIN],
                  "moons after training: the loss sparkline and the decision boundary"),
     "mnist": ("mnist-size", None, (120, 36), ["n"],
               "784-128-64-10 with m = 256: only the visible cells are drawn"),
@@ -39,7 +39,7 @@ VIEWS = {
     "help": ("xor", None, (120, 36), ["question_mark"], "the help screen on ?"),
     "gradcheck": ("bug-forgot-m", None, (120, 36), ["g", "wait"],
                   "the gradient check on g: the missing 1/m puts every dW and db in 'wrong'"),
-    "student": ("xor", "scenarios/students/forgot_m.py", (120, 36), ["f", "n", "n"],
+    "student": ("xor", "scenarios/students/forgot_m.py", (120, 36), ["f", "n"],
                 "--impl: a student's dW[2] beside the reference, the first divergence marked"),
     "small": ("xor", None, (80, 24), ["n", "n"], "the same debugger at 80×24"),
 }

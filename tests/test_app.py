@@ -672,3 +672,27 @@ async def test_m_writes_the_iteration_as_a_markdown_handout(tmp_path, monkeypatc
         assert written.read_text() == transcript(app.engine, 1)
         assert "xor-iteration-1.md" in text(app, "#status")
         assert written.read_text().startswith("# XOR")
+
+
+async def test_g_with_a_student_checks_the_students_own_gradients():
+    from bpdebug.app.components.gradcheck_screen import GradCheckScreen
+    from bpdebug.student import load_student
+
+    app = BpdebugApp(load("xor"), student=load_student("scenarios/students/forgot_m.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "n")
+        for _ in range(50):  # the student's code runs in a worker
+            await pilot.pause(0.05)
+            if app._comparisons.get(0) is not None:
+                break
+        await pilot.press("g")
+        screen = app.screen
+        assert isinstance(screen, GradCheckScreen)
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if screen.finished.is_set():
+                break
+        await pilot.pause()
+        table = str(screen.query_one("#gradcheck-table").content)
+        assert "student" in str(screen.query_one("#gradcheck-title").content).lower()
+        assert "dW[2]" in table and "wrong" in table

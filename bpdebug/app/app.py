@@ -309,7 +309,10 @@ class BpdebugApp(App[int]):
         from bpdebug.app.components.gradcheck_screen import GradCheckScreen
         record = self.engine.current
         iteration = record.iteration if record is not None else 0
-        self.push_screen(GradCheckScreen(self.engine, iteration))
+        # With --impl, the student's own dW and db are checked (once their code has run).
+        comparison = self._comparisons.get(iteration) if self.student is not None else None
+        self.push_screen(GradCheckScreen(self.engine, iteration, comparison=comparison,
+                                         student_path=getattr(self.student, "__file__", None)))
 
     @shows_errors
     def action_watch(self) -> None:

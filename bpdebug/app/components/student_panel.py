@@ -125,6 +125,7 @@ class StudentPanel(Vertical, can_focus=True):
         & #student-verdict { height: auto; }
         & #student-entries { height: auto; margin-bottom: 1; }
         & #student-matrices { height: 1fr; min-height: 6; }
+        & #student-matrices MatrixView { min-width: 12; }  /* both halves stay in view */
         & #student-crash { height: auto; max-height: 14; overflow-y: auto; margin-top: 1; }
     }
     """
