@@ -644,11 +644,14 @@ async def test_x_shows_and_hides_the_decision_boundary_and_gradient_norms():
         assert app.query_one("#extras").region.width == 0
 
 
-async def test_with_a_student_file_their_code_is_compared_beside_the_reference():
+@pytest.mark.parametrize("file,first", [("missing_transpose.py", "dW2"), ("forgot_m.py", "dW2"),
+                                        ("g_not_gprime.py", "dZ1"), ("raises.py", "dA1"),
+                                        ("correct.py", None)])
+async def test_with_a_student_file_their_code_is_compared_beside_the_reference(file, first):
     from bpdebug.app.components.student_panel import StudentPanel
     from bpdebug.student import load_student
 
-    module = load_student("scenarios/students/missing_transpose.py")
+    module = load_student("scenarios/students/" + file)
     app = BpdebugApp(load("xor"), student=module)
     async with app.run_test(size=SIZE) as pilot:
         panel = app.query_one(StudentPanel)
@@ -656,8 +659,13 @@ async def test_with_a_student_file_their_code_is_compared_beside_the_reference()
         await pilot.press("f", "n")
         await settle(pilot)
         assert panel.comparison is not None
-        assert panel.comparison.first_divergence.key == "dW2"
-        assert "dW2" in str(panel.query_one("#student-verdict").content)
+        verdict = str(panel.query_one("#student-verdict").content)
+        if first is None:
+            assert panel.comparison.first_divergence is None
+            assert "first divergence" not in verdict
+        else:
+            assert panel.comparison.first_divergence.key == first
+            assert first in verdict and "first divergence" in verdict
 
 
 async def test_m_writes_the_iteration_as_a_markdown_handout(tmp_path, monkeypatch):
