@@ -43,7 +43,7 @@ async def test_a_3x2_matrix_shows_its_values_its_shape_and_a_tick():
         assert shown[1].startswith("0") and shown[3].startswith("2")
         svg = app.export_screenshot()
         assert "3×2" in svg and "0.125" in svg
-        assert view.border_subtitle == "min -2 max 1 mean -0.104 std 0.937"
+        assert view.border_subtitle == "min -2 max 1 mean -0.104 std 0.937 nan/inf 0"
 
 
 async def test_a_wrong_shape_gets_a_red_cross():
@@ -125,11 +125,11 @@ async def test_nan_and_inf_are_counted_apart_and_kept_out_of_the_stats():
     Z = np.array([[1.0, np.nan, np.inf], [-np.inf, np.nan, 3.0]])
     async with matrix_view() as (app, pilot, view):
         view.show("Z[1]", Z)
-        assert view.border_subtitle == "min 1 max 3 mean 2 std 1 nan 2 inf 2"
+        assert view.border_subtitle == "nan 2 inf 2 · min 1 max 3 mean 2 std 1"
         view.show("Z[1]", np.array([[1.0, 2.0]]))
-        assert "nan" not in view.border_subtitle and "inf" not in view.border_subtitle
+        assert view.border_subtitle.endswith("nan/inf 0")  # none left once finite
         view.show("Z[1]", np.full((2, 2), np.nan))
-        assert view.border_subtitle == "no finite values nan 4"
+        assert view.border_subtitle == "nan 4 · no finite values"
         await pilot.pause()
         assert view.render_line(1).text.split() == ["0", "nan", "nan"]
 

@@ -66,11 +66,10 @@ def stats(array: np.ndarray) -> tuple[str, float]:
         scale = max(abs(low), abs(high))
     else:
         text, scale = "no finite values", 0.0
-    if n_nan:
-        text += f" nan {n_nan}"
-    if n_inf:
-        text += f" inf {n_inf}"
-    return text, scale
+    if n_nan or n_inf:  # first, so that a narrow panel never cuts them off
+        counts = " ".join(f"{name} {n}" for name, n in (("nan", n_nan), ("inf", n_inf)) if n)
+        return f"{counts} · {text}", scale
+    return f"{text} nan/inf 0", scale
 
 
 def changed_mask(current: np.ndarray, previous: Any) -> np.ndarray | None:
