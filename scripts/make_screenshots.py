@@ -27,7 +27,7 @@ TRAIN = "train"  # a pseudo key: press t, then wait until training has finished
 VIEWS = {
     "forward": ("xor", None, (120, 36), ["n", "n", "n"],
                 "XOR, forward [2]: Z[2] and A[2] with their shapes under the equation"),
-    "backward": ("xor", None, (120, 36), ["f", "n", "n", "n"],
+    "backward": ("xor", None, (120, 36), ["f", "n", "n"],
                  "XOR, backward [1]: dZ, dW, db, dA with ✓ against the shapes they must have"),
     "mismatch": ("bug-dw-no-transpose", None, (120, 36), ["e", "n"],
                  "the missing transpose in dW: the red panel, operands, rule and cause"),

@@ -704,3 +704,16 @@ async def test_g_with_a_student_checks_the_students_own_gradients():
         table = str(screen.query_one("#gradcheck-table").content)
         assert "student" in str(screen.query_one("#gradcheck-title").content).lower()
         assert "dW[2]" in table and "wrong" in table
+
+
+async def test_the_strip_highlights_the_current_step_even_when_only_styles_change():
+    # backward [2] -> backward [1] changes which piece is highlighted, not the text.
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "n", "n")
+        await pilot.pause()
+        content = app.query_one(NetworkStrip).content
+        timeline_starts = content.plain.index("\n") + 1
+        highlighted = [content.plain[span.start:span.end].strip() for span in content.spans
+                       if span.start >= timeline_starts and "reverse" in str(span.style)]
+        assert highlighted == ["←1"]

@@ -185,7 +185,9 @@ class EquationPanel(Static):
                 body = computed_lines(record)
             self.border_subtitle = self._next(engine, record)
         content = Content("\n").join(body)
-        if content != self.content:
+        shown = (content.plain, tuple(content.spans))  # Content's == ignores styles
+        if shown != getattr(self, "_shown", None):
+            self._shown = shown
             self.update(content)
 
     @staticmethod

@@ -52,6 +52,7 @@ class NetworkStrip(Static):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._lines: tuple[Content, Content] = (Content(""), Content(""))
+        self._shown: tuple | None = None
 
     def note(self, text: str = "") -> None:
         """A note after the timeline (training progress) without asking the engine again."""
@@ -59,7 +60,10 @@ class NetworkStrip(Static):
         if text:
             second = Content.assemble(second, "   ", (text, "bold yellow"))
         content = Content("\n").join([top, second])
-        if content != self.content:
+        # Content compares by text alone, and moving from ←2 to ←1 changes only styles.
+        shown = (content.plain, tuple(content.spans))
+        if shown != self._shown:
+            self._shown = shown
             self.update(content, layout=False)  # always two lines: no layout needed
 
     def show(self, engine: Engine) -> None:
