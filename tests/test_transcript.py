@@ -1,0 +1,50 @@
+"""--transcript and the app's m: the iteration as Markdown for a handout.  It must be
+stable (the same file every time, the golden copies in tests/golden/) and say what
+the engine computed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bpdebug.cli import main
+from bpdebug.engine import Engine
+from bpdebug.scenario import load
+from bpdebug.transcript import transcript
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.mark.parametrize("name", ["xor"])  # a mismatch quotes NumPy, whose wording may change
+def test_the_transcript_of_a_fixed_scenario_is_stable(name, tmp_path, capsys):
+    out = tmp_path / "t.md"
+    main([name, "--transcript", str(out)])
+    golden = (GOLDEN / f"{name}-iteration-0.md").read_text()
+    assert out.read_text() == golden
+    assert transcript(Engine(load(name))) == golden  # the same text in a fresh engine
+
+
+def test_the_transcript_says_what_the_engine_computed():
+    engine = Engine(load("xor"))
+    text = transcript(engine)
+    for k in range(engine.S):
+        record = engine.record(k)
+        assert f"## {record.step.label}" in text
+        for computed in record.computed:
+            assert f"`{computed.equation}`" in text
+            assert f"→ {computed.result.shape[0]}×{computed.result.shape[1]} ✓" in text \
+                if np.ndim(computed.result.value) == 2 else True
+    # The matrices are the engine's numbers: Z[1] row by row.
+    Z1 = engine.record(0).env["Z[1]"]
+    block = re.search(r"`Z\[1\] = .*?```\n(.*?)```", text, re.S).group(1)
+    assert np.allclose(np.array([[float(v) for v in row.split()] for row in block.splitlines()]),
+                       Z1, atol=5e-5)
+
+
+def test_a_transcript_of_a_mismatch_stops_at_the_broken_step():
+    text = transcript(Engine(load("bug-dw-no-transpose")))
+    assert "✗" in text and "## update" not in text
+    assert "dW[3] = 1/m · dZ[3]·A[2]" in text
