@@ -45,12 +45,14 @@ async def monkey(name: str, events: int, seed: int) -> None:
     assert app.return_code == 0, f"{name}: q did not quit with 0"
 
 
+@pytest.mark.filterwarnings("error")  # a warning would spill into the teacher's terminal
 @pytest.mark.parametrize("name", NAMES)
 async def test_random_keys_never_raise_and_q_still_quits(name):
     await monkey(name, events=40, seed=NAMES.index(name))
 
 
 @pytest.mark.monkey
+@pytest.mark.filterwarnings("error")
 @pytest.mark.parametrize("name", NAMES)
 async def test_a_long_monkey_run(name):
     # 5,000 events over the bundled scenarios in all; BPDEBUG_MONKEY_EVENTS changes it.

@@ -131,7 +131,8 @@ def cell_of(values: np.ndarray, low: float, high: float, n: int, flip: bool = Fa
     """Which of n cells from low to high each value falls in (-1 outside)."""
     with np.errstate(all="ignore"):
         index = np.floor((values - low) / (high - low) * n)
-    index = np.where(np.isfinite(index), index, -1).astype(int)
+    # Clipped before the cast: a diverged network puts points at ±1e300, past any int.
+    index = np.where(np.isfinite(index), np.clip(index, -1, n), -1).astype(int)
     index = np.where((index >= 0) & (index < n), index, -1)
     return np.where(index >= 0, n - 1 - index, -1) if flip else index
 
