@@ -21,6 +21,7 @@ from textual.widgets import Static
 
 from bpdebug.engine import Engine
 from bpdebug.shapes import fmt
+from bpdebug.app.components import unchanged
 from bpdebug.app.components.equation_panel import EquationPanel
 from bpdebug.app.components.loss_panel import LossPanel
 from bpdebug.app.components.matrix_grid import MatrixGrid
@@ -123,5 +124,4 @@ class Debugger(Vertical):
     def say(self, text: Content | str) -> None:
         status = self.query_one("#status", Static)
         content = text if isinstance(text, Content) else Content(text)
-        if content != status.content:
-            status.update(content, layout=False)  # always one line
+        unchanged.update(status, content, layout=False)  # always one line

@@ -17,6 +17,7 @@ from bpdebug import plan
 from bpdebug.engine import Engine, Record, expected_shapes
 from bpdebug.equations import Apply, Expr, Name, T
 from bpdebug.shapes import Operand, Shape, fmt
+from bpdebug.app.components import unchanged
 
 OK_STYLE = "bold green"
 BAD_STYLE = "bold red"
@@ -184,11 +185,7 @@ class EquationPanel(Static):
             else:
                 body = computed_lines(record)
             self.border_subtitle = self._next(engine, record)
-        content = Content("\n").join(body)
-        shown = (content.plain, tuple(content.spans))  # Content's == ignores styles
-        if shown != getattr(self, "_shown", None):
-            self._shown = shown
-            self.update(content)
+        unchanged.update(self, Content("\n").join(body))
 
     @staticmethod
     def _next(engine: Engine, record: Record) -> Content:

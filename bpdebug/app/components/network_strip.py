@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from bpdebug import plan
 from bpdebug.engine import Engine
+from bpdebug.app.components import unchanged
 from bpdebug.app.components.equation_panel import DIRECTION_STYLE
 
 CURRENT = "reverse bold"
@@ -52,19 +53,14 @@ class NetworkStrip(Static):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._lines: tuple[Content, Content] = (Content(""), Content(""))
-        self._shown: tuple | None = None
 
     def note(self, text: str = "") -> None:
         """A note after the timeline (training progress) without asking the engine again."""
         top, second = self._lines
         if text:
             second = Content.assemble(second, "   ", (text, "bold yellow"))
-        content = Content("\n").join([top, second])
-        # Content compares by text alone, and moving from ←2 to ←1 changes only styles.
-        shown = (content.plain, tuple(content.spans))
-        if shown != self._shown:
-            self._shown = shown
-            self.update(content, layout=False)  # always two lines: no layout needed
+        unchanged.update(self, Content("\n").join([top, second]),
+                         layout=False)  # always two lines: no layout needed
 
     def show(self, engine: Engine) -> None:
         record = engine.current
