@@ -372,15 +372,6 @@ class _Reader:
         self.known(data, "data", KEYS["data"])
         X, Y, x_axis, y_axis, n0, m = self.data(data, specs, loss, seed)
 
-        sizes = [n0] + [s.units for s in specs]
-        need = estimated_bytes(sizes, m)
-        if need > self.max_memory:
-            big = max(range(1, L + 1), key=lambda l: sizes[l] * sizes[l - 1])
-            key = ("data.examples" if "generator" in data else "data.X") \
-                if m * sum(sizes) > sizes[big] * sizes[big - 1] else f"layers[{big}].units"
-            self.fail(key, f"sizes {'-'.join(map(str, sizes))} with m = {m} would need about "
-                      f"{_bytes(need)} of matrices, more than the {_bytes(self.max_memory)} limit "
-                      "(--max-memory raises it)")
         return Scenario(name=name, path=self.file, title=title, description=description.strip(),
                         seed=seed, X=X, Y=Y, n0=n0, m=m, examples_axis=x_axis,
                         y_examples_axis=y_axis, layers=tuple(specs), loss=loss,
@@ -418,12 +409,25 @@ class _Reader:
             self.fail("data.Y", f"Y is {ry}×{cy} but X is {rx}×{cx}: they must have the same "
                       "number m of examples (columns)")
         n0 = X.shape[1 - x_axis]
+        self.guard([n0] + [s.units for s in specs], m, "data.X")
         outputs = Y.shape[1 - y_axis]
         if outputs != nL and not (nL == 1 and y_axis == 0):
             self.fail("data.Y", f"Y has {outputs} output row{'s' * (outputs != 1)} per example but "
                       f"the output layer [{L}] has {nL} unit{'s' * (nL != 1)}")
         self.targets(Y if y_axis == 1 else Y.T, loss)
         return X, Y, x_axis, y_axis, n0, m
+
+    def guard(self, sizes: list[int], m: int, data_key: str) -> None:
+        """Refuse sizes whose matrices would need more than the memory limit, naming
+        the key that makes them big: the data, or the largest W."""
+        need = estimated_bytes(sizes, m)
+        if need <= self.max_memory:
+            return
+        big = max(range(1, len(sizes)), key=lambda l: sizes[l] * sizes[l - 1])
+        key = data_key if m * sum(sizes) > sizes[big] * sizes[big - 1] else f"layers[{big}].units"
+        self.fail(key, f"sizes {'-'.join(map(str, sizes))} with m = {m} would need about "
+                  f"{_bytes(need)} of matrices, more than the {_bytes(self.max_memory)} limit "
+                  "(--max-memory raises it)")
 
     def targets(self, Y: np.ndarray, loss: str) -> None:
         if loss == "binary_cross_entropy" and (Y.min() < 0 or Y.max() > 1):
@@ -449,11 +453,7 @@ class _Reader:
             self.fail("data.features", f"{name} always has {gen.features} feature"
                       f"{'s' * (gen.features != 1)}")
         n0 = features
-        need = estimated_bytes([n0] + [s.units for s in specs], m)
-        if need > self.max_memory:
-            self.fail("data.examples", f"{features} features × {m} examples would need about "
-                      f"{_bytes(need)} of matrices, more than the {_bytes(self.max_memory)} limit "
-                      "(--max-memory raises it)")
+        self.guard([n0] + [s.units for s in specs], m, "data.examples")  # before generating
         X, labels = generate(name, seed, m, noise, classes, features)
         # Y fits the output layer: 0/1 for one unit, one-hot for k units, real for a regression.
         if classes == 0:
