@@ -133,6 +133,13 @@ class Session:
                 return
             time.sleep(gap / 3)
 
+    def first_frame(self) -> tuple:
+        """The first frame's event; raises when the app draws none within a minute."""
+        frame = self.wait_for("frame", timeout=60)
+        if frame is None:
+            raise RuntimeError(f"{self.which}: no frame within 60 s ({self.error()})")
+        return frame
+
     def press(self, key: str) -> float:
         t = time.monotonic()
         os.write(self.master, KEYS[key])
@@ -180,9 +187,7 @@ def _quit_key(which: str) -> str:
 def first_frame(which: str) -> dict[str, float]:
     s = Session(which)
     try:
-        frame = s.wait_for("frame", timeout=60)
-        if frame is None:
-            raise RuntimeError(f"{which}: no frame within 60 s ({s.error()})")
+        frame = s.first_frame()
         start, imported, constructed = (s.find(k) for k in ("start", "imported", "constructed"))
         return {"total": frame[3] - s.t_spawn,
                 "interpreter": start[1] - s.t_spawn,
@@ -226,8 +231,7 @@ def step_latency(table, quick: bool, which: str) -> bool:
     first, settled, via_next, missed = [], [], 0, 0
     split: list[tuple[float, float, float]] = []  # handling, waiting for a frame, the frame
     try:
-        if s.wait_for("frame", timeout=60) is None:
-            raise RuntimeError(f"{which}: no frame within 60 s ({s.error()})")
+        s.first_frame()
         s.quiet(0.3, 10)
         for _ in range(presses):
             t_write = s.press("n")
@@ -303,8 +307,7 @@ def training_answer(table, quick: bool, which: str) -> None:
     answers: list[dict] = []
     stops, dropped = [], 0
     try:
-        if s.wait_for("frame", timeout=60) is None:
-            raise RuntimeError(f"{which}: no frame within 60 s ({s.error()})")
+        s.first_frame()
         s.quiet(0.3, 10)
         for _ in range(rounds):
             t_t = s.press("t")
