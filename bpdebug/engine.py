@@ -16,8 +16,9 @@ from typing import Callable
 
 import numpy as np
 
-from bpdebug import gradcheck, plan, watch
+from bpdebug import gradcheck, names, plan, watch
 from bpdebug.batches import Batches
+from bpdebug.frame import Frame, Network, Training, data_columns, frozen
 from bpdebug.equations import (Broken, Check, Equation, compile_equations, numpy_says,
                                operands)
 from bpdebug.losses import LOSSES
@@ -130,7 +131,7 @@ class Engine:
         self.steps = plan.iteration([layer.activation for layer in scenario.layers],
                                     self.loss, self.bugs)
         self.S = len(self.steps)
-        self._param_names = [f"{p}[{l}]" for l in range(1, self.L + 1) for p in ("W", "b")]
+        self._param_names = names.parameters(self.L)
         # Training and the gradient check run the same equations compiled to straight-line
         # functions: the same NumPy calls, without walking trees or checking shapes.
         inputs = self._param_names + ["A[0]", "Y", "1/m", "α"]
@@ -150,6 +151,7 @@ class Engine:
         self.watch = watch.parse(scenario.extra.get("watch", {}))[0]  # the loader validated it
         self._first_stop: int | None = None  # the first iteration known to stop at a step
         self._checked_zero = False
+        self._network: Network | None = None
 
     # ---- the timeline -------------------------------------------------------------
 
@@ -240,6 +242,48 @@ class Engine:
 
     def reset(self) -> None:
         self.position = 0
+
+    # ---- frames: what the screen shows ------------------------------------------------
+
+    @property
+    def network(self) -> Network:
+        if self._network is None:
+            scenario = self.scenario
+            X, Y = data_columns(scenario.X, scenario.Y, scenario.examples_axis,
+                                scenario.y_examples_axis)
+            self._network = Network(scenario.name, scenario.title, tuple(self.sizes),
+                                    tuple(layer.activation for layer in scenario.layers),
+                                    scenario.loss, scenario.learning_rate, scenario.m,
+                                    tuple(self.steps), tuple(scenario.bugs), X, Y)
+        return self._network
+
+    def frame(self) -> Frame:
+        """Everything the screen shows at the cursor, frozen: the step just done, every
+        quantity as it stands after it, the one before, this iteration's J, the watch."""
+        record = self.current
+        if record is None:
+            values, before, iteration = self.starting_values(0), {}, 0
+            expected = expected_shapes(self.sizes, self.batches.m_of(0))
+        else:
+            previous = self.previous
+            values, iteration, expected = record.env, record.iteration, record.expected
+            before = previous.env if previous is not None else self.starting_values(0)
+        return Frame(self.network, self.position, iteration, record, frozen(values),
+                     frozen(before), frozen(expected), tuple(self.loss_history), self.watch,
+                     alert=self.alert(record), blocked=self.blocked)
+
+    def training_frame(self, i: int, done: int, total: int) -> Frame:
+        """What a training thread shows: iteration i about to start, its parameters and
+        batch, the cost so far.  Called from the thread that trains."""
+        m = self.batches.m_of(i)
+        return Frame(self.network, i * self.S, i, None, frozen(self.starting_values(i)), frozen({}),
+                     frozen(expected_shapes(self.sizes, m)), tuple(self.loss_history),
+                     self.watch, training=Training(done, total))
+
+    def starting_values(self, i: int) -> dict:
+        """What exists before iteration i's first step: its parameters and its batch."""
+        X, Y = self.batches(i)
+        return {**self.history.get(i), "A[0]": X, "Y": Y}
 
     # ---- computing an iteration ---------------------------------------------------
 

@@ -8,40 +8,18 @@ import math
 from bpdebug.engine import Engine, Record
 from bpdebug.gradcheck import EPS, ParamCheck
 from bpdebug.shapes import fmt
+from bpdebug.sparkline import bars
 
-BARS = "▁▂▃▄▅▆▇█"
 
 
 def network_line(engine: Engine) -> str:
     """X 2×4 → [1] relu 3 → [2] sigmoid 1 → J"""
-    parts = [f"X {engine.sizes[0]}×{engine.scenario.m}"]
-    for l, layer in enumerate(engine.scenario.layers, start=1):
-        parts.append(f"[{l}] {layer.activation} {layer.units}")
-    return " → ".join(parts + ["J"])
+    return " → ".join(text for text, _ in engine.network.line())
 
 
 def sparkline(values: list[float], width: int = 60) -> str:
     """The history squeezed into ``width`` bars; log-scaled when it spans decades."""
-    finite = [v for v in values if math.isfinite(v)]
-    if not finite:
-        return ""
-    if len(values) > width:  # keep each bucket's last value, as training reads left to right
-        step = len(values) / width
-        values = [values[0]] + [values[min(len(values) - 1, int((k + 1) * step) - 1)]
-                                for k in range(1, width)]
-        finite = [v for v in values if math.isfinite(v)] or [0.0]
-    low, high = min(finite), max(finite)
-    log = low > 0 and high / low > 100
-    scale = (lambda v: math.log10(v)) if log else (lambda v: v)
-    lo, hi = scale(low), scale(high)
-    out = []
-    for v in values:
-        if not math.isfinite(v):
-            out.append("!")
-            continue
-        frac = 0.0 if hi == lo else (scale(v) - lo) / (hi - lo)
-        out.append(BARS[min(len(BARS) - 1, int(frac * len(BARS)))])
-    return "".join(out)
+    return bars(values, width)[0] if any(math.isfinite(v) for v in values) else ""
 
 
 def _shapes(computed) -> str:

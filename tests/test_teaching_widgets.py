@@ -21,6 +21,7 @@ from bpdebug.app.components.matrix_view import MatrixView
 from bpdebug.app.components.student_panel import StudentPanel, step_keys
 from bpdebug.app.components.watch_screen import WatchScreen, toggled
 from bpdebug.engine import Engine
+from bpdebug.frame import with_student
 from bpdebug.scenario import LayerSpec, Scenario
 from bpdebug.watch import Watch
 
@@ -60,6 +61,11 @@ class Host(App):
 
 # ---- the decision boundary ---------------------------------------------------------
 
+def net(scenario):
+    """The network as frames carry it (the data as features × examples)."""
+    return Engine(scenario).network
+
+
 def test_a_2_1_sigmoid_net_with_w_1_minus_1_puts_x_above_y_in_class_1():
     params = {"W[1]": np.array([[1.0, -1.0]]), "b[1]": np.zeros((1, 1))}
     bounds = (-1.0, 1.0, -1.0, 1.0)
@@ -94,7 +100,7 @@ def test_softmax_colours_each_cell_by_its_argmax():
 def test_the_picture_draws_two_grid_rows_per_line_and_the_points_on_top():
     scenario = xor(layers=(LayerSpec(1, "sigmoid", "xavier", np.array([[1.0, -1.0]]), np.zeros((1, 1))),))
     params = {"W[1]": np.array([[1.0, -1.0]]), "b[1]": np.zeros((1, 1))}
-    picture = db.picture(scenario, params, 0, 30, 10, db.Color(0, 0, 0))
+    picture = db.picture(net(scenario), params, 0, 30, 10, db.Color(0, 0, 0))
     assert len(picture.strips) == 10 and all(s.cell_length == 30 for s in picture.strips)
     text = "".join(s.text for s in picture.strips)
     # the four XOR points: (0,1) and (1,0) are y = 1, (0,0) and (1,1) are y = 0
@@ -107,8 +113,8 @@ def test_x_written_examples_by_features_is_drawn_the_same():
     scenario = xor()
     flipped = replace(scenario, X=scenario.X.T, examples_axis=0)
     params = Engine(scenario).parameters(0)
-    as_written = db.picture(scenario, params, 0, 30, 10, db.Color(0, 0, 0))
-    transposed = db.picture(flipped, params, 0, 30, 10, db.Color(0, 0, 0))
+    as_written = db.picture(net(scenario), params, 0, 30, 10, db.Color(0, 0, 0))
+    transposed = db.picture(net(flipped), params, 0, 30, 10, db.Color(0, 0, 0))
     assert [s.text for s in as_written.strips] == [s.text for s in transposed.strips]
 
 
@@ -117,14 +123,14 @@ def test_more_than_two_features_gets_a_one_line_note():
     scenario = replace(xor(), X=X, n0=3, m=5, Y=np.zeros((1, 5)))
     params = {"W[1]": np.zeros((3, 3)), "b[1]": np.zeros((3, 1)),
               "W[2]": np.zeros((1, 3)), "b[2]": np.zeros((1, 1))}
-    picture = db.picture(scenario, params, 0, 40, 10, db.Color(0, 0, 0))
+    picture = db.picture(net(scenario), params, 0, 40, 10, db.Color(0, 0, 0))
     assert len(picture.strips) == 1 and "n[0] = 3" in picture.strips[0].text
 
 
 def test_a_wrong_explicit_w_is_a_note_not_a_crash():
     params = {"W[1]": np.zeros((3, 5)), "b[1]": np.zeros((3, 1)),
               "W[2]": np.zeros((1, 3)), "b[2]": np.zeros((1, 1))}
-    picture = db.picture(xor(), params, 0, 40, 10, db.Color(0, 0, 0))
+    picture = db.picture(net(xor()), params, 0, 40, 10, db.Color(0, 0, 0))
     assert "cannot evaluate" in picture.strips[0].text
 
 
@@ -135,7 +141,7 @@ def test_a_1_d_regression_is_a_curve_over_the_points():
                         layers=(LayerSpec(1, "linear", "xavier"),), loss="mean_squared_error",
                         learning_rate=0.1, iterations=1, batch_size=0)
     params = {"W[1]": np.array([[1.0]]), "b[1]": np.zeros((1, 1))}  # y = x
-    picture = db.picture(scenario, params, 0, 40, 12, db.Color(0, 0, 0))
+    picture = db.picture(net(scenario), params, 0, 40, 12, db.Color(0, 0, 0))
     lines = [s.text for s in picture.strips]
     assert len(lines) == 12
     # the line y = x climbs from the bottom left to the top right
@@ -146,18 +152,18 @@ def test_a_1_d_regression_is_a_curve_over_the_points():
     assert all(any(line[c] in "▀▄█" for line in lines) for c in range(40))
 
 
-async def test_the_widget_follows_the_engine():
+async def test_the_widget_follows_the_frame():
     engine = Engine(xor())
     widget = DecisionBoundary()
     app = Host(widget)
     async with app.run_test(size=(60, 20)) as pilot:
-        widget.update_from(engine)
+        widget.show_frame(engine.frame())
         await pilot.pause()
         assert "iteration 0" in widget.border_title
         before = [widget.render_line(y).text for y in range(widget.size.height)]
         assert all("▀" in line or "●" in line or "○" in line for line in before)
         engine.train(200)
-        widget.update_from(engine)
+        widget.show_frame(engine.frame())  # after the update of iteration 199
         await pilot.pause()
         assert "iteration 200" in widget.border_title
         after = [widget.render_line(y).text for y in range(widget.size.height)]
@@ -194,7 +200,7 @@ async def test_layers_the_backward_pass_has_not_reached_are_pending():
     app = Host(widget)
     async with app.run_test(size=(100, 30)) as pilot:
         engine.run_to(plan.BACKWARD, 4)  # dW[6], dW[5], dW[4] done; 3, 2, 1 not yet
-        widget.update_from(engine)
+        widget.show_frame(engine.frame())
         await pilot.pause()
         text = widget.content.plain
         row = {line.split()[0]: line for line in text.splitlines()[1:]}
@@ -325,7 +331,7 @@ async def test_a_correct_student_shows_nothing_wrong():
     panel = StudentPanel()
     app = Host(panel)
     async with app.run_test(size=(130, 44)) as pilot:
-        panel.update_from(engine, comparison)
+        panel.show_frame(with_student(engine.frame(), comparison))
         await pilot.pause()
         assert "every entry matches" in panel.query_one("#student-verdict", Static).content.plain
         entries = panel.query_one("#student-entries", Static).content.plain

@@ -1,6 +1,8 @@
 """BpdebugApp: the keys, the command palette and the training thread around the engine.
 
-The app is a thin view: every number and shape on screen comes from an engine Record.
+The app is a thin view: it moves the engine, asks it for the Frame of the new cursor
+position (bpdebug.frame) and hands that to the debugger; every number and shape on screen
+comes from that one frame.
 It never crashes: an exception in a step, a drawing or the training thread is shown
 inside the app (a notification, the status line, the equation panel), never a traceback.
 """
@@ -21,13 +23,12 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from bpdebug import plan
 from bpdebug.engine import Engine, TrainResult
+from bpdebug.frame import Frame, with_student
 from bpdebug.app.commands import DebuggerCommands
 from bpdebug.app.components.debugger import Debugger
 from bpdebug.app.components.heatmap import CELL_WIDTH
 from bpdebug.app.components.help_screen import HelpScreen
-from bpdebug.app.components.matrix_grid import MatrixGrid
 from bpdebug.app.components.matrix_view import MatrixView
-from bpdebug.app.components.network_strip import NetworkStrip
 from bpdebug.app.components.picker import PickerScreen
 from bpdebug.app.messages import ScenarioChosen, TrainingProgress
 
@@ -37,6 +38,8 @@ UI_WAIT = 0.25  # seconds the training thread waits at most for a key's frame
 # Actions that move the engine: refused while it trains, and while a modal is on top.
 ENGINE_ACTIONS = {"step", "back", "to_cost", "to_end", "reset", "layer", "gradient_check",
                   "watch", "scroll_matrix", "teaching_panels", "transcript"}
+# Of those, the ones that only change what is shown: they work while training too.
+VIEW_ACTIONS = {"scroll_matrix", "teaching_panels"}
 
 
 def shows_errors(action):
@@ -88,7 +91,6 @@ class BpdebugApp(App[int]):
         # (and its BLAS threads) wait meanwhile, so a key never queues behind NumPy.
         self._ui_free = threading.Event()
         self._ui_free.set()
-        self._trained_from = None  # the record on screen when training began
         self._comparisons: dict[int, object] = {}  # iteration -> the student's Comparison
         self._comparing: int | None = None  # the iteration being compared in a thread
 
@@ -103,7 +105,7 @@ class BpdebugApp(App[int]):
                     f"cannot start {getattr(self.scenario, 'name', 'the scenario')}: "
                     f"{type(error).__name__}: {error}", "bold red"), id="waiting")
             else:
-                yield Debugger(self.engine, id="debugger")
+                yield Debugger(self.frame(), id="debugger")
         else:
             yield Static("", id="waiting")
         yield Footer()
@@ -134,35 +136,43 @@ class BpdebugApp(App[int]):
         self.sub_title = engine.scenario.title
         for old in self.query("#waiting, #debugger"):
             old.remove()
-        self.mount(Debugger(engine, id="debugger"), before=self.query_one(Footer))
+        self.mount(Debugger(self.frame(), id="debugger"), before=self.query_one(Footer))
         self.pop_screen()
 
     @property
     def debugger(self) -> Debugger:
         return self.query_one(Debugger)
 
-    def add_panel(self, panel, update=None) -> None:
-        """Hook for the teaching panels: mount one in the right-hand column; it is redrawn
-        after every move with ``update(engine)``, else its own ``update_from(engine)``."""
-        self.debugger.add_panel(panel, update)
+    def add_panel(self, panel) -> None:
+        """Hook for the teaching panels: mount one in the right-hand column; it is given
+        every frame with its ``show_frame(frame)``."""
+        self.debugger.add_panel(panel)
+
+    # ---- frames ------------------------------------------------------------------
+
+    def frame(self) -> Frame:
+        """The engine's frame for the cursor, with the student's comparison up to it."""
+        frame = self.engine.frame()
+        if self.student is None:
+            return frame
+        i = frame.iteration
+        comparison = self._comparisons.get(i)
+        if comparison is None and self._comparing != i and not self.training:
+            self._comparing = i
+            self._compare(i)  # the frame is drawn again when the comparison is ready
+        return with_student(frame, comparison, running=comparison is None and self._comparing == i)
+
+    def show(self, layer: int | None = None, status: Content | str | None = None) -> Frame:
+        """Draw the frame of the cursor, now."""
+        frame = self.frame()
+        self.debugger.show(frame, layer=layer, status=status)
+        return frame
 
     # ---- teaching panels ---------------------------------------------------------
 
     def _mount_student(self) -> None:
         from bpdebug.app.components.student_panel import StudentPanel
-        self.add_panel(StudentPanel(id="student"), update=self._update_student)
-
-    def _update_student(self, engine: Engine) -> None:
-        from bpdebug.app.components.student_panel import StudentPanel
-        record = engine.current
-        i = record.iteration if record is not None else 0
-        comparison = self._comparisons.get(i)
-        if comparison is None:
-            if self._comparing != i:
-                self._comparing = i
-                self._compare(i)  # the panel is drawn when the comparison is ready
-            return
-        self.query_one(StudentPanel).update_from(engine, comparison)
+        self.add_panel(StudentPanel(id="student"))
 
     @work(thread=True, exclusive=True, group="student", exit_on_error=False)
     def _compare(self, i: int) -> tuple[int, object]:
@@ -172,11 +182,10 @@ class BpdebugApp(App[int]):
 
     @shows_errors
     def action_teaching_panels(self) -> None:
-        """Show or hide the decision boundary and the gradient norms on the right."""
-        if self._refuse_while_training():
-            return
+        """Show or hide the decision boundary and the gradient norms on the right (at any
+        time: while training they follow the frames the training posts)."""
         debugger = self.debugger
-        shown = list(debugger.query("#teaching-boundary, #teaching-norms"))
+        shown = [p for p in debugger.panels if p.id in ("teaching-boundary", "teaching-norms")]
         if shown:
             for panel in shown:
                 debugger.remove_panel(panel)
@@ -203,6 +212,8 @@ class BpdebugApp(App[int]):
         if action == "help":
             return isinstance(screen, PickerScreen) or screen is self.screen_stack[0]
         if action in ENGINE_ACTIONS or action in ("train", "stop"):
+            if action in VIEW_ACTIONS:
+                return screen is self.screen_stack[0] and self.engine is not None
             # Priority bindings reach the app under a modal: keys there belong to the modal.
             return screen is self.screen_stack[0] and self.available(action)
         return True
@@ -226,8 +237,7 @@ class BpdebugApp(App[int]):
         return False
 
     def _after_move(self) -> None:
-        alert = self.engine.alert(self.engine.current)
-        self.debugger.show()
+        alert = self.show().alert
         if alert:
             self.notify(alert, title="watchpoint", severity="warning")
             self.debugger.say(Content.styled(f"watchpoint: {alert}", "bold yellow"))
@@ -247,7 +257,7 @@ class BpdebugApp(App[int]):
             self.notify("already at the start of iteration 0")
             return
         self.engine.back()
-        self.debugger.show()
+        self.show()
 
     def action_to_cost(self) -> None:
         self._run_to(plan.COST)
@@ -268,8 +278,7 @@ class BpdebugApp(App[int]):
         if self._refuse_while_training():
             return
         self.engine.reset()
-        self.debugger.show(layer=1)
-        self.debugger.say("reset to the start of iteration 0")
+        self.show(layer=1, status="reset to the start of iteration 0")
 
     @shows_errors
     def action_layer(self, l: int) -> None:
@@ -281,9 +290,10 @@ class BpdebugApp(App[int]):
             self.notify(f"there is no layer {l}: the network has layers 1 to {engine.L}",
                         severity="warning")
             return
-        record = engine.current
-        kind = plan.FORWARD if record is None or record.step.kind == plan.FORWARD else plan.BACKWARD
-        iteration = record.iteration if record is not None else 0
+        frame = self.debugger.frame
+        step = frame.step
+        kind = plan.FORWARD if step is None or step.kind == plan.FORWARD else plan.BACKWARD
+        iteration = frame.iteration
         k = next(k for k, s in enumerate(engine.steps) if s.kind == kind and s.layer == l)
         target = iteration * engine.S + k + 1
         engine.goto(target)
@@ -307,8 +317,7 @@ class BpdebugApp(App[int]):
         if self._refuse_while_training():
             return
         from bpdebug.app.components.gradcheck_screen import GradCheckScreen
-        record = self.engine.current
-        iteration = record.iteration if record is not None else 0
+        iteration = self.debugger.frame.iteration
         # With --impl, the student's own dW and db are checked (once their code has run).
         comparison = self._comparisons.get(iteration) if self.student is not None else None
         self.push_screen(GradCheckScreen(self.engine, iteration, comparison=comparison,
@@ -338,8 +347,7 @@ class BpdebugApp(App[int]):
 
         from bpdebug.export import atomic_write
         from bpdebug.transcript import transcript
-        record = self.engine.current
-        i = record.iteration if record is not None else 0
+        i = self.debugger.frame.iteration
         path = Path.cwd() / f"{self.engine.scenario.name}-iteration-{i}.md"
         atomic_write(path, transcript(self.engine, i).encode())
         self.debugger.say(f"wrote iteration {i} as Markdown to {path}")
@@ -363,8 +371,6 @@ class BpdebugApp(App[int]):
             return
         self.training = True
         self._stop.clear()
-        self._trained_from = self.engine.current
-        self.debugger.query_one(NetworkStrip).note(f"training 0/{n} · t or Esc stops")
         self.debugger.say(f"training {n} iterations in the background: t or Esc stops")
         self.refresh_bindings()
         self._train(n)
@@ -387,8 +393,8 @@ class BpdebugApp(App[int]):
             now = time.monotonic()
             if now - last[0] >= PROGRESS_INTERVAL:
                 last[0] = now
-                # Parameters are never modified in place: this snapshot stays valid.
-                self.post_message(TrainingProgress(done, n, engine.history.get(start + done)))
+                # A frozen frame: parameters are never modified in place, so it stays true.
+                self.post_message(TrainingProgress(engine.training_frame(start + done, done, n)))
 
         return engine.train(n, progress, lambda: self._stop.is_set() or worker.is_cancelled)
 
@@ -402,11 +408,8 @@ class BpdebugApp(App[int]):
         if not self.training:
             return
         try:
-            debugger = self.debugger
-            debugger.query_one(NetworkStrip).note(
-                f"training {message.done}/{message.total} · t or Esc stops")
-            debugger.show_loss(f"training {message.done}/{message.total}")
-            debugger.query_one(MatrixGrid).show_params(message.params, self._trained_from)
+            training = message.frame.training
+            self.debugger.show(message.frame, note=f"training {training.done}/{training.total}")
         except Exception as error:  # noqa: BLE001
             self.report_error("training progress", error)
 
@@ -421,11 +424,11 @@ class BpdebugApp(App[int]):
         self.refresh_bindings()
         try:
             if event.state == WorkerState.ERROR:
-                self.debugger.show()
+                self.show()
                 self.report_error("training", event.worker.error)
                 return
             if event.state == WorkerState.CANCELLED:
-                self.debugger.show(status="training cancelled")
+                self.show(status="training cancelled")
                 return
             self._trained(event.worker.result)
         except Exception as error:  # noqa: BLE001
@@ -440,27 +443,28 @@ class BpdebugApp(App[int]):
             i, comparison = event.worker.result
             self._comparisons[i] = comparison
             if not self.training:
-                self.debugger.show()
+                self.show()
 
     def _trained(self, result: TrainResult) -> None:
-        history = self.engine.loss_history
-        cost = f"J = {history[-1]:.6g}" if history else ""
+        frame = self.show()
+        # The J of the iteration on screen: the last one trained, as --train N prints it.
+        cost = f"J = {frame.J:.6g} at iteration {frame.iteration}" if frame.J is not None else ""
         record = result.record
         if record is not None and not record.ok:
             text = f"training stopped at iteration {record.iteration}, {record.step.label}"
-            self.debugger.show(status=Content.styled(text, "bold red"))
+            self.debugger.say(Content.styled(text, "bold red"))
             self.notify(text, severity="error")
         elif result.alert:
             text = f"watchpoint at iteration {record.iteration}, {record.step.label}: {result.alert}"
-            self.debugger.show(status=Content.styled(text, "bold yellow"))
+            self.debugger.say(Content.styled(text, "bold yellow"))
             self.notify(text, severity="warning")
         elif result.stopped:
             text = f"training stopped after {result.done} iterations; {cost}"
-            self.debugger.show(status=text)
+            self.debugger.say(text)
             self.notify(text)
         else:
             text = f"trained {result.done} iterations; {cost}"
-            self.debugger.show(status=text)
+            self.debugger.say(text)
             self.notify(text)
 
     # ---- errors --------------------------------------------------------------------

@@ -12,9 +12,7 @@ class TrainingProgress(Message):
     """Posted from the training thread; a newer one replaces an older one still queued,
     so a fast trainer never floods the screen (toolong's can_replace)."""
 
-    done: int  # iterations finished so far
-    total: int
-    params: dict  # W[l], b[l] as they stand now; never modified in place, safe to show
+    frame: object  # bpdebug.frame.Frame of the iteration about to be trained: frozen
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, TrainingProgress)

@@ -1,17 +1,20 @@
 """The debugger's screen area: the strip on top, equations and cost beside each other,
-the matrices below, a status line.  It only draws what the engine says; the app moves
-the engine.
+the matrices below, a status line.  It draws one Frame (bpdebug.frame) at a time, and
+nothing else: every panel shows the same moment.  The app moves the engine and hands
+over the frame for the new position.
 
 Extra panels (decision boundary, gradient norms, a student's code ...) go into the
-right-hand column with ``add_panel``; it stays hidden while empty.  After every move of
-the cursor each one is redrawn: with the ``update`` given to add_panel, else with its
-own ``update_from(engine)``.
+right-hand column with ``add_panel``; it stays hidden while empty.  Each one has
+``show_frame(frame)`` and is given every frame, including one it gets before it is
+mounted (it draws that one once it is).
+
+Sizes follow the content: the equation panel is as wide and as tall as its lines, the
+matrix rows as tall as their matrices, and what is left goes to the cost chart.
 """
 
 from __future__ import annotations
 
 import traceback
-from typing import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -19,7 +22,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from bpdebug.engine import Engine
+from bpdebug.frame import Frame
 from bpdebug.shapes import fmt
 from bpdebug.app.components import unchanged
 from bpdebug.app.components.equation_panel import EquationPanel
@@ -27,33 +30,40 @@ from bpdebug.app.components.loss_panel import LossPanel
 from bpdebug.app.components.matrix_grid import MatrixGrid
 from bpdebug.app.components.network_strip import NetworkStrip
 
+TOP_MIN = 6  # the cost panel: a chart line, J and the history line inside a border
+LOSS_MIN_WIDTH = 24
+TOP_SHARE, TOP_SHARE_BLOCKED = 0.45, 0.6  # of the height: a mismatch's story gets more
 
-def summary(engine: Engine) -> Content:
+
+def summary(frame: Frame) -> Content:
     """The status line when nothing more urgent is to be said."""
-    record = engine.current
+    record = frame.record
+    if frame.training is not None:
+        return Content(f"training: iteration {frame.iteration} · t or Esc stops")
     if record is None:
         return Content("at the start: n takes the first step, t trains, ? explains")
     if record.mismatch is not None:
-        return Content.styled(engine.blocked or "shape mismatch", "bold red")
+        return Content.styled(frame.blocked or "shape mismatch", "bold red")
     if record.error is not None:
-        return Content.styled(engine.blocked or "error", "bold red")
+        return Content.styled(frame.blocked or "error", "bold red")
     parts = [f"{c.result.name} {fmt(c.result.shape)}{' ✓' if c.ok else ' ✗'}"
              for c in record.computed if c.result is not None]
-    step = record.index % engine.S + 1
-    return Content(f"{record.step.label}, step {step}/{engine.S}: " + "  ".join(parts))
+    return Content(f"{record.step.label}, step {frame.k + 1}/{frame.network.S}: "
+                   + "  ".join(parts))
 
 
 class Debugger(Vertical):
-    """Every panel of one scenario's debugger."""
+    """Every panel of one scenario's debugger, drawn from one frame."""
 
     DEFAULT_CSS = """
     Debugger { height: 1fr; }
     """
 
-    def __init__(self, engine: Engine, **kwargs) -> None:
+    def __init__(self, frame: Frame, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.engine = engine
-        self._updates: dict[Widget, Callable[[Engine], None] | None] = {}
+        self.frame = frame
+        self._layer: int | None = 1
+        self.panels: list[Widget] = []  # the teaching panels in the right-hand column
 
     def compose(self) -> ComposeResult:
         yield NetworkStrip(id="strip")
@@ -67,61 +77,84 @@ class Debugger(Vertical):
         yield Static("", id="status")
 
     def on_mount(self) -> None:
-        self.show()
+        self.show(self.frame, layer=self._layer)
 
     @property
     def extras(self) -> Vertical:
         return self.query_one("#extras", Vertical)
 
-    def add_panel(self, panel: Widget, update: Callable[[Engine], None] | None = None) -> None:
-        """Mount a teaching panel in the right-hand column and show the column."""
-        self._updates[panel] = update or getattr(panel, "update_from", None)
+    def add_panel(self, panel: Widget) -> None:
+        """Mount a teaching panel in the right-hand column, show the column, and give the
+        panel the frame on screen (it draws it once mounted)."""
+        self.panels.append(panel)
         self.extras.mount(panel)
         self.extras.add_class("has-panels")
-        self.call_after_refresh(self._show_extra, panel)
+        self._draw(lambda: panel.show_frame(self.frame))
 
     def remove_panel(self, panel: Widget) -> None:
-        self._updates.pop(panel, None)
+        self.panels.remove(panel)
         panel.remove()
-        if not self._updates:
+        if not self.panels:
             self.extras.remove_class("has-panels")
 
-    def _show_extra(self, panel: Widget) -> None:
-        update = self._updates.get(panel)
-        if callable(update) and panel.is_mounted:
-            update(self.engine)
-
-    def show(self, layer: int | None = None, status: Content | str | None = None) -> None:
-        """Redraw every panel from the engine; a panel that raises shows the error instead."""
-        engine = self.engine
-        record = engine.current
-        self.set_class(record is not None and not record.ok, "-blocked")
-        draws = [lambda: self.query_one(NetworkStrip).show(engine),
-                 lambda: self.query_one(EquationPanel).show(engine),
-                 lambda: self.query_one(MatrixGrid).show(engine, layer),
-                 lambda: self.show_loss()]
-        draws += [lambda panel=panel: self._show_extra(panel) for panel in self.extras.children]
+    def show(self, frame: Frame, layer: int | None = None,
+             status: Content | str | None = None, note: str = "") -> None:
+        """Draw every panel from this frame; a panel that raises shows the error instead."""
+        self.frame = frame
+        self.set_class(not frame.ok, "-blocked")
+        draws = [lambda: self.query_one(NetworkStrip).show(frame),
+                 lambda: self.query_one(EquationPanel).show(frame),
+                 lambda: self.query_one(MatrixGrid).show(frame, layer),
+                 lambda: self.query_one(LossPanel).show(frame, note)]
+        draws += [lambda panel=panel: panel.show_frame(frame) for panel in self.panels]
         failed = None
         for draw in draws:
-            try:
-                draw()
-            except Exception as error:  # noqa: BLE001 - a view bug is shown, never a traceback
-                failed = error
-                self.query_one(EquationPanel).show_error(
-                    f"internal error while drawing: {type(error).__name__}",
-                    traceback.format_exc(limit=-4))
+            failed = self._draw(draw) or failed
         if failed is None:
-            self.say(status if status is not None else summary(engine))
+            self.say(status if status is not None else summary(frame))
         else:
             self.say(Content.styled(f"internal error: {failed}", "bold red"))
+        self._fit()
 
-    def show_loss(self, note: str = "") -> None:
-        engine = self.engine
-        record = engine.current
-        iteration = record.iteration if record is not None else engine.iteration
-        self.query_one(LossPanel).show(engine.loss_history, iteration, note)
+    def _draw(self, draw) -> Exception | None:
+        try:
+            draw()
+        except Exception as error:  # noqa: BLE001 - a view bug is shown, never a traceback
+            self.query_one(EquationPanel).show_error(
+                f"internal error while drawing: {type(error).__name__}",
+                traceback.format_exc(limit=-4))
+            return error
+        return None
 
     def say(self, text: Content | str) -> None:
         status = self.query_one("#status", Static)
         content = text if isinstance(text, Content) else Content(text)
         unchanged.update(status, content, layout=False)  # always one line
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The equations as wide and tall as their lines; the matrices the height their
+        rows need; what is left to the cost chart, up to a share of the screen."""
+        width, height = self.size
+        if not height:
+            return
+        equations = self.query_one(EquationPanel)
+        lines = len(equations.content.plain.splitlines()) if isinstance(
+            equations.content, Content) else 1
+        available = height - 3  # the strip's two lines and the status line
+        share = TOP_SHARE_BLOCKED if self.has_class("-blocked") else TOP_SHARE
+        cap = max(TOP_MIN, int(available * share))
+        grid = self.query_one(MatrixGrid)
+        grid_width = width - (self.extras.outer_size.width if self.panels else 0)
+        matrices = grid.needed_height(grid_width)
+        # The matrices first, as long as the equations keep a few lines (they scroll);
+        # then the equations as tall as their lines; what is left to the cost chart.
+        top = max(TOP_MIN, min(lines + 2, cap, available - matrices))
+        if top + matrices < available:
+            top = min(max(cap, top), available - matrices)
+        self.query_one("#top").styles.height = top
+        room = width - LOSS_MIN_WIDTH
+        scroll = self.query_one("#equations-scroll")
+        scroll.styles.width = max(20, min(equations.needed_width() + 1, room))

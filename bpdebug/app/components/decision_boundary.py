@@ -24,7 +24,9 @@ from textual.content import Content
 from textual.strip import Strip
 from textual.widget import Widget
 
+from bpdebug import plan
 from bpdebug.activations import ACTIVATIONS
+from bpdebug.frame import Frame, Network
 from bpdebug.app.components.heatmap import NEGATIVE, NON_FINITE, POSITIVE, solid
 
 # Class 0 and 1 take the heat map's blue and red, so "y = 1" reads as "positive" everywhere.
@@ -45,20 +47,6 @@ def predict(params: dict, activations: Sequence[str], X: np.ndarray) -> np.ndarr
         for l, g in enumerate(activations, start=1):
             A = ACTIVATIONS[g].g(np.asarray(params[f"W[{l}]"]) @ A + np.asarray(params[f"b[{l}]"]))
     return np.asarray(A, dtype=np.float64)
-
-
-def data_points(scenario) -> tuple[np.ndarray, np.ndarray]:
-    """X as features × examples and Y as outputs × examples, however the file wrote them."""
-    X, Y = np.asarray(scenario.X, dtype=np.float64), np.asarray(scenario.Y, dtype=np.float64)
-    if X.ndim == 1:
-        X = X.reshape(1, -1)
-    elif scenario.examples_axis == 0:
-        X = X.T
-    if Y.ndim == 1:
-        Y = Y.reshape(1, -1)
-    elif scenario.y_examples_axis == 0:
-        Y = Y.T
-    return X, Y
 
 
 def threshold(activation: str, Y: np.ndarray) -> float:
@@ -243,17 +231,17 @@ def note(text: str) -> Picture:
                    Content("decision boundary"), None)
 
 
-def picture(scenario, params: dict, iteration: int, columns: int, lines: int,
+def picture(network: Network, params: dict, iteration: int, columns: int, lines: int,
             background: Color, base: Style = Style()) -> Picture:
     """Everything the widget shows, for these parameters at this size."""
-    activations = [layer.activation for layer in scenario.layers]
-    n0, nL = scenario.n0, scenario.sizes[-1]
+    activations = list(network.activations)
+    n0, nL = network.sizes[0], network.sizes[-1]
     if columns < 2 or lines < 1:
         return note("")
     if n0 not in (1, 2):
         return note(f"the decision boundary needs 1 or 2 input features; n[0] = {n0}")
     try:
-        X, Y = data_points(scenario)
+        X, Y = network.X, network.Y
         if n0 == 2:
             return _plane(X, Y, params, activations, iteration, columns, lines, background)
         if nL != 1:
@@ -294,17 +282,8 @@ def _curve(X, Y, params, activations, iteration, columns, lines, base) -> Pictur
     return Picture(draw_curve(covered, points, lines, base), title, legend)
 
 
-def current_parameters(engine) -> dict:
-    """W[l], b[l] as they stand now: the current step's own (after an update, the new ones)."""
-    record = engine.current
-    names = [f"{p}[{l}]" for l in range(1, engine.L + 1) for p in "Wb"]
-    if record is not None and all(name in record.env for name in names):
-        return {name: record.env[name] for name in names}
-    return engine.parameters(engine.iteration)
-
-
 class DecisionBoundary(Widget):
-    """The current parameters' decision boundary over the data; `update_from(engine)`."""
+    """The decision boundary of the frame's parameters over the data; `show_frame(frame)`."""
 
     DEFAULT_CSS = """
     DecisionBoundary {
@@ -320,15 +299,21 @@ class DecisionBoundary(Widget):
     def __init__(self, *, name: str | None = None, id: str | None = None,
                  classes: str | None = None, disabled: bool = False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self._source: tuple | None = None  # (scenario, params, iteration) last shown
+        self._source: tuple | None = None  # (network, params, iteration) last shown
         self._strips: list[Strip] = []
 
-    def update_from(self, engine) -> None:
-        """Redraw for the engine's current parameters (one forward pass over the grid)."""
-        self.show(engine.scenario, current_parameters(engine), engine.iteration)
+    def show_frame(self, frame: Frame) -> None:
+        """Redraw for the frame's parameters (one forward pass over the grid)."""
+        params = frame.parameters()
+        if self._source is not None and self._source[0] is frame.network and all(
+                self._source[1].get(k) is v for k, v in params.items()):
+            return  # the very same arrays: the very same picture
+        # After the update the parameters are those the next iteration starts from.
+        updated = frame.step is not None and frame.step.kind == plan.UPDATE
+        self.show(frame.network, params, frame.iteration + updated)
 
-    def show(self, scenario, params: dict, iteration: int = 0) -> None:
-        self._source = (scenario, params, iteration)
+    def show(self, network: Network, params: dict, iteration: int = 0) -> None:
+        self._source = (network, params, iteration)
         self._draw()
 
     def on_resize(self) -> None:
@@ -338,9 +323,9 @@ class DecisionBoundary(Widget):
         if self._source is None:
             self._strips = note("no network yet").strips
         else:
-            scenario, params, iteration = self._source
+            network, params, iteration = self._source
             width, height = self.size
-            shown = picture(scenario, params, iteration, width, height,
+            shown = picture(network, params, iteration, width, height,
                             solid(self.background_colors[1]), self.rich_style)
             self._strips = shown.strips
             self.border_title = shown.title

@@ -14,8 +14,9 @@ from textual.content import Content
 from textual.widgets import Static
 
 from bpdebug import plan
-from bpdebug.engine import Engine, Record, expected_shapes
+from bpdebug.engine import Record
 from bpdebug.equations import Apply, Expr, Name, T
+from bpdebug.frame import Frame
 from bpdebug.shapes import Operand, Shape, fmt
 from bpdebug.app.components import unchanged
 
@@ -35,11 +36,12 @@ def _find(text: str, operand: str, start: int) -> int:
 
 
 def shape_row(text: str, anchors: list[tuple[str, str]]) -> str:
-    """The line under an equation: each label starts under its operand's first column.
+    """The line under an equation: each label centred under its operand.
 
     ``anchors`` are (operand text, label) in the order the operands are written; each
     operand is looked up after the previous one, so W[2] in ``W[2] := W[2] − α · dW[2]``
-    lands under the right occurrence. Labels never overlap: one that would is pushed right.
+    lands under the right occurrence. Labels never overlap: one that would is pushed right,
+    by as little as it takes.
     """
     row = ""
     search_from = 0
@@ -50,9 +52,28 @@ def shape_row(text: str, anchors: list[tuple[str, str]]) -> str:
         if at < 0:
             continue
         search_from = at + len(operand)
-        start = max(cell_len(text[:at]), cell_len(row) + (1 if row else 0))
+        centre = cell_len(text[:at]) + cell_len(operand) / 2
+        start = max(0, round(centre - cell_len(label) / 2), cell_len(row) + (1 if row else 0))
         row += " " * (start - cell_len(row)) + label
     return row
+
+
+def spaced(text: str, anchors: list[tuple[str, str]]) -> str:
+    """The equation with room around each operand whose label is longer than it, so the
+    labels can sit centred under their operands instead of drifting right."""
+    out, at = "", 0
+    for operand, label in anchors:
+        found = _find(text, operand, at)
+        if found < 0:
+            continue
+        end = found + len(operand)
+        alone = ((found == 0 or text[found - 1] in " ·") and
+                 (end == len(text) or text[end] in " ·"))
+        # An operand inside a formula, (1-Y) say, keeps its place: padding would tear it.
+        pad = max(0, cell_len(label) + 1 - cell_len(operand)) if alone else 0
+        out += text[at:found] + " " * (pad // 2) + operand + " " * (pad - pad // 2)
+        at = found + len(operand)
+    return out + text[at:]
 
 
 def _expected_operands(expr: Expr, expected: dict) -> list[Operand]:
@@ -82,12 +103,15 @@ def _equation_lines(equation: str, target: str, result: Shape | None,
                     operands: list[Operand], mark: tuple[str, str] | None,
                     indent: str = "  ") -> list[Content]:
     """The equation, then its shapes: the result's under the target, each operand's under it."""
-    head = Content.assemble(indent, (target, "bold"), equation[len(target):])
-    if mark is not None:
-        head = Content.assemble(head, "  ", mark)
     anchors = [(target, fmt(result) if result is not None else "?")]
     anchors += [(o.text, fmt(o.shape)) for o in operands]
-    row = shape_row(equation, anchors)
+    written = spaced(equation, anchors)
+    lead = written[:len(written) - len(written.lstrip())]
+    body = written[len(lead):]
+    head = Content.assemble(indent + lead, (target, "bold"), body[len(target):])
+    if mark is not None:
+        head = Content.assemble(head, "  ", mark)
+    row = shape_row(written, anchors)
     return [head, Content.assemble(indent, (row.rstrip(), SHAPE_STYLE))]
 
 
@@ -166,16 +190,20 @@ class EquationPanel(Static):
     }
     """
 
-    def show(self, engine: Engine) -> None:
-        record = engine.current
-        self.set_class(record is not None and not record.ok, "mismatch")
+    def show(self, frame: Frame) -> None:
+        record = frame.record
+        self.set_class(not frame.ok, "mismatch")
         if record is None:
-            step = engine.steps[0]
-            expected = expected_shapes(engine.sizes, engine.batches.m_of(0))
-            self.border_title = step_title(step, 0, "next: ")
-            self.border_subtitle = Content("press n to take it")
-            body = [Content("Nothing computed yet. The first step will compute:")]
-            body += preview_lines(step, expected)
+            step = frame.next_step
+            self.border_title = step_title(step, frame.iteration, "next: ")
+            if frame.training is not None:
+                self.border_subtitle = Content("t or Esc stops")
+                body = [Content(f"Training: iteration {frame.iteration} is next. Each "
+                                "iteration computes:")]
+            else:
+                self.border_subtitle = Content("press n to take it")
+                body = [Content("Nothing computed yet. The first step will compute:")]
+            body += preview_lines(step, frame.expected)
         else:
             self.border_title = step_title(record.step, record.iteration)
             if record.mismatch is not None:
@@ -184,17 +212,24 @@ class EquationPanel(Static):
                 body = error_lines(record)
             else:
                 body = computed_lines(record)
-            self.border_subtitle = self._next(engine, record)
+            self.border_subtitle = self._next(frame)
         unchanged.update(self, Content("\n").join(body))
 
     @staticmethod
-    def _next(engine: Engine, record: Record) -> Content:
-        if not record.ok:
+    def _next(frame: Frame) -> Content:
+        if not frame.ok:
             return Content.styled("blocked: step back with p", BAD_STYLE)
-        following = engine.step_of(record.index + 1)
-        iteration = (record.index + 1) // engine.S
-        where = f" of iteration {iteration}" if iteration != record.iteration else ""
-        return Content(f"next: {following.label}{where}")
+        where = (f" of iteration {frame.next_iteration}"
+                 if frame.next_iteration != frame.iteration else "")
+        return Content(f"next: {frame.next_step.label}{where}")
+
+    def needed_width(self) -> int:
+        """As wide as the longest line, the borders and the padding."""
+        content = self.content
+        lines = content.plain.splitlines() if isinstance(content, Content) else [""]
+        titles = [self.border_title, self.border_subtitle]
+        title = max((cell_len(getattr(t, "plain", str(t or ""))) + 4 for t in titles), default=0)
+        return max(title, max((cell_len(line) for line in lines), default=0)) + 4
 
     def show_error(self, title: str, text: str) -> None:
         """An exception from the app itself, shown where the equations were."""

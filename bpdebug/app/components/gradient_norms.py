@@ -126,7 +126,7 @@ def lines(norms: list[LayerNorm], watch, width: int, low: float = LOW,
 
 
 class GradientNorms(Static):
-    """‖dW[l]‖ and ‖db[l]‖ of the current iteration as log bars; `update_from(engine)`."""
+    """‖dW[l]‖ and ‖db[l]‖ of the current iteration as log bars; `show_frame(frame)`."""
 
     DEFAULT_CSS = """
     GradientNorms {
@@ -145,11 +145,9 @@ class GradientNorms(Static):
         self._norms: list[LayerNorm] = []
         self._watch = None
 
-    def update_from(self, engine) -> None:
-        """Read the current step's dW, db (pending until the backward pass reaches them)."""
-        record = engine.current
-        env = record.env if record is not None else {}
-        self.show(layer_norms(env, engine.L), engine.watch)
+    def show_frame(self, frame) -> None:
+        """The frame's dW, db (pending until the backward pass reaches them)."""
+        self.show(layer_norms(frame.values, frame.network.L), frame.watch)
 
     def show(self, norms: list[LayerNorm], watch=None) -> None:
         self._norms, self._watch = norms, watch

@@ -1,33 +1,56 @@
-"""The loss panel: J at the start of every iteration so far, as a sparkline, with the
-current cost; log-scaled when the cost spans decades, so a slow tail still shows."""
+"""The cost panel: this iteration's J as the headline, and J of every iteration computed
+so far as bars, the current iteration's bar marked; log-scaled when the cost spans
+decades (bpdebug.sparkline, the same rule --train prints with)."""
 
 from __future__ import annotations
 
 import math
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
-DECADES = 100  # max/min above this: the sparkline shows log10 J
+from bpdebug.frame import Frame
+from bpdebug.sparkline import bars, column_of, log_scale
 
-
-def scaled(history: list[float]) -> tuple[list[float], bool]:
-    """What the sparkline draws, and whether it is log10 J.  A NaN or an Inf (a run that
-    diverged) is drawn as the highest bar: the sparkline cannot draw it, and it is the top."""
-    finite = [v for v in history if math.isfinite(v)]
-    if not finite:
-        return [0.0] * len(history), False
-    low, high = min(finite), max(finite)
-    log = low > 0 and high / low > DECADES
-    top = math.log10(high) if log else high
-    out = [(math.log10(v) if log else v) if math.isfinite(v) else top for v in history]
-    return out, log
+MARK_STYLE = "bold reverse yellow"
+TEXT_LINES = 2
 
 
-class LossPanel(Vertical):
-    """Sparkline of engine.loss_history, with J and the iteration count under it."""
+def headline(frame: Frame) -> Content:
+    J = frame.J
+    if J is None:
+        return Content.assemble("J = ", ("not computed yet", "dim italic"),
+                                f" · iteration {frame.iteration}")
+    return Content.assemble("J = ", (f"{J:.6g}", "bold"), f" · iteration {frame.iteration}")
+
+
+def history_line(frame: Frame) -> Content:
+    history = frame.loss_history
+    if not history:
+        return Content.styled("no cost computed yet", "dim")
+    first = f"J[0] = {history[0]:.4g}" if len(history) > 1 else ""
+    count = f"{len(history)} cost{'s' if len(history) != 1 else ''}"
+    return Content.styled(" · ".join(p for p in (count, first) if p), "dim")
+
+
+def chart(history: tuple[float, ...], current: int, width: int, height: int) -> list[Content]:
+    """The bars, the column holding the current iteration marked."""
+    if len(history) < 2 or width <= 0 or height <= 0:
+        return []
+    rows = bars(list(history), width, height)
+    mark = column_of(current, len(history), width)
+    out = []
+    for row in rows:
+        if mark is None or mark >= len(row):
+            out.append(Content(row))
+        else:
+            cell = row[mark] if row[mark] != " " else "·"
+            out.append(Content.assemble(row[:mark], (cell, MARK_STYLE), row[mark + 1:]))
+    return out
+
+
+class LossPanel(Static):
+    """J of the frame's iteration, and the history with that iteration marked."""
 
     DEFAULT_CSS = """
     LossPanel {
@@ -35,34 +58,36 @@ class LossPanel(Vertical):
         border: round $foreground 30%;
         border-title-align: left;
         padding: 0 1;
-        Sparkline { height: 1fr; min-height: 1; }
-        #loss-text { height: 3; text-wrap: nowrap; text-overflow: ellipsis; }
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 
-    def compose(self) -> ComposeResult:
-        yield Sparkline([], summary_function=max, id="loss-sparkline")
-        yield Static("", id="loss-text")
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__("", *args, **kwargs)
+        self._frame: Frame | None = None
+        self._note = ""
 
     def on_mount(self) -> None:
         self.border_title = "cost J"
 
-    _shown: tuple = ()
+    def show(self, frame: Frame, note: str = "") -> None:
+        self._frame, self._note = frame, note
+        self._draw()
 
-    def show(self, history: list[float], iteration: int, note: str = "") -> None:
-        # The history only grows: its length and last value say whether it changed.
-        shown = (len(history), history[-1] if history else None, iteration, note)
-        if shown == self._shown:
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        frame = self._frame
+        if frame is None:
             return
-        self._shown = shown
-        data, log = scaled(list(history))
-        # One cost is no curve yet: a single bar would fill the whole panel.
-        self.query_one(Sparkline).data = data if len(data) > 1 else []
+        history = frame.loss_history
+        log = log_scale([v for v in history if math.isfinite(v)])
         self.border_title = Content("cost J (log scale)" if log else "cost J")
-        cost = f"{history[-1]:.6g}" if history else "not computed yet"
-        first = f" from {history[0]:.4g}" if len(history) > 1 else ""
-        lines = [Content.assemble("J = ", (cost, "bold"), (first, "dim")),
-                 Content(f"iteration {iteration} · {len(history)} cost{'s' if len(history) != 1 else ''}")]
-        lines.append(Content.styled(note, "bold yellow"))
-        # Always three lines: no layout needed, which matters ten times a second in training.
-        self.query_one("#loss-text", Static).update(Content("\n").join(lines), layout=False)
+        width, height = self.content_region.size
+        lines = chart(history, frame.iteration, width, max(0, height - TEXT_LINES - bool(self._note)))
+        lines += [headline(frame), history_line(frame)]
+        if self._note:
+            lines.append(Content.styled(self._note, "bold yellow"))
+        self.update(Content("\n").join(lines))

@@ -1,64 +1,106 @@
-"""The matrix panels: the current layer's quantities as heat maps, two rows of four.
+"""The matrix panels: the quantities of the step on screen, as heat maps, in rows.
 
     W[l]   b[l]   Z[l]   A[l]
     dW[l]  db[l]  dZ[l]  dA[l-1]
 
 Each gradient sits under the quantity whose shape it must have (dW[l] under W[l]).
-
 The last panel follows the step: going forward it shows the input A[l-1] the step
 multiplies, at the cost Y, going backward dA[l-1].  A mismatch whose culprit has no
-panel of its own takes that place, outlined.
+panel of its own takes that place, outlined.  On a wide screen, backward [l] adds the
+row that produced what it starts from: W[l+1], dZ[l+1] and dA[l] (at the output, A[L]
+and Y).  The update shows every layer's W, b, dW and db, a row a layer, scrolling.
+
+Every panel is as big as its matrix needs, up to what the screen can give: the
+rows share the height, the panels of a row its width, by need.
 """
 
 from __future__ import annotations
 
-import re
-
-from rich.segment import Segment
-from rich.style import Style
-from textual.app import ComposeResult
-from textual.containers import Grid
-from textual.content import Content
-from textual.strip import Strip
+import numpy as np
+from textual.containers import Horizontal, VerticalScroll
 
 from bpdebug import plan
-from bpdebug.engine import Engine, Record, expected_shapes
-from bpdebug.app.components.matrix_view import MatrixView
+from bpdebug.frame import Frame
+from bpdebug.shapes import fmt
+from bpdebug.app.components.heatmap import CELL_WIDTH
+from bpdebug.app.components.matrix_view import MatrixView, as_floats, as_grid
 
-PANELS = 8
-_STATS = re.compile(r"min (\S+) max (\S+) mean (\S+) std (\S+)")
+WIDE = 160  # columns from which backward steps show the row that produced dA[l]
+MIN_ROW = 5  # border, column header and two rows
+MIN_WIDTH = 12
+NOTE_WIDTH = 22  # a panel with nothing in it yet: "not computed yet"
+SCROLLBAR = 1
 
 
-def compact_stats(text: str) -> str:
-    """min -0.58 max 0.2 mean -0.38 std 0.15 -> -0.58…0.2 μ -0.38 σ 0.15, for narrow panels."""
-    return _STATS.sub(r"\1…\2 μ \3 σ \4", text)
-
-
-def panel_names(kind: str | None, l: int, offender: str | None = None) -> list[str]:
+def panel_names(kind: str | None, l: int, offender: str | None = None, L: int | None = None,
+                wide: bool = False) -> list[list[str]]:
+    """The names shown for a step of this kind at layer l, as rows of panels."""
+    if kind == plan.UPDATE and L is not None:
+        return [[f"W[{k}]", f"b[{k}]", f"dW[{k}]", f"db[{k}]"] for k in range(1, L + 1)]
     last = {plan.FORWARD: f"A[{l - 1}]", plan.COST: "Y", None: f"A[{l - 1}]"}.get(
         kind, f"dA[{l - 1}]")
-    names = [f"W[{l}]", f"b[{l}]", f"Z[{l}]", f"A[{l}]",
-             f"dW[{l}]", f"db[{l}]", f"dZ[{l}]", last]
-    if offender is not None and offender not in names:
-        names[-1] = offender
-    return names
+    rows = [[f"W[{l}]", f"b[{l}]", f"Z[{l}]", f"A[{l}]"],
+            [f"dW[{l}]", f"db[{l}]", f"dZ[{l}]", last]]
+    if wide and kind == plan.BACKWARD and L is not None:
+        rows.append([f"W[{l + 1}]", f"dZ[{l + 1}]", f"dA[{l}]"] if l < L else [f"A[{L}]", "Y"])
+    if offender is not None and all(offender not in row for row in rows):
+        rows[1][-1] = offender
+    return rows
 
 
-def starting_env(engine: Engine) -> dict:
-    """What exists before the first step: the parameters and the first batch."""
-    X, Y = engine.batches(0)
-    return {**engine.parameters(0), "A[0]": X, "Y": Y}
+def need(name: str, value) -> tuple[int, int]:
+    """(width, height) a panel needs to show this value whole, at the default cells, and
+    its title (name, shape, ✓) in the border."""
+    try:
+        grid = as_grid(as_floats(value)) if value is not None else None
+    except (TypeError, ValueError, OverflowError):
+        grid = None
+    if grid is None or grid.size == 0:
+        return max(NOTE_WIDTH, len(name) + 4), 3
+    rows, columns = grid.shape
+    title = len(name) + len(fmt(np.shape(value))) + 5  # "dW[1] 3×2 ✓" and the corners
+    gutter = len(str(rows - 1)) + 1
+    return max(title, 2 + gutter + columns * CELL_WIDTH), 2 + 1 + rows
+
+
+def share(total: int, needs: list[int], floor: int, spare: bool = True) -> list[int]:
+    """Split ``total`` among claims: a claim below the fair share gets what it needs, the
+    others split what is left evenly; nobody gets less than ``floor``.  With ``spare``,
+    what is left once every claim is met is shared in proportion to the claims, so
+    bigger matrices grow (their cells widen); without, it is left for others."""
+    n = len(needs)
+    if n == 0:
+        return []
+    sizes = [0] * n
+    open_ = list(range(n))
+    left = total
+    while open_:
+        fair = left // len(open_)
+        small = [k for k in open_ if needs[k] <= fair]
+        if not small:
+            for k in open_:
+                sizes[k] = max(floor, fair)
+            break
+        for k in small:
+            sizes[k] = max(floor, needs[k])
+            left -= sizes[k]
+            open_.remove(k)
+    left = total - sum(sizes)
+    if spare and left > 0 and not open_:
+        claims = sum(needs) or 1
+        extra = [left * need_ // claims for need_ in needs]
+        extra[max(range(n), key=lambda k: needs[k])] += left - sum(extra)
+        sizes = [size + more for size, more in zip(sizes, extra)]
+    return sizes
 
 
 class Panel(MatrixView):
-    """A MatrixView whose stats line is shortened when the panel is too narrow for it."""
+    """A MatrixView that redraws only when it is given something else to show."""
 
-    _full_stats = ""
-    _shown: tuple | None = None  # what show() was last given
+    _shown: tuple | None = None
 
     def show(self, name, value, expected=None, previous=None, offending=False) -> None:
-        # Records share their arrays, so the very same objects mean the very same picture:
-        # nothing to redraw (W[l] through the forward pass, panels not computed yet).
+        # Records share their arrays, so the very same objects mean the very same picture.
         shown = (name, value, expected, previous, offending)
         if self._shown is not None and all(
                 a is b or (type(a) in (str, tuple, bool) and a == b)
@@ -66,82 +108,102 @@ class Panel(MatrixView):
             return
         self._shown = shown
         super().show(name, value, expected=expected, previous=previous, offending=offending)
-        self._full_stats = str(self.border_subtitle or "")
-        self._fit()
-
-    def on_resize(self) -> None:
-        self._fit()
-
-    def render_line(self, y: int) -> Strip:
-        # A drawing bug must not end the session: the panel says so instead.
-        try:
-            return super().render_line(y)
-        except Exception as error:  # noqa: BLE001
-            text = f"cannot draw: {type(error).__name__}: {error}" if y == 0 else ""
-            return Strip([Segment(text, Style(color="red"))]).adjust_cell_length(self.size.width)
-
-    def _fit(self) -> None:
-        full = self._full_stats
-        if full:
-            fits = len(full) + 4 <= self.size.width or self.size.width == 0
-            self.border_subtitle = Content(full if fits else compact_stats(full))
 
 
-class MatrixGrid(Grid):
-    """Eight MatrixViews for one layer; only the cells on screen are ever drawn."""
+class MatrixGrid(VerticalScroll):
+    """Rows of MatrixViews for the step on screen; only the cells on screen are drawn."""
 
     DEFAULT_CSS = """
     MatrixGrid {
-        grid-size: 4 2;
-        grid-columns: 1fr 18 1fr 1fr;  /* b[l] and db[l] are always one column */
-        grid-gutter: 0;
         height: 1fr;
-        min-height: 10;
+        scrollbar-size-vertical: 1;
+        & > Horizontal { height: auto; width: 100%; }
+        & MatrixView { min-width: 0; min-height: 0; }
     }
-    MatrixGrid.-narrow { grid-columns: 2fr 1fr 2fr 2fr; }
     """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.shown_layer = 1  # the layer shown; the update step keeps the last one
-        self.names: list[str] = panel_names(None, 1)
+        self.shown_layer = 1  # the layer shown; the update and training keep the last one
+        self.rows: list[list[str]] = panel_names(None, 1)
+        self._needs: list[list[tuple[int, int]]] = []
 
-    def compose(self) -> ComposeResult:
-        for k in range(PANELS):
-            yield Panel(id=f"matrix-{k}")
-
-    def on_resize(self) -> None:
-        self.set_class(self.size.width < 72, "-narrow")  # no fixed 18 columns out of 40
+    @property
+    def names(self) -> list[str]:
+        return [name for row in self.rows for name in row]
 
     @property
     def views(self) -> list[MatrixView]:
-        return list(self.query(MatrixView))
+        return [view for view in self.query(Panel) if view.display]
 
-    def show(self, engine: Engine, layer: int | None = None) -> None:
-        record = engine.current
+    def plan(self, width: int, height: int) -> tuple[list[list[int]], list[int]]:
+        """The panels' widths, row by row, and the rows' heights, for this much room."""
+        widths = [share(width, [w for w, _ in needs], MIN_WIDTH) for needs in self._needs]
+        # A panel narrower than its matrix gets a horizontal scrollbar: a line more.
+        wanted = [max(h + (w < need_w) for (need_w, h), w in zip(needs, row))
+                  for needs, row in zip(self._needs, widths)]
+        return widths, share(height, wanted, MIN_ROW, spare=False)
+
+    def needed_height(self, width: int | None = None) -> int:
+        """The height every row needs at this width (the grid's own by default)."""
+        widths, _ = self.plan(width or self.size.width, 0)
+        return sum(max(h + (w < need_w) for (need_w, h), w in zip(needs, row))
+                   for needs, row in zip(self._needs, widths))
+
+    def show(self, frame: Frame, layer: int | None = None) -> None:
+        network = frame.network
         if layer is not None:
-            self.shown_layer = max(1, min(engine.L, layer))
-        elif record is not None and record.step.kind != plan.UPDATE:
-            self.shown_layer = record.step.layer
+            self.shown_layer = max(1, min(network.L, layer))
+        elif frame.layer is not None:
+            self.shown_layer = frame.layer
+        record = frame.record
         offender = record.mismatch.offender if record is not None and record.mismatch else None
-        kind = record.step.kind if record is not None else None
-        self.names = panel_names(kind, self.shown_layer, offender)
-        if record is None:
-            env = starting_env(engine)
-            expected = expected_shapes(engine.sizes, engine.batches.m_of(0))
-            before: dict = {}
-        else:
-            env, expected = record.env, record.expected
-            previous = engine.previous
-            before = previous.env if previous is not None else {}
-        for view, name in zip(self.views, self.names):
-            view.show(name, env.get(name), expected=expected.get(name),
-                      previous=before.get(name), offending=name == offender)
+        kind = frame.step.kind if frame.step is not None else None
+        wide = self.app.size.width >= WIDE if self.is_attached else False
+        self.rows = panel_names(kind, self.shown_layer, offender, network.L, wide)
+        self._ensure(self.rows)
+        self._needs = []
+        for row, names in zip(self.children, self.rows):
+            needs = []
+            for view, name in zip(row.children, names):
+                value = frame.values.get(name)
+                view.show(name, value, expected=frame.expected.get(name),
+                          previous=frame.before.get(name), offending=name == offender)
+                needs.append(need(name, value))
+            self._needs.append(needs)
+        self._fit()
 
-    def show_params(self, params: dict, record: Record | None) -> None:
-        """Live W[l], b[l] while training; the other panels keep their last step."""
-        expected = record.expected if record is not None else {}
-        for view, name in zip(self.views, self.names):
-            if name in params:
-                view.show(name, params[name], expected=expected.get(name))
-    
+    def _ensure(self, rows: list[list[str]]) -> None:
+        """As many rows and panels as these names need; the rest hidden, kept for later."""
+        existing = list(self.children)
+        for k, names in enumerate(rows):
+            if k < len(existing):
+                row = existing[k]
+                row.display = True
+                for j in range(len(row.children), len(names)):
+                    row.mount(Panel(id=f"matrix-{k}-{j}"))
+            else:
+                row = Horizontal()
+                self.mount(row)  # attached at once: its panels can be mounted right away
+                row.mount(*(Panel(id=f"matrix-{k}-{j}") for j in range(len(names))))
+        for k, (row, names) in enumerate(zip(self.children, rows)):
+            for j, panel in enumerate(row.children):
+                panel.display = j < len(names)
+        for row in existing[len(rows):]:
+            row.display = False
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Give each row the height it needs and each panel its share of the width."""
+        width, height = self.size
+        if not width or not self._needs:
+            return
+        widths, heights = self.plan(width, height)
+        if sum(heights) > height:  # more rows than fit: each its floor, and scroll
+            widths, heights = self.plan(width - SCROLLBAR, height)
+        for row, row_widths, h in zip(self.children, widths, heights):
+            row.styles.height = h
+            for view, w in zip(row.children, row_widths):
+                view.styles.width = w

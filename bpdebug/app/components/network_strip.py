@@ -11,22 +11,13 @@ from textual.content import Content
 from textual.widgets import Static
 
 from bpdebug import plan
-from bpdebug.engine import Engine
+from bpdebug.frame import Frame
 from bpdebug.app.components import unchanged
 from bpdebug.app.components.equation_panel import DIRECTION_STYLE
 
 CURRENT = "reverse bold"
 DONE = ""
 AHEAD = "dim"
-
-
-def network_parts(engine: Engine) -> list[tuple[str, int | None]]:
-    """The network line in pieces, each with the layer it stands for (None for X, 0 for J)."""
-    parts: list[tuple[str, int | None]] = [(f"X {engine.sizes[0]}×{engine.scenario.m}", None)]
-    for l, layer in enumerate(engine.scenario.layers, start=1):
-        parts.append((f"[{l}] {layer.activation} {layer.units}", l))
-    parts.append(("J", 0))
-    return parts
 
 
 def _short(step: plan.Step) -> str:
@@ -62,13 +53,13 @@ class NetworkStrip(Static):
         unchanged.update(self, Content("\n").join([top, second]),
                          layout=False)  # always two lines: no layout needed
 
-    def show(self, engine: Engine) -> None:
-        record = engine.current
-        step = record.step if record is not None else None
+    def show(self, frame: Frame) -> None:
+        network = frame.network
+        step = frame.step
         # The layer a step is about: the cost is the output layer's, the update everyone's.
         layer = None if step is None else (step.layer if step.kind != plan.UPDATE else -1)
         pieces: list = []
-        for k, (text, l) in enumerate(network_parts(engine)):
+        for k, (text, l) in enumerate(network.line()):
             if k:
                 pieces.append((" → ", "dim"))
             on = (step is not None and ((step.kind == plan.COST and l == 0)
@@ -76,19 +67,18 @@ class NetworkStrip(Static):
                                             and l == layer)
                                         or (layer == -1 and l not in (None, 0))))
             pieces.append((text, CURRENT if on else ""))
-        pieces.append((f"   loss {engine.scenario.loss} · α {engine.scenario.learning_rate}",
-                       "dim"))
+        pieces.append((f"   loss {network.loss} · α {network.learning_rate}", "dim"))
         top = Content.assemble(*pieces)
 
-        iteration = record.iteration if record is not None else 0
-        direction = step.kind if step is not None else "start"
-        second: list = [(f"iteration {iteration}", "bold"), " · ",
+        direction = step.kind if step is not None else ("training" if frame.training else "start")
+        second: list = [(f"iteration {frame.iteration}", "bold"), " · ",
                         (f"{direction:<8}", DIRECTION_STYLE.get(direction, "bold")), "  "]
-        done = (record.index % engine.S) if record is not None else -1
-        for k, s in enumerate(engine.steps):
+        done = frame.k
+        for k, s in enumerate(network.steps):
             style = CURRENT if k == done else (DONE if k < done else AHEAD)
-            if k == done and record is not None and not record.ok:
+            if k == done and not frame.ok:
                 style = "reverse bold red"
             second += [(f" {_short(s)} ", style)]
         self._lines = (top, Content.assemble(*second))
-        self.note()
+        training = frame.training
+        self.note(f"training {training.done}/{training.total} · t or Esc stops" if training else "")

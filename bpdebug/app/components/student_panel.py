@@ -11,6 +11,8 @@ shapes of the operands on that line.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -65,8 +67,12 @@ def focus(comparison, keys: list[str]):
     return main or entries[0]
 
 
-def verdict(comparison) -> Content:
-    """The first divergence of the whole comparison, or that everything matches."""
+RUNNING = "running your code…"
+
+
+def verdict(comparison, so_far: bool = False) -> Content:
+    """The first divergence of the comparison, or that everything matches (so far: up to
+    the step on screen)."""
     if comparison is None:
         return Content.styled(NO_STUDENT, "dim italic")
     first = comparison.first_divergence
@@ -74,6 +80,9 @@ def verdict(comparison) -> Content:
         return Content.assemble(("✗ first divergence: ", "bold red"), first.describe())
     if comparison.crash is not None:
         return Content.assemble(("✗ ", "bold red"), "the student's code raised (below)")
+    if so_far:
+        return Content.assemble(("✓ ", "bold green"),
+                                "so far every entry matches the reference")
     return Content.assemble(("✓ ", "bold green"), "every entry matches the reference")
 
 
@@ -111,7 +120,7 @@ def student_value(entry):
 
 
 class StudentPanel(Vertical, can_focus=True):
-    """Student vs reference for the current step; `update_from(engine, comparison)`."""
+    """Student vs reference for the frame's step; `show_frame(frame)`."""
 
     BINDINGS = [Binding("right_square_bracket", "cycle(1)", "Next entry", show=False),
                 Binding("left_square_bracket", "cycle(-1)", "Previous entry", show=False)]
@@ -146,14 +155,34 @@ class StudentPanel(Vertical, can_focus=True):
             yield MatrixView(id="student-actual")
         yield Static("", id="student-crash")
 
-    def update_from(self, engine, comparison) -> None:
-        """Show the entries of the engine's current step (the first divergence before any)."""
-        record = engine.current
-        if record is None:
-            kind, layer = "forward", 1
-        else:
-            kind, layer = record.step.kind, record.step.layer
-        self.show(comparison, kind, layer, engine.L)
+    def on_mount(self) -> None:
+        if self._frame is not None:  # a frame given before the panel was mounted
+            self.show_frame(self._frame)
+
+    _frame = None
+
+    def show_frame(self, frame) -> None:
+        """The comparisons up to the frame's step: only what the steps done so far compute."""
+        self._frame = frame
+        if not self.is_mounted:
+            return  # on_mount draws it
+        step = frame.step
+        kind, layer = (step.kind, step.layer) if step is not None else ("forward", 0)
+        student = frame.student
+        self._so_far = True
+        if student is None or student.comparison is None:
+            self._running = student is not None and student.running
+            self.show(None, kind, layer, frame.network.L)
+            return
+        self._running = False
+        whole = student.comparison
+        partial = replace(whole, entries=student.entries,
+                          crash=whole.crash if student.crash_shown else None)
+        self._so_far = len(partial.entries) < len(whole.entries)
+        self.show(partial, kind, layer, frame.network.L)
+
+    _running = False
+    _so_far = False
 
     def show(self, comparison, kind: str, layer: int, L: int, key: str | None = None) -> None:
         """Student vs reference for step (kind, layer); `key` picks the entry to draw."""
@@ -178,7 +207,9 @@ class StudentPanel(Vertical, can_focus=True):
 
     def _draw(self) -> None:
         comparison = self.comparison
-        self.query_one("#student-verdict", Static).update(verdict(comparison))
+        self.query_one("#student-verdict", Static).update(
+            Content.styled(RUNNING, "bold yellow") if self._running and comparison is None
+            else verdict(comparison, self._so_far))
         entries = self.query_one("#student-entries", Static)
         crash = self.query_one("#student-crash", Static)
         reference = self.query_one("#student-reference", MatrixView)

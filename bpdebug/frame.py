@@ -1,0 +1,188 @@
+"""A frame: everything the screen shows for one cursor position, frozen.
+
+The engine produces one frame for a position (``Engine.frame()``); every panel draws
+from it and from nothing else, so every number on screen belongs to the same moment.
+A frame never changes after it is made: a training thread can post one to the screen
+while it goes on computing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+
+from bpdebug import names, plan
+from bpdebug.shapes import Shape
+
+EMPTY: Mapping = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Network:
+    """What never changes while a scenario is open: its name, its layers, its steps, its data."""
+
+    name: str
+    title: str
+    sizes: tuple[int, ...]  # n[0], n[1], ..., n[L]
+    activations: tuple[str, ...]  # activations[l-1] is layer l's g
+    loss: str
+    learning_rate: float
+    m: int  # examples in the whole data set
+    steps: tuple[plan.Step, ...]
+    bugs: tuple[str, ...] = ()
+    # The data as features × examples and outputs × examples, for pictures of it.
+    X: np.ndarray | None = None
+    Y: np.ndarray | None = None
+
+    @property
+    def L(self) -> int:
+        return len(self.sizes) - 1
+
+    @property
+    def S(self) -> int:
+        """Steps in an iteration: forward [1..L], J, backward [L..1], update."""
+        return len(self.steps)
+
+    def line(self) -> list[tuple[str, int | None]]:
+        """The network line in pieces, each with the layer it stands for (None for X, 0 for J):
+        X 2×4 → [1] relu 3 → [2] sigmoid 1 → J."""
+        parts: list[tuple[str, int | None]] = [(f"X {self.sizes[0]}×{self.m}", None)]
+        parts += [(f"[{l}] {g} {n}", l)
+                  for l, (g, n) in enumerate(zip(self.activations, self.sizes[1:]), start=1)]
+        return parts + [("J", 0)]
+
+
+@dataclass(frozen=True)
+class Student:
+    """A student's comparison as far as the cursor has come: only the entries the steps
+    done so far compute (the reference computes them in the same order)."""
+
+    running: bool  # their code is running for this iteration
+    comparison: object | None  # student.Comparison of the whole iteration, once it ran
+    done: frozenset[str]  # the keys (A0, Z1, dW2 ...) the steps done so far compute
+    error: str | None = None  # the comparison itself could not be made
+
+    @property
+    def entries(self) -> tuple:
+        if self.comparison is None:
+            return ()
+        return tuple(e for e in self.comparison.entries if e.key in self.done)
+
+    @property
+    def first_divergence(self):
+        """The first entry up to the cursor that differs, or None."""
+        return next((e for e in self.entries if not e.ok and e.status != "not run"), None)
+
+    @property
+    def crash_shown(self) -> bool:
+        """A crash is shown once the cursor reaches the entry it happened in."""
+        crash = getattr(self.comparison, "crash", None)
+        if crash is None:
+            return False
+        raised = next((e for e in self.comparison.entries if e.status == "raised"), None)
+        return raised is None or raised.key in self.done
+
+
+@dataclass(frozen=True)
+class Training:
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Frame:
+    network: Network
+    position: int  # steps done since the start of iteration 0
+    iteration: int  # the iteration of the step on screen (at the start: 0)
+    record: object | None  # engine.Record of the step just done; None at the start of time
+    values: Mapping[str, object]  # every quantity as it stands after this step
+    before: Mapping[str, object]  # the same, one step earlier: what changed is marked
+    expected: Mapping[str, Shape]  # the shape each quantity must have
+    loss_history: tuple[float, ...]  # J of every iteration computed so far, from iteration 0
+    watch: object  # watch.Watch in force
+    alert: str | None = None  # the watchpoint this step trips
+    blocked: str | None = None  # why the cursor cannot move forward
+    student: Student | None = None
+    training: Training | None = None  # set on the frames a training thread posts
+
+    # ---- where the cursor is ----------------------------------------------------
+
+    @property
+    def step(self) -> plan.Step | None:
+        return self.record.step if self.record is not None else None
+
+    @property
+    def k(self) -> int:
+        """The step on screen within its iteration (0 .. S-1); -1 before any step."""
+        return self.record.index % self.network.S if self.record is not None else -1
+
+    @property
+    def next_step(self) -> plan.Step:
+        return self.network.steps[self.position % self.network.S]
+
+    @property
+    def next_iteration(self) -> int:
+        return self.position // self.network.S
+
+    @property
+    def ok(self) -> bool:
+        return self.record is None or self.record.ok
+
+    @property
+    def layer(self) -> int | None:
+        """The layer the step on screen is about (None at the start and for the update)."""
+        step = self.step
+        if step is None or step.kind == plan.UPDATE:
+            return None
+        return step.layer
+
+    # ---- the cost -----------------------------------------------------------------
+
+    @property
+    def J(self) -> float | None:
+        """This iteration's J, once it has been computed (by a step or by training)."""
+        if self.iteration < len(self.loss_history):
+            return self.loss_history[self.iteration]
+        return None
+
+    # ---- values -------------------------------------------------------------------
+
+    def value(self, name: str):
+        return self.values.get(name)
+
+    def parameters(self) -> dict:
+        """W[l], b[l] as they stand at this moment (after an update, the new ones)."""
+        return {name: self.values[name] for name in names.parameters(self.network.L)
+                if name in self.values}
+
+    def computed_keys(self) -> frozenset[str]:
+        """The dictionary keys (A0, Z1, dW2 ...) of every quantity this iteration has
+        computed up to the cursor."""
+        if self.record is None or self.training is not None:
+            return frozenset({"A0"})
+        done = {"A0"}
+        for step in self.network.steps[:self.k + 1]:
+            done |= {names.key(eq.target) for eq in step.equations}
+        return frozenset(done)
+
+
+def with_student(frame: Frame, comparison, running: bool = False) -> Frame:
+    """The frame with a student's comparison of its iteration, as far as the cursor."""
+    from dataclasses import replace
+    return replace(frame, student=Student(running, comparison, frame.computed_keys()))
+
+
+def data_columns(X: np.ndarray, Y: np.ndarray, x_axis: int, y_axis: int):
+    """X as features × examples and Y as outputs × examples, however the file wrote them."""
+    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    X = X.reshape(1, -1) if X.ndim == 1 else (X.T if x_axis == 0 else X)
+    Y = Y.reshape(1, -1) if Y.ndim == 1 else (Y.T if y_axis == 0 else Y)
+    return X, Y
+
+
+def frozen(mapping: Mapping | None) -> Mapping:
+    return EMPTY if not mapping else MappingProxyType(dict(mapping))
+
