@@ -254,7 +254,8 @@ class Engine:
             self._network = Network(scenario.name, scenario.title, tuple(self.sizes),
                                     tuple(layer.activation for layer in scenario.layers),
                                     scenario.loss, scenario.learning_rate, scenario.m,
-                                    tuple(self.steps), tuple(scenario.bugs), X, Y)
+                                    tuple(self.steps), tuple(scenario.bugs), X, Y,
+                                    scenario.seed)
         return self._network
 
     def frame(self) -> Frame:
@@ -496,6 +497,30 @@ class Engine:
             J, *Z = self._forward(*self._inputs(params, i))
         pattern = [np.ravel(z) > 0 for z in Z]
         return J, np.concatenate(pattern) if pattern else np.zeros(0, bool)
+
+    def cost_function(self, i: int) -> Callable[[Params], tuple[float, np.ndarray]]:
+        """J of iteration i's batch at any parameters, and the ReLU pattern (see cost_at),
+        with the batch taken now: safe to call from another thread while this engine moves."""
+        X, Y = self.batches(i)
+        fixed = [X, Y, 1.0 / self.batches.m_of(i), self.scenario.learning_rate]
+        names_, forward = self._param_names, self._forward
+
+        def cost(params: Params) -> tuple[float, np.ndarray]:
+            with np.errstate(all="ignore"):
+                J, *Z = forward(*[params[name] for name in names_], *fixed)
+            pattern = [np.ravel(z) > 0 for z in Z]
+            return J, np.concatenate(pattern) if pattern else np.zeros(0, bool)
+
+        return cost
+
+    def gradient_check_inputs(self, i: int) -> tuple[Params, dict, Callable] | None:
+        """What a gradient check of iteration i needs, safe to hand to another thread: its
+        parameters, every quantity it computed (the gradients among them) and J at any
+        parameters on its batch; None when a step of it fails."""
+        env = self.iteration_env(i)
+        if env is None:
+            return None
+        return self.parameters(i), env, self.cost_function(i)
 
     def gradient_check(self, i: int | None = None, progress=None) -> list[gradcheck.ParamCheck] | None:
         """Iteration i's dW, db against central differences; None if a step of it fails."""

@@ -36,6 +36,7 @@ class Network:
     # The data as features × examples and outputs × examples, for pictures of it.
     X: np.ndarray | None = None
     Y: np.ndarray | None = None
+    seed: int = 0
 
     @property
     def L(self) -> int:

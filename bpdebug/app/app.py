@@ -59,7 +59,7 @@ class BpdebugApp(App[int]):
     COMMANDS = App.COMMANDS | {DebuggerCommands}
     BINDINGS = [
         # Priority: a focused MatrixView would otherwise take the arrows and space.
-        Binding("n", "step", "Step", priority=True),
+        Binding("n", "step", "Next", priority=True),
         Binding("right,space", "step", "Step", show=False, priority=True),
         Binding("p", "back", "Back", priority=True),
         Binding("left", "back", "Back", show=False, priority=True),
@@ -70,10 +70,10 @@ class BpdebugApp(App[int]):
         Binding("r", "reset", "Reset", priority=True),
         Binding("question_mark", "help", "Help", priority=True),
         Binding("q", "quit", "Quit", priority=True),
-        Binding("g", "gradient_check", "Grad check", priority=True),
+        Binding("g", "gradient_check", "Check", priority=True),
         Binding("w", "watch", "Watch", priority=True),
         Binding("m", "transcript", "Handout", show=False, priority=True),
-        Binding("x", "teaching_panels", "Panels", priority=True),
+        Binding("x", "teaching_panels", "Plots", priority=True),
         *[Binding(str(l), f"layer({l})", f"Layer {l}", show=False, priority=True)
           for l in range(1, 10)],
         Binding("shift+left", "scroll_matrix(-1)", "Scroll left", show=False, priority=True),
@@ -91,6 +91,7 @@ class BpdebugApp(App[int]):
         # (and its BLAS threads) wait meanwhile, so a key never queues behind NumPy.
         self._ui_free = threading.Event()
         self._ui_free.set()
+        self.trainer: Worker | None = None  # the training thread's worker, once t is pressed
         self._comparisons: dict[int, object] = {}  # iteration -> the student's Comparison
         self._comparing: int | None = None  # the iteration being compared in a thread
 
@@ -109,6 +110,12 @@ class BpdebugApp(App[int]):
         else:
             yield Static("", id="waiting")
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Every key hint fits at 80 columns: tighter spacing, the palette still on ctrl+p.
+        for footer in self.query(Footer):
+            footer.compact = event.size.width < 110
+            footer.show_command_palette = event.size.width >= 90
 
     def on_mount(self) -> None:
         if self.scenario is None:
@@ -373,7 +380,7 @@ class BpdebugApp(App[int]):
         self._stop.clear()
         self.debugger.say(f"training {n} iterations in the background: t or Esc stops")
         self.refresh_bindings()
-        self._train(n)
+        self.trainer = self._train(n)
 
     def action_stop(self) -> None:
         if self.training:

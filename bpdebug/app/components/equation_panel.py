@@ -227,8 +227,8 @@ class EquationPanel(Static):
         """As wide as the longest line, the borders and the padding."""
         content = self.content
         lines = content.plain.splitlines() if isinstance(content, Content) else [""]
-        titles = [self.border_title, self.border_subtitle]
-        title = max((cell_len(getattr(t, "plain", str(t or ""))) + 4 for t in titles), default=0)
+        titles = [self._border_title, self._border_subtitle]  # Content, not markup
+        title = max((cell_len(t.plain) + 6 for t in titles if t is not None), default=0)
         return max(title, max((cell_len(line) for line in lines), default=0)) + 4
 
     def show_error(self, title: str, text: str) -> None:

@@ -12,7 +12,6 @@ dW, db: the numbers a value mistake in their backpropagation gets wrong.
 
 from __future__ import annotations
 
-import copy
 import threading
 from dataclasses import dataclass
 from typing import Callable
@@ -21,7 +20,7 @@ import numpy as np
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import ScrollableContainer, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -97,19 +96,18 @@ def student_grads(comparison) -> tuple[dict, tuple[tuple[str, str], ...]]:
 
 def engine_job(engine, i: int) -> Job | str:
     """The engine's own gradients of iteration i, or why there are none.  Runs on the app
-    thread: materialising an iteration changes the engine's caches."""
-    env = engine.iteration_env(i)
-    if env is None:
+    thread: materialising an iteration changes the engine's caches; what it returns is
+    safe for the worker."""
+    inputs = engine.gradient_check_inputs(i)
+    if inputs is None:
         return (f"iteration {i} stops at a shape mismatch or an error: the gradient check "
                 "needs a whole iteration (fix the shapes first)")
-    params = engine.parameters(i)
-    L = engine.L
+    params, grads, cost = inputs
+    network = engine.network
     unchecked = tuple((f"d{p}[{l}]", "its shape differs from the parameter's")
-                      for l in range(L, 0, -1) for p in "Wb"
-                      if np.shape(env.get(f"d{p}[{l}]")) != np.shape(params[f"{p}[{l}]"]))
-    # The worker gets its own batch cursor, so that stepping meanwhile cannot move it.
-    clone = _private_batches(engine)
-    return Job(params, env, lambda p: clone.cost_at(p, i), L, engine.scenario.seed, unchecked)
+                      for l in range(network.L, 0, -1) for p in "Wb"
+                      if np.shape(grads.get(f"d{p}[{l}]")) != np.shape(params[f"{p}[{l}]"]))
+    return Job(params, grads, cost, network.L, network.seed, unchecked)
 
 
 def student_job(engine, comparison, i: int) -> Job:
@@ -118,14 +116,8 @@ def student_job(engine, comparison, i: int) -> Job:
     reference = reference_engine(engine.scenario)
     params = reference.parameters(i)
     grads, unchecked = student_grads(comparison)
-    return Job(params, grads, lambda p: reference.cost_at(p, i), reference.L,
-               engine.scenario.seed, unchecked)
-
-
-def _private_batches(engine):
-    clone = copy.copy(engine)
-    clone.batches = copy.copy(engine.batches)
-    return clone
+    return Job(params, grads, reference.cost_function(i), reference.L,
+               reference.network.seed, unchecked)
 
 
 def result_lines(checks: list, unchecked=()) -> list[Content]:
@@ -168,15 +160,17 @@ class GradCheckScreen(ModalScreen[list | None]):
             width: 90%;
             max-width: 130;
             height: auto;
-            max-height: 90%;
-            padding: 1 2;
+            max-height: 100%;
+            padding: 0 1;
             border: thick $accent 60%;
             background: $surface;
         }
         & #gradcheck-title { text-style: bold; }
         & #gradcheck-bands, & #gradcheck-hint { color: $foreground 60%; }
-        & ProgressBar { margin: 1 0; }
-        & #gradcheck-table { margin-bottom: 1; }
+        & ProgressBar { margin: 1 0 0 0; }
+        & #gradcheck-verdict { margin-bottom: 1; }
+        & #gradcheck-scroll { height: auto; max-height: 1fr; scrollbar-size: 1 1; }
+        & #gradcheck-table { width: auto; text-wrap: nowrap; margin-bottom: 1; }
     }
     """
 
@@ -196,13 +190,16 @@ class GradCheckScreen(ModalScreen[list | None]):
     def compose(self) -> ComposeResult:
         whose = (f"the student's gradients ({self.student_path or 'their file'})"
                  if self.comparison is not None else "the engine's gradients")
+        # The verdict comes before the table, so a small terminal sees it without scrolling;
+        # the table scrolls both ways rather than wrap its columns.
         with Vertical(id="gradcheck"):
             yield Static(Content(f"gradient check · iteration {self.iteration} · {whose}"),
                          id="gradcheck-title")
             yield Static(Content(BANDS), id="gradcheck-bands")
             yield ProgressBar(id="gradcheck-progress", show_eta=False)
-            yield Static(Content("checking…"), id="gradcheck-table")
             yield Static("", id="gradcheck-verdict")
+            with ScrollableContainer(id="gradcheck-scroll"):
+                yield Static(Content("checking…"), id="gradcheck-table")
             yield Static(Content("esc closes (and stops a check that is still running)"),
                          id="gradcheck-hint")
 

@@ -16,11 +16,14 @@ rows share the height, the panels of a row its width, by need.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from textual.containers import Horizontal, VerticalScroll
 
 from bpdebug import plan
 from bpdebug.frame import Frame
+from bpdebug.names import split as split_name
 from bpdebug.shapes import fmt
 from bpdebug.app.components.heatmap import CELL_WIDTH
 from bpdebug.app.components.matrix_view import MatrixView, as_floats, as_grid
@@ -28,7 +31,7 @@ from bpdebug.app.components.matrix_view import MatrixView, as_floats, as_grid
 WIDE = 160  # columns from which backward steps show the row that produced dA[l]
 MIN_ROW = 5  # border, column header and two rows
 MIN_WIDTH = 12
-NOTE_WIDTH = 22  # a panel with nothing in it yet: "not computed yet"
+NOTE_WIDTH = 20  # a panel with nothing in it yet: "not computed yet"
 SCROLLBAR = 1
 
 
@@ -48,19 +51,64 @@ def panel_names(kind: str | None, l: int, offender: str | None = None, L: int | 
     return rows
 
 
-def need(name: str, value) -> tuple[int, int]:
-    """(width, height) a panel needs to show this value whole, at the default cells, and
-    its title (name, shape, ✓) in the border."""
+# Matrices with a column per example: the ones a class compares column by column.
+PER_EXAMPLE = {"Z", "A", "dZ", "dA", "Y"}
+
+
+@dataclass(frozen=True)
+class Need:
+    """What a panel asks for: ``width`` and ``height`` to show its matrix whole (and its
+    title), ``least`` to show three columns, the least worth having."""
+
+    width: int
+    height: int
+    least: int
+    per_example: bool = False
+    empty: bool = False
+
+
+def need(name: str, value) -> Need:
     try:
         grid = as_grid(as_floats(value)) if value is not None else None
     except (TypeError, ValueError, OverflowError):
         grid = None
     if grid is None or grid.size == 0:
-        return max(NOTE_WIDTH, len(name) + 4), 3
+        return Need(NOTE_WIDTH, 3, MIN_WIDTH, empty=True)
     rows, columns = grid.shape
     title = len(name) + len(fmt(np.shape(value))) + 5  # "dW[1] 3×2 ✓" and the corners
     gutter = len(str(rows - 1)) + 1
-    return max(title, 2 + gutter + columns * CELL_WIDTH), 2 + 1 + rows
+    least = 2 + gutter + min(3, columns) * CELL_WIDTH
+    return Need(max(title, 2 + gutter + columns * CELL_WIDTH), 2 + 1 + rows, least,
+                split_name(name)[0] in PER_EXAMPLE)
+
+
+def widths(total: int, needs: list[Need]) -> list[int]:
+    """A row's width, panel by panel.  First every panel gets the least worth having
+    (three columns; when even that does not fit, the matrices with a column per example
+    keep theirs and the others give way), then what is left goes towards each one's
+    whole matrix, then in proportion to size."""
+    least = [n.least for n in needs]
+    if sum(least) > total:
+        keep = sum(n.least for n in needs if n.per_example)
+        others = [k for k, n in enumerate(needs) if not n.per_example]
+        room = share(max(0, total - keep), [least[k] for k in others], MIN_WIDTH, spare=False)
+        for k, size in zip(others, room):
+            least[k] = size
+        if sum(least) > total:
+            return share(total, [n.least for n in needs], MIN_WIDTH, spare=False)
+        return least
+    more = share(total - sum(least), [n.width - l for n, l in zip(needs, least)], 0,
+                 spare=False)
+    given = [l + m for l, m in zip(least, more)]
+    left = total - sum(given)
+    full = [n.width for n in needs if not n.empty]
+    if left > 0 and full:
+        claims = sum(full)
+        extra = [0 if n.empty else left * n.width // claims for n in needs]
+        biggest = max(range(len(needs)), key=lambda k: 0 if needs[k].empty else needs[k].width)
+        extra[biggest] += left - sum(extra)
+        given = [g + e for g, e in zip(given, extra)]
+    return given
 
 
 def share(total: int, needs: list[int], floor: int, spare: bool = True) -> list[int]:
@@ -126,7 +174,7 @@ class MatrixGrid(VerticalScroll):
         super().__init__(**kwargs)
         self.shown_layer = 1  # the layer shown; the update and training keep the last one
         self.rows: list[list[str]] = panel_names(None, 1)
-        self._needs: list[list[tuple[int, int]]] = []
+        self._needs: list[list[Need]] = []
 
     @property
     def names(self) -> list[str]:
@@ -138,17 +186,17 @@ class MatrixGrid(VerticalScroll):
 
     def plan(self, width: int, height: int) -> tuple[list[list[int]], list[int]]:
         """The panels' widths, row by row, and the rows' heights, for this much room."""
-        widths = [share(width, [w for w, _ in needs], MIN_WIDTH) for needs in self._needs]
+        sizes = [widths(width, needs) for needs in self._needs]
         # A panel narrower than its matrix gets a horizontal scrollbar: a line more.
-        wanted = [max(h + (w < need_w) for (need_w, h), w in zip(needs, row))
-                  for needs, row in zip(self._needs, widths)]
-        return widths, share(height, wanted, MIN_ROW, spare=False)
+        wanted = [max(n.height + (w < n.width) for n, w in zip(needs, row))
+                  for needs, row in zip(self._needs, sizes)]
+        return sizes, share(height, wanted, MIN_ROW, spare=False)
 
     def needed_height(self, width: int | None = None) -> int:
         """The height every row needs at this width (the grid's own by default)."""
-        widths, _ = self.plan(width or self.size.width, 0)
-        return sum(max(h + (w < need_w) for (need_w, h), w in zip(needs, row))
-                   for needs, row in zip(self._needs, widths))
+        sizes, _ = self.plan(width or self.size.width, 0)
+        return sum(max(n.height + (w < n.width) for n, w in zip(needs, row))
+                   for needs, row in zip(self._needs, sizes))
 
     def show(self, frame: Frame, layer: int | None = None) -> None:
         network = frame.network

@@ -156,15 +156,17 @@ class StudentPanel(Vertical, can_focus=True):
         yield Static("", id="student-crash")
 
     def on_mount(self) -> None:
+        self._ready = True
         if self._frame is not None:  # a frame given before the panel was mounted
             self.show_frame(self._frame)
 
     _frame = None
+    _ready = False  # mounted, with the children that draw
 
     def show_frame(self, frame) -> None:
         """The comparisons up to the frame's step: only what the steps done so far compute."""
         self._frame = frame
-        if not self.is_mounted:
+        if not self._ready:
             return  # on_mount draws it
         step = frame.step
         kind, layer = (step.kind, step.layer) if step is not None else ("forward", 0)

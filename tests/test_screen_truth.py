@@ -1,0 +1,346 @@
+"""The screen tells the truth: every panel draws the frame of the cursor and nothing
+else, at every size from 80×24 to 200×60.
+
+Nothing here waits on the clock: training is stopped through an Event the training
+thread sets, and the tests wait on the worker, never on a pause of some length.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import dataclasses
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Footer
+
+from bpdebug import plan
+from bpdebug.app.app import BpdebugApp
+from bpdebug.app.components.equation_panel import EquationPanel, shape_row, spaced
+from bpdebug.app.components.loss_panel import LossPanel
+from bpdebug.app.components.matrix_grid import MatrixGrid, need, share, widths
+from bpdebug.engine import Engine
+from bpdebug.frame import Frame, Network, frozen
+from bpdebug.scenario import load
+from bpdebug.watch import Watch
+
+APP = Path(__file__).resolve().parent.parent / "bpdebug" / "app"
+
+
+def screen_lines(app) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def plain(text) -> str:
+    return getattr(text, "plain", str(text or ""))
+
+
+def panels(app) -> dict[str, object]:
+    return {plain(view.border_title).split(" ")[0]: view
+            for view in app.query_one(MatrixGrid).views}
+
+
+async def train_until(app, pilot, enough: int | None = None):
+    """Press t; with ``enough``, stop once the training thread has reported that many
+    progress calls.  Waits on the worker, not on the clock."""
+    reached = threading.Event()
+    train = app.engine.train
+
+    def counting(n, progress=None, should_stop=None):
+        calls = [0]
+
+        def counted(done):
+            calls[0] += 1
+            if enough is not None and calls[0] >= enough:
+                reached.set()
+            if progress is not None:
+                progress(done)
+        return train(n, counted, should_stop)
+
+    app.engine.train = counting
+    await pilot.press("t")
+    worker = app.trainer
+    if enough is not None:
+        assert await asyncio.to_thread(reached.wait, 120)  # a hang guard, not a wait
+        app.action_stop()
+    await worker.wait()
+    await pilot.pause()
+    await pilot.pause()
+    return worker.result
+
+
+# ---- the cost --------------------------------------------------------------------
+
+async def test_after_training_and_a_reset_the_cost_panel_shows_iteration_0s_j():
+    app = BpdebugApp(dataclasses.replace(load("xor"), iterations=10**7))
+    async with app.run_test(size=(120, 36)) as pilot:
+        result = await train_until(app, pilot, enough=50)
+        assert result.stopped
+        status = app.query_one("#status").content.plain
+        done = result.done
+        fresh = Engine(load("xor"))
+        fresh.train(done)  # what `bpdebug xor --train DONE` prints last
+        assert f"stopped after {done} iterations" in status
+        assert f"J = {fresh.loss_history[-1]:.6g} at iteration {done - 1}" in status
+        await pilot.press("r", "f")
+        cost = app.query_one(LossPanel).content.plain
+        assert "J = 0.724146 · iteration 0" in cost
+
+
+async def test_the_cost_chart_marks_the_iteration_on_screen():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await train_until(app, pilot)
+        await pilot.press("r")
+        content = app.query_one(LossPanel).content
+        marked = [content.plain[s.start:s.end] for s in content.spans if "reverse" in str(s.style)]
+        assert marked  # iteration 0's column, at the left
+        line = next(l for l in content.plain.splitlines() if l.strip())
+        assert line.index(marked[0].strip() or "·") <= 1
+
+
+# ---- watchpoints and the student keep step with the cursor --------------------------
+
+async def test_training_stops_on_the_step_where_the_nan_appears():
+    stepping = Engine(load("diverge"))
+    stepping.watch = dataclasses.replace(stepping.watch, cost_rises=False)
+    while stepping.next() is not None and not stepping.frame().alert:
+        pass
+    app = BpdebugApp(load("diverge"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.engine.watch = stepping.watch
+        result = await train_until(app, pilot)
+        assert result.alert
+        assert app.engine.position == stepping.position
+        assert "forward [2]" in app.query_one("#status").content.plain
+        assert app.query_one(EquationPanel)._border_title.plain.startswith("forward [2]")
+
+
+async def test_the_first_student_comparison_is_drawn_without_a_key_and_only_up_to_the_cursor():
+    from bpdebug.app.components.student_panel import StudentPanel
+    from bpdebug.student import load_student
+
+    app = BpdebugApp(load("xor"), student=load_student("scenarios/students/forgot_m.py"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        for worker in list(app.workers):
+            if worker.group == "student":
+                await worker.wait()
+        await pilot.pause()
+        await pilot.pause()
+        panel = app.query_one(StudentPanel)
+        entries = str(panel.query_one("#student-entries").content)
+        verdict = str(panel.query_one("#student-verdict").content)
+        assert "A0" in entries and "A1" not in entries and "Z1" not in entries
+        assert "first divergence" not in verdict
+        await pilot.press("f", "n")  # backward [2]: dW2 is where the 1/m goes missing
+        verdict = str(panel.query_one("#student-verdict").content)
+        assert "first divergence: dW2" in verdict
+
+
+async def test_x_shows_the_plots_while_training():
+    app = BpdebugApp(dataclasses.replace(load("moons"), iterations=10**7))
+    async with app.run_test(size=(120, 36)) as pilot:
+        reached = threading.Event()
+        train = app.engine.train
+
+        def counting(n, progress=None, should_stop=None):
+            def counted(done):
+                reached.set()
+                progress(done)
+            return train(n, counted, should_stop)
+
+        app.engine.train = counting
+        await pilot.press("t")
+        assert await asyncio.to_thread(reached.wait, 120)
+        app.simulate_key("x")  # Pilot.press would wait for an idle that training never gives
+        worker = app.trainer
+        app.action_stop()
+        await worker.wait()
+        await pilot.pause()
+        await pilot.pause()
+        assert len(app.debugger.panels) == 2
+        assert "then step" not in app.query_one("#status").content.plain
+
+
+# ---- sizes --------------------------------------------------------------------------
+
+async def test_at_80x24_every_key_hint_fits():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = screen_lines(app)[-1]
+        for binding in app.BINDINGS:
+            if binding.show and binding.action != "stop":  # Stop shows while training
+                key = "?" if binding.key == "question_mark" else binding.key.split(",")[0]
+                assert re.search(rf"(^|\s){re.escape(key)} {re.escape(binding.description)}(\s|$)",
+                                 footer), (key, footer)
+
+
+@pytest.mark.parametrize("keys", ["n", "f", "fn", "fnn"])
+async def test_at_80x24_every_matrix_panel_of_xor_shows_three_columns(keys):
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*keys)
+        await pilot.pause()
+        for name, view in panels(app).items():
+            value = app.debugger.frame.values.get(name)
+            if value is None or np.ndim(value) != 2 or np.shape(value)[1] != 4:
+                continue
+            header = view.render_line(0).text.split()
+            assert header[:3] == ["0", "1", "2"], (name, header)
+
+
+async def test_the_update_shows_every_layers_w_and_b():
+    app = BpdebugApp(load("deep-sigmoid"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.engine.watch = Watch()  # its vanishing-gradient watchpoint would stop "e" early
+        await pilot.press("e")
+        await pilot.pause()
+        L = app.engine.L
+        shown = panels(app)
+        for l in range(1, L + 1):
+            for name in (f"W[{l}]", f"b[{l}]", f"dW[{l}]", f"db[{l}]"):
+                assert name in shown
+                assert plain(shown[name].border_title).endswith("✓")
+
+
+async def test_a_wide_screen_shows_what_produced_da():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.press("f", "n", "n")  # backward [1]: dA[1] = W[2]ᵀ·dZ[2]
+        await pilot.pause()
+        shown = panels(app)
+        assert {"W[2]", "dZ[2]", "dA[1]", "dZ[1]", "dA[0]"} <= shown.keys()
+        await pilot.press("p")  # backward [2]: dZ[2] = A[2] − Y
+        await pilot.pause()
+        assert {"A[2]", "Y"} <= panels(app).keys()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36), (200, 60)])
+async def test_panels_are_as_tall_as_their_matrices(size):
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f", "n", "n")
+        await pilot.pause()
+        grid = app.query_one(MatrixGrid)
+        for row in grid.children:
+            shown = [v for v in row.children if v.display]
+            if not row.display or not shown:
+                continue
+            rows = max(np.shape(app.debugger.frame.values[plain(v.border_title).split(" ")[0]])[0]
+                       for v in shown)
+            # a border, the column numbers, the rows, maybe a scrollbar: never a tall box
+            assert row.size.height <= rows + 4, (size, [plain(v.border_title) for v in shown])
+        equations = app.query_one("#equations-scroll")
+        longest = max(len(line) for line in app.query_one(EquationPanel).content.plain.splitlines())
+        assert equations.size.width <= longest + 12
+
+
+async def test_the_gradient_check_screen_reaches_its_verdict_at_80x24():
+    from bpdebug.app.components.gradcheck_screen import GradCheckScreen
+
+    app = BpdebugApp(load("mnist-size"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g")
+        screen = app.screen
+        assert isinstance(screen, GradCheckScreen)
+        await screen.worker.wait()
+        await pilot.pause()
+        await pilot.pause()
+        verdict = screen.query_one("#gradcheck-verdict")
+        verdict.scroll_visible(animate=False)
+        await pilot.pause()
+        assert "gradient" in verdict.content.plain
+        assert any("gradient" in line and ("✓" in line or "✗" in line)
+                   for line in screen_lines(app))
+
+
+# ---- widgets draw a hand-built frame -----------------------------------------------
+
+class Host(App):
+    def __init__(self, *widgets) -> None:
+        super().__init__()
+        self.widgets = widgets
+
+    def compose(self) -> ComposeResult:
+        yield from self.widgets
+
+
+def hand_built() -> Frame:
+    """A 1-1 network at forward [1], every number chosen by hand."""
+    steps = tuple(Engine(load("sine")).steps[:0])  # no engine state: only the step list
+    from bpdebug.equations import Equation, Name
+    forward = plan.Step(plan.FORWARD, 1, (Equation("Z[1]", Name("W[1]")),))
+    network = Network("hand", "hand", (1, 2), ("linear",), "mean_squared_error", 0.5, 3,
+                      steps + (forward,))
+    values = {"W[1]": np.array([[1.5], [-2.25]]), "b[1]": np.array([[0.125], [0.0]]),
+              "A[0]": np.array([[3.0, 4.0, 5.0]]), "Z[1]": np.array([[7.0, 8.5, 10.0],
+                                                                     [-6.5, -9.0, -11.25]])}
+    return Frame(network, 0, 4, None, frozen(values), frozen({}),
+                 frozen({"W[1]": (2, 1), "b[1]": (2, 1), "A[0]": (1, 3), "Z[1]": (2, 3)}),
+                 (0.5, 0.25, 0.125, 0.0625, 0.03125), None)
+
+
+async def test_the_matrices_and_the_cost_draw_a_hand_built_frame():
+    frame = hand_built()
+    grid, loss = MatrixGrid(), LossPanel()
+    async with Host(grid, loss).run_test(size=(120, 30)) as pilot:
+        grid.show(frame)
+        loss.show(frame)
+        await pilot.pause()
+        shown = {plain(v.border_title).split(" ")[0]: v for v in grid.views}
+        z = "\n".join(shown["Z[1]"].render_line(y).text for y in range(4))
+        assert "-11.25" in z and "8.5" in z
+        assert "J = 0.03125 · iteration 4" in loss.content.plain
+
+
+# ---- layout helpers -----------------------------------------------------------------
+
+def test_a_shape_sits_centred_under_its_operand_whatever_its_length():
+    anchors = [("Z[1]", "128×256"), ("W[1]", "128×784"), ("A[0]", "784×256"), ("b[1]", "128×1")]
+    written = spaced("Z[1] = W[1]·A[0] + b[1]", anchors)
+    row = shape_row(written, anchors)
+    for operand, label in anchors:
+        centre = written.index(operand) + len(operand) / 2
+        at = row.index(label)
+        assert abs(at + len(label) / 2 - centre) <= 1, (operand, written, row)
+
+
+def test_room_is_shared_by_need():
+    assert share(80, [18, 12, 32, 32], 10) == [18, 12, 25, 25]
+    # xor's forward [2] at 80 columns: W[2] 1×3 gives way so that Z[2], A[2] keep 3 columns
+    row = [need("W[2]", np.zeros((1, 3))), need("b[2]", np.zeros((1, 1))),
+           need("Z[2]", np.zeros((1, 4))), need("A[2]", np.zeros((1, 4)))]
+    got = widths(80, row)
+    assert sum(got) == 80 and got[2] >= row[2].least and got[3] >= row[3].least
+    assert widths(200, row) >= [n.width for n in row] and sum(widths(200, row)) == 200
+    assert sum(share(200, [18, 12, 32, 32], 10)) == 200
+    assert share(20, [6, 6, 6], 5, spare=False) == [6, 6, 6]
+    assert share(12, [6, 6, 6], 5, spare=False) == [5, 5, 5]
+
+
+# ---- the wall: widgets read frames, not the engine ----------------------------------
+
+# What the app may ask of an engine: move it, and get the frame of its cursor.
+ENGINE_API = {"frame", "training_frame", "next", "back", "goto", "run_to", "reset", "train",
+              "blocked", "position", "iteration", "L", "S", "steps", "network", "scenario",
+              "watch", "gradient_check_inputs", "cost_function", "parameters"}
+
+
+def test_nothing_in_the_app_reaches_into_the_engines_internals():
+    used: dict[str, set[str]] = {}
+    for path in APP.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Attribute):
+                continue
+            owner = node.value
+            name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+            if name in ("engine", "clone"):
+                used.setdefault(node.attr, set()).add(path.name)
+    outside = {attr: files for attr, files in used.items() if attr not in ENGINE_API}
+    assert not outside, f"the app reads the engine's internals: {outside}"
