@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from bpdebug import gradcheck, names, plan, watch
+from bpdebug import gradcheck, names, plan
 from bpdebug.batches import Batches
 from bpdebug.frame import Frame, Network, Training, data_columns, frozen
 from bpdebug.equations import (Broken, Check, Equation, compile_equations, numpy_says,
@@ -148,7 +148,7 @@ class Engine:
         self.history = History(initial_parameters(scenario), self._advance, history_budget)
         self.position = 0
         self._iterations: OrderedDict[int, _Iteration] = OrderedDict()
-        self.watch = watch.parse(scenario.extra.get("watch", {}))[0]  # the loader validated it
+        self.watch = scenario.watch
         self._first_stop: int | None = None  # the first iteration known to stop at a step
         self._checked_zero = False
         self._network: Network | None = None

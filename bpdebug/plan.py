@@ -1,8 +1,9 @@
 """One training iteration as the post walks it: forward l = 1..L, the cost,
 backward l = L..1, then the update.  Each step is a short list of equations.
 
-Injected mistakes (mistakes.py) are applied right here, where the equation they
-corrupt is written, so the wrong line reads next to the right one.
+The equations are written right, as the post's recap has them; an injected mistake
+(mistakes.py) owns the rewrite of the one equation it corrupts, applied as the step
+is built.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 
 from bpdebug.activations import ACTIVATIONS, Activation
 from bpdebug.equations import (AddBias, Apply, Cost, Equation, LossGrad, MatMul, Minus, Name,
-                               Plus, Scale, SumExamples, T, Times)
+                               Scale, SumExamples, T, Times)
 from bpdebug.losses import Loss
+from bpdebug.mistakes import Site, rewritten
 
 FORWARD, COST, BACKWARD, UPDATE = "forward", "cost", "backward", "update"
 
@@ -55,60 +57,33 @@ def cost(L: int, loss: Loss) -> Step:
     return Step(COST, L, (Equation("J", Cost(formula.removeprefix("J = "), loss.cost, Z(L), A(L), Y)),))
 
 
-def backward(l: int, L: int, g: Activation, loss: Loss,
-             bugs: frozenset[str]) -> Step:
-    eqs: list[Equation] = []
+def backward(l: int, L: int, g: Activation, loss: Loss, bugs=()) -> Step:
+    """The post's four equations for layer l, as the active mistakes write them."""
     if l == L and loss.matching == g.name:
-        if "dZ_output_sign" in bugs:
-            eqs.append(Equation(f"dZ[{L}]", Minus(Y, A(L)), "dZ_output_sign"))
-        else:
-            eqs.append(Equation(f"dZ[{L}]", Minus(A(L), Y)))            # dZ[L] = A[L] − Y
+        dZ_l = [Equation(f"dZ[{L}]", Minus(A(L), Y))]                       # dZ[L] = A[L] − Y
     else:
-        if l == L:                                                      # dA[L] = m·∂J/∂A[L]
-            eqs.append(Equation(f"dA[{L}]", LossGrad(loss.dA_formula.replace("[L]", f"[{L}]"),
-                                                     loss.dA, A(L), Y)))
-        if "activation_not_derivative" in bugs:                          # dZ[l] = dA[l] * g(Z[l])
-            eqs.append(Equation(f"dZ[{l}]", Times(dA(l), Apply(g.name, g.g, Z(l))),
-                                "activation_not_derivative"))
-        elif "output_derivative_everywhere" in bugs and l < L:            # ... * g'(Z[L])
-            eqs.append(Equation(f"dZ[{l}]", Times(dA(l), Apply(f"{g.name}'", g.g_prime, Z(L))),
-                                "output_derivative_everywhere"))
-        else:                                                           # dZ[l] = dA[l] * g'(Z[l])
-            eqs.append(Equation(f"dZ[{l}]", Times(dA(l), Apply(f"{g.name}'", g.g_prime, Z(l)))))
-
-    prev = A(l - 1)
-    if "dW_no_transpose" in bugs:
-        eqs.append(Equation(f"dW[{l}]", Scale("1/m", MatMul(dZ(l), prev)), "dW_no_transpose"))
-    elif "forgot_one_over_m" in bugs:
-        eqs.append(Equation(f"dW[{l}]", MatMul(dZ(l), T(prev)), "forgot_one_over_m"))
-    else:
-        eqs.append(Equation(f"dW[{l}]", Scale("1/m", MatMul(dZ(l), T(prev)))))  # 1/m dZ·A[l-1]ᵀ
-
-    if "db_wrong_axis" in bugs:
-        eqs.append(Equation(f"db[{l}]", Scale("1/m", SumExamples(dZ(l), axis=0)), "db_wrong_axis"))
-    elif "db_no_keepdims" in bugs:
-        eqs.append(Equation(f"db[{l}]", Scale("1/m", SumExamples(dZ(l), keepdims=False)),
-                            "db_no_keepdims"))
-    elif "forgot_one_over_m" in bugs:
-        eqs.append(Equation(f"db[{l}]", SumExamples(dZ(l)), "forgot_one_over_m"))
-    else:
-        eqs.append(Equation(f"db[{l}]", Scale("1/m", SumExamples(dZ(l)))))   # 1/m Σ dZ[l]
-
-    if "dA_no_transpose" in bugs:
-        eqs.append(Equation(f"dA[{l - 1}]", MatMul(W(l), dZ(l)), "dA_no_transpose"))
-    else:
-        eqs.append(Equation(f"dA[{l - 1}]", MatMul(T(W(l)), dZ(l))))   # dA[l-1] = W[l]ᵀ·dZ[l]
-    return Step(BACKWARD, l, tuple(eqs))
+        dZ_l = [Equation(f"dZ[{l}]", Times(dA(l), Apply(f"{g.name}'", g.g_prime, Z(l))))]
+        if l == L:                                   # dA[L] = m·∂J/∂A[L], from the loss
+            formula = loss.dA_formula.replace("[L]", f"[{L}]")
+            dZ_l.insert(0, Equation(f"dA[{L}]", LossGrad(formula, loss.dA, A(L), Y)))
+    equations = [
+        *dZ_l,                                                      # dZ[l] = dA[l] * g'(Z[l])
+        Equation(f"dW[{l}]", Scale("1/m", MatMul(dZ(l), T(A(l - 1))))),  # 1/m dZ[l]·A[l-1]ᵀ
+        Equation(f"db[{l}]", Scale("1/m", SumExamples(dZ(l)))),           # 1/m Σ dZ[l]
+        Equation(f"dA[{l - 1}]", MatMul(T(W(l)), dZ(l))),                 # W[l]ᵀ·dZ[l]
+    ]
+    site = Site(l, L, g)
+    return Step(BACKWARD, l, tuple(rewritten(eq, site, bugs) for eq in equations))
 
 
-def update(L: int, bugs: frozenset[str]) -> Step:
-    step = Plus if "gradient_ascent" in bugs else Minus
-    mistake = "gradient_ascent" if "gradient_ascent" in bugs else None
-    eqs = []
+def update(L: int, bugs=()) -> Step:
+    """W[l] := W[l] − α dW[l] and b[l] := b[l] − α db[l], every layer."""
+    equations = []
     for l in range(1, L + 1):
-        eqs.append(Equation(f"W[{l}]", step(W(l), Scale("α", dW(l))), mistake, ":="))
-        eqs.append(Equation(f"b[{l}]", step(b(l), Scale("α", db(l))), mistake, ":="))
-    return Step(UPDATE, 0, tuple(eqs))
+        equations.append(Equation(f"W[{l}]", Minus(W(l), Scale("α", dW(l))), None, ":="))
+        equations.append(Equation(f"b[{l}]", Minus(b(l), Scale("α", db(l))), None, ":="))
+    site = Site(0, L, None)
+    return Step(UPDATE, 0, tuple(rewritten(eq, site, bugs) for eq in equations))
 
 
 def iteration(activations: list[str], loss: Loss, bugs: frozenset[str]) -> list[Step]:

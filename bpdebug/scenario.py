@@ -20,8 +20,9 @@ import numpy as np
 from bpdebug.activations import ACTIVATIONS
 from bpdebug.datasets import GENERATORS, generate
 from bpdebug.losses import LOSSES
-from bpdebug.mistakes import CATALOGUE
+from bpdebug.mistakes import CATALOGUE, collisions
 from bpdebug.watch import KEYS as WATCH_KEYS
+from bpdebug.watch import Watch
 from bpdebug.watch import parse as parse_watch
 
 
@@ -62,7 +63,7 @@ class Scenario:
     iterations: int
     batch_size: int
     bugs: tuple[str, ...] = ()
-    extra: dict = field(default_factory=dict)  # later tables ([watch] ...), already validated
+    watch: Watch = field(default_factory=Watch)  # [watch]: what stops stepping and training
 
     @property
     def L(self) -> int:
@@ -357,14 +358,17 @@ class _Reader:
         if not isinstance(bugs, list):
             self.fail("teach.bugs", f"must be a list of names, not {_kind(bugs)}")
         bugs = tuple(self.choice(bug, "teach.bugs", CATALOGUE, "mistake") for bug in bugs)
+        for first, second, equation in collisions(bugs):
+            self.fail("teach.bugs", f"{first} and {second} both rewrite {equation}: "
+                      "inject one of them")
 
-        extra = {}
+        watch = Watch()
         if "watch" in doc:
             table = self.table(doc, "watch")
             for key, message in parse_watch(table)[1]:
                 self.fail(f"watch.{key}", message + (_did_you_mean(key, WATCH_KEYS)
                                                      if message == "unknown watchpoint" else ""))
-            extra["watch"] = dict(table)
+            watch = parse_watch(table)[0]
 
         data = self.table(doc, "data")
         if "data" not in doc:
@@ -376,7 +380,7 @@ class _Reader:
                         seed=seed, X=X, Y=Y, n0=n0, m=m, examples_axis=x_axis,
                         y_examples_axis=y_axis, layers=tuple(specs), loss=loss,
                         learning_rate=learning_rate, iterations=iterations,
-                        batch_size=batch_size, bugs=bugs, extra=extra)
+                        batch_size=batch_size, bugs=bugs, watch=watch)
 
     def data(self, data: dict, specs: list[LayerSpec], loss: str, seed: int):
         nL, L = specs[-1].units, len(specs)

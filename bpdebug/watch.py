@@ -18,16 +18,30 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-KEYS = {
-    "nan": bool,
-    "gradient_norm_above": float,
-    "gradient_norm_below": float,
-    "dead_relu_percent": float,
-    "cost_rises": bool,
-}
+@dataclass(frozen=True)
+class Watchpoint:
+    """One condition: its [watch] key, its kind, what it watches, and the threshold the
+    app offers when it is switched on (None for a yes/no watchpoint)."""
+
+    key: str
+    kind: type  # bool or float
+    watches: str  # "a NaN or Inf appears"
+    default: float | None = None
 
 
-@dataclass
+# Every watchpoint, once: the loader, the engine, the help and the app's screen read this.
+WATCHPOINTS = (
+    Watchpoint("nan", bool, "a NaN or Inf appears"),
+    Watchpoint("gradient_norm_above", float, "‖dW[l]‖ explodes past", 1e3),
+    Watchpoint("gradient_norm_below", float, "‖dW[l]‖ vanishes under", 1e-6),
+    Watchpoint("dead_relu_percent", float,
+               "share (%) of a ReLU layer's units that never fire above", 50.0),
+    Watchpoint("cost_rises", bool, "J goes up from one iteration to the next"),
+)
+KEYS = {w.key: w.kind for w in WATCHPOINTS}
+
+
+@dataclass(frozen=True)
 class Watch:
     nan: bool = False
     gradient_norm_above: float | None = None
@@ -41,19 +55,13 @@ class Watch:
 
     def describe(self) -> list[str]:
         """One line a condition, on or off, for the screen."""
-        def state(value, text):
-            return f"{'on ' if value not in (None, False) else 'off'}  {text}"
-        return [
-            state(self.nan, "nan: a NaN or Inf appears"),
-            state(self.gradient_norm_above,
-                  f"gradient_norm_above: ‖dW[l]‖ > {self.gradient_norm_above or '…'}"),
-            state(self.gradient_norm_below,
-                  f"gradient_norm_below: ‖dW[l]‖ < {self.gradient_norm_below or '…'}"),
-            state(self.dead_relu_percent,
-                  f"dead_relu_percent: more than {self.dead_relu_percent or '…'}% of a ReLU "
-                  "layer's units are 0 for every example"),
-            state(self.cost_rises, "cost_rises: J goes up from one iteration to the next"),
-        ]
+        lines = []
+        for w in WATCHPOINTS:
+            value = getattr(self, w.key)
+            on = value not in (None, False)
+            threshold = f" {value:g}" if w.kind is float and on else (" …" if w.kind is float else "")
+            lines.append(f"{'on ' if on else 'off'}  {w.key}: {w.watches}{threshold}")
+        return lines
 
     def fires(self, kind: str, layer: int, env: dict, activation: str | None,
               previous_cost: float | None) -> str | None:
@@ -88,7 +96,7 @@ def _non_finite(value) -> bool:
 
 def parse(table: dict) -> tuple[Watch, list[tuple[str, str]]]:
     """A Watch from a scenario's [watch] table, and the problems: (key, message)."""
-    watch, problems = Watch(), []
+    found, problems = {}, []
     for key, value in table.items():
         kind = KEYS.get(key)
         if kind is None:
@@ -99,5 +107,5 @@ def parse(table: dict) -> tuple[Watch, list[tuple[str, str]]]:
                                 or not math.isfinite(value) or value < 0):
             problems.append((key, "must be a number ≥ 0"))
         else:
-            setattr(watch, key, float(value) if kind is float else value)
-    return watch, problems
+            found[key] = float(value) if kind is float else value
+    return Watch(**found), problems

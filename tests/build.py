@@ -10,6 +10,7 @@ from typing import Sequence
 import numpy as np
 
 from bpdebug.scenario import LayerSpec, Scenario
+from bpdebug.watch import parse as parse_watch
 
 # Which output activations each loss goes with (the pairings the engine accepts).
 OUTPUTS = {
@@ -35,12 +36,13 @@ def scenario(X, Y, sizes: Sequence[int], activations: Sequence[str], loss: str,
         if params is not None:
             W, b = (np.array(p, dtype=np.float64) for p in params[l])
         layers.append(LayerSpec(units, g, init, W, b))
-    extra = {"watch": dict(watch)} if watch else {}
+    parsed, problems = parse_watch(dict(watch or {}))
+    assert not problems, problems
     return Scenario(name=name, path="<test>", title=name, description="", seed=seed,
                     X=X, Y=Y, n0=X.shape[0], m=X.shape[1], examples_axis=1,
                     y_examples_axis=1, layers=tuple(layers), loss=loss,
                     learning_rate=lr, iterations=iterations, batch_size=batch_size,
-                    bugs=tuple(bugs), extra=extra)
+                    bugs=tuple(bugs), watch=parsed)
 
 
 def targets(rng: np.random.Generator, loss: str, k: int, m: int) -> np.ndarray:

@@ -187,6 +187,7 @@ async def test_stepping_forward_then_back_restores_the_engine_and_the_screen():
     async with app.run_test(size=SIZE) as pilot:
         engine = app.engine
         steps = 2 * engine.S + 1  # across the update, into the third iteration
+        await settle(pilot)  # the first layout: panels sized to their matrices
         seen = []
         for _ in range(steps):
             seen.append((engine_state(app), screen_state(app)))

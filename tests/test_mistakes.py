@@ -207,3 +207,42 @@ def test_each_mistake_marks_the_equation_it_corrupts(name):
         assert wrong.steps[0].kind == plan.FORWARD
     else:
         assert marked == {name}
+
+
+# ---- mistakes are rewrites of one equation each ----------------------------------------
+
+def test_the_backward_step_is_the_posts_four_equations_when_no_mistake_is_injected():
+    step = engine().steps[engine().S - 2]  # backward [1]
+    assert [str(eq) for eq in step.equations] == [
+        "dZ[1] = dA[1] * tanh'(Z[1])",
+        "dW[1] = 1/m · dZ[1]·A[0]ᵀ",
+        "db[1] = 1/m · Σ dZ[1]",
+        "dA[0] = W[1]ᵀ·dZ[1]",
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_a_mistake_rewrites_only_the_equations_it_names(name):
+    right, wrong = engine(), engine([name])
+    for a, b in zip(right.steps, wrong.steps):
+        for x, y in zip(a.equations, b.equations):
+            if y.mistake is None:
+                assert str(x) == str(y)
+            else:
+                assert str(x) != str(y) and y.mistake == name
+
+
+def test_two_mistakes_that_rewrite_the_same_equation_are_refused_when_loaded(tmp_path):
+    from bpdebug.scenario import ScenarioError, load
+
+    text = open("scenarios/bug-forgot-m.toml").read().replace(
+        'bugs = ["forgot_one_over_m"]', 'bugs = ["forgot_one_over_m", "db_wrong_axis"]')
+    path = tmp_path / "both.toml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as error:
+        load(path)
+    assert "teach.bugs" in str(error.value) and "both rewrite db[l]" in str(error.value)
+    # two that rewrite different equations combine
+    fine = text.replace('"db_wrong_axis"', '"dA_no_transpose"')
+    path.write_text(fine)
+    assert set(load(path).bugs) == {"forgot_one_over_m", "dA_no_transpose"}

@@ -19,17 +19,13 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Static
 
-from bpdebug.watch import Watch
+from bpdebug.watch import WATCHPOINTS, Watch
 
-# (field, what it watches, default threshold or None for a yes/no watchpoint)
-WATCHPOINTS = (
-    ("nan", "nan: a NaN or Inf appears", None),
-    ("gradient_norm_above", "gradient_norm_above: ‖dW[l]‖ explodes past", 1e3),
-    ("gradient_norm_below", "gradient_norm_below: ‖dW[l]‖ vanishes under", 1e-6),
-    ("dead_relu_percent", "dead_relu_percent: share (%) of a ReLU layer's units that never fire above", 50.0),
-    ("cost_rises", "cost_rises: J goes up from one iteration to the next", None),
-)
-DEFAULTS = {key: default for key, _, default in WATCHPOINTS}
+DEFAULTS = {w.key: w.default for w in WATCHPOINTS}
+
+
+def label(w) -> str:
+    return f"{w.key}: {w.watches}"
 
 
 def is_on(watch: Watch, key: str) -> bool:
@@ -65,8 +61,8 @@ class WatchScreen(ModalScreen[Watch]):
 
     BINDINGS = [
         Binding("escape,w", "close", "Close"),
-        *(Binding(str(k), f"toggle({k - 1})", label.split(":")[0], show=False)
-          for k, (_, label, _) in enumerate(WATCHPOINTS, start=1)),
+        *(Binding(str(k), f"toggle({k - 1})", w.key, show=False)
+          for k, w in enumerate(WATCHPOINTS, start=1)),
     ]
 
     DEFAULT_CSS = """
@@ -98,19 +94,19 @@ class WatchScreen(ModalScreen[Watch]):
         with Vertical(id="watch"):
             yield Static(Content("watchpoints: stepping and training stop on the step "
                                  "where one fires"), id="watch-title")
-            for k, (key, label, default) in enumerate(WATCHPOINTS, start=1):
+            for k, w in enumerate(WATCHPOINTS, start=1):
                 with Horizontal(classes="watch-row"):
-                    yield Checkbox(Content(f"{k}  {label}"), is_on(watch, key), id=f"watch-{key}",
-                                   compact=True)
-                    if default is not None:
-                        value = getattr(watch, key)
-                        yield Input(f"{value if value is not None else default:g}",
-                                    id=f"watch-{key}-threshold", compact=True)
+                    yield Checkbox(Content(f"{k}  {label(w)}"), is_on(watch, w.key),
+                                   id=f"watch-{w.key}", compact=True)
+                    if w.default is not None:
+                        value = getattr(watch, w.key)
+                        yield Input(f"{value if value is not None else w.default:g}",
+                                    id=f"watch-{w.key}-threshold", compact=True)
             yield Static(Content("1-5 or space toggles · type a threshold and press enter · "
                                  "esc closes"), id="watch-hint")
 
     def action_toggle(self, index: int) -> None:
-        key = WATCHPOINTS[index][0]
+        key = WATCHPOINTS[index].key
         self._set(toggled(self.engine.watch, key, self._threshold(key)))
 
     def action_close(self) -> None:
@@ -146,8 +142,8 @@ class WatchScreen(ModalScreen[Watch]):
         """Put the new Watch in force and make the boxes say so.  The Changed messages
         this sends back find the watch already agreeing with them, and do nothing."""
         self.engine.watch = watch
-        for key, _, default in WATCHPOINTS:
-            self.query_one(f"#watch-{key}", Checkbox).value = is_on(watch, key)
-            value = getattr(watch, key)
-            if default is not None and value is not None:
-                self.query_one(f"#watch-{key}-threshold", Input).value = f"{value:g}"
+        for w in WATCHPOINTS:
+            self.query_one(f"#watch-{w.key}", Checkbox).value = is_on(watch, w.key)
+            value = getattr(watch, w.key)
+            if w.default is not None and value is not None:
+                self.query_one(f"#watch-{w.key}-threshold", Input).value = f"{value:g}"
