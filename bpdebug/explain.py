@@ -233,6 +233,14 @@ class Explanation:
             steps.append(row(True))
         if self.over is not None:
             steps = [f"{steps[-1]} / {_n(self.over.total)}"]
+        if self.sums:  # first the shape of it in words: 1/m · Σ_i, Σ_k + b[1]_0
+            def word(part: Part) -> str:
+                if isinstance(part, Term):
+                    return part.symbol()
+                return f"{part.scale.entry.name} · Σ_{part.letter}" if part.scale \
+                    else f"Σ_{part.letter}"
+            shape = joined([(p.sign, word(p)) for p in self.parts])
+            steps.insert(0, f"{shape} / Σ_{self.over.letter}" if self.over else shape)
         shown, engine = num(self.value), num(self.element.value)
         if len(self.parts) > 1 or self.over is not None or steps[-1] != shown:
             steps.append(shown)
@@ -406,15 +414,16 @@ def _expand(expr: Expr, idx: tuple[int, ...], env: dict, used: set[str]) -> list
     raise TypeError(f"cannot expand {type(expr).__name__} element by element")
 
 
-def _letters(name: str, step: plan.Step) -> tuple[str, ...]:
-    """The post's index letters for a quantity: W_{j,k}, b_j, Z_{j,i}, dA[l-1]_{k,i}."""
+def _letters(name: str, L: int) -> tuple[str, ...]:
+    """The post's index letters for a quantity: W_{j,k}, b_j, Z_{j,i}, and k for the
+    units of a layer below: A[0]_{k,i}, dA[l-1]_{k,i} (but dA[L]_{j,i}, from the loss)."""
     if name == "J":
         return ()
     if name.startswith(("W[", "dW[")):
         return ("j", "k")
     if _is_column(name):
         return ("j", "0")
-    if name == "A[0]" or (step.kind == plan.BACKWARD and name == f"dA[{step.layer - 1}]"):
+    if name == "A[0]" or (name.startswith("dA[") and name != f"dA[{L}]"):
         return ("k", "i")
     return ("j", "i")
 
@@ -537,7 +546,8 @@ def parse(text: str, engine: Engine, i: int = 0) -> Element:
     against iteration i; BadElement, with the valid names or range, when it does not exist."""
     match = re.fullmatch(r"\s*([A-Za-z]+)\s*((?:\[[^\[\]]*\]\s*)*)", text)
     if not match:
-        raise BadElement(f"not an element: {text!r} (write it like dW[1][0,1], b[1][0], Y[0,2] or J)")
+        raise BadElement(f"not an element: {text!r} "
+                         "(write it like dW[1][0,1], b[1][0], Y[0,2] or J)")
     letters = match.group(1)
     brackets = re.findall(r"\[([^\[\]]*)\]", match.group(2))
     if letters not in ("Y", "J") and brackets:
@@ -546,29 +556,36 @@ def parse(text: str, engine: Engine, i: int = 0) -> Element:
         name = letters
     if name not in names(engine):
         raise BadElement(f"no quantity {name} in this network; it has {_summary(engine)}")
-    dims = shape(engine, name, i)
     if len(brackets) > 1:
         raise BadElement(f"{text!r}: one index after {name}, like {name}[0,1]")
+    inside = brackets[0].strip() if brackets else ""
     try:
-        index = tuple(int(v) for v in brackets[0].split(",")) if brackets and brackets[0].strip() else ()
+        index = tuple(int(v) for v in inside.split(",")) if inside else ()
     except ValueError:
         raise BadElement(f"{text!r}: an index is whole numbers, like {name}[0,1]") from None
-    got = f" (got {name}[{','.join(map(str, index))}])" if index else ""
     if _is_column(name) and len(index) == 1:
         index = (index[0], 0)
+    element = Element(name, index)
+    _check(engine, element, i, shown=f"{name}[{inside}]")
+    return element
+
+
+def _check(engine: Engine, element: Element, i: int, shown: str | None = None) -> None:
+    dims = shape(engine, element.name, i)
+    index = element.index
     if len(index) != len(dims) or any(not 0 <= v < d for v, d in zip(index, dims)):
-        raise BadElement(_usage(name, dims) + got)
-    return Element(name, index)
+        got = f" (got {shown or element})" if index else ""
+        raise BadElement(_usage(element.name, dims, engine.L) + got)
 
 
-def _usage(name: str, dims: tuple[int, ...]) -> str:
+def _usage(name: str, dims: tuple[int, ...], L: int) -> str:
     if not dims:
         return f"{name} is a single number: write {name}, without an index"
     if _is_column(name) and len(dims) == 2 and dims[1] == 1:
         return f"{name} is {dims[0]}×1: write {name}[j] with j in 0..{dims[0] - 1}"
     if len(dims) != 2:
         return f"{name} has shape {dims}: no element can be explained"
-    rows, cols = ("k", "i") if name == "A[0]" else _letters(name, plan.Step(plan.FORWARD, 0, ()))
+    rows, cols = _letters(name, L)
     return (f"{name} is {dims[0]}×{dims[1]}: write {name}[{rows},{cols}] with {rows} in "
             f"0..{dims[0] - 1} and {cols} in 0..{dims[1] - 1}")
 
@@ -597,28 +614,28 @@ def explain(engine: Engine, element: Element, i: int | None = None) -> Explanati
     """The element of iteration i (the current one by default), written out."""
     i = engine.iteration if i is None else i
     name, index = element.name, element.index
+    if name not in names(engine):
+        raise BadElement(f"no quantity {name} in this network; it has {_summary(engine)}")
+    _check(engine, element, i)
     if name in ("A[0]", "Y"):
         record = engine.record(i * engine.S)
         if record.iteration != i:
             return Stopped(name, i, record)
         entry = _entry(record.env, name, index)
-        k, c = index
-        what = (f"feature {k} of example {c}" if name == "A[0]" else f"output {k} of example {c}")
-        letters = ("k", "i") if name == "A[0]" else ("j", "i")
-        return Explanation(entry, i, "an input", f"{written(name, letters)} is given: the data",
-                           f"{entry} is {what}", (Term((Factor(entry, entry.value),), entry.value),))
+        row, example = index
+        what = "feature" if name == "A[0]" else "target"
+        itself = (Term((Factor(entry, entry.value),), entry.value),)
+        return Explanation(entry, i, "an input",
+                           f"{written(name, _letters(name, engine.L))} is given: the data",
+                           f"{entry} is {what} {row} of example {example}", itself)
     found = _find(engine, name, i)
     if isinstance(found, Stopped):
         return found
     eq, record, env = found
-    value = np.asarray(env[name] if eq.assign != ":=" else record.env[name])
-    if np.shape(value) != shape(engine, name, i):
-        raise BadElement(_usage(name, np.shape(value)))
-    element_entry = Entry(name, index, float(value[index]))
-    letters = _letters(name, record.step)
+    # The result is the record's (for the update, the new W[l]); its operands come from env.
+    element_entry = _entry(record.env, name, index)
+    letters = _letters(name, engine.L)
     digits = tuple(str(v) for v in index)
-    if len(digits) == 2 and _is_column(name):
-        digits = (digits[0], "0")
     used = set(letters)
     head = f"{written(name, letters)} {eq.assign} "
     inst = f"{written(name, digits)} {eq.assign} "
@@ -691,8 +708,9 @@ class Nudge:
             digits = max(1, int(-math.log10(self.relative))) if self.relative else 16
             verdict += f": they agree to about {digits} digits (ΔJ/ε is a one-sided difference)"
         elif difference <= self.noise:
-            verdict += (f", but the difference, {difference:.1g}, is within the rounding noise "
-                        f"of ΔJ/ε (about {self.noise:.1g}): they agree as far as a nudge can tell")
+            verdict += (f", but the difference, {difference:.1g}, is within the rounding "
+                        f"noise of ΔJ/ε (about {self.noise:.1g}): they agree as far as a "
+                        "nudge can tell")
         else:
             verdict += ": they disagree"
             if self.mistakes:
@@ -747,7 +765,8 @@ def _crossed(engine: Engine, env: dict, before: np.ndarray, after: np.ndarray) -
 
 # ---- what --explain prints -----------------------------------------------------------------
 
-def printout(engine: Engine, element: Element, i: int | None = None) -> tuple[list[str], str | None]:
+def printout(engine: Engine, element: Element,
+             i: int | None = None) -> tuple[list[str], str | None]:
     """The expansion and, for W, b, dW and db, the nudge; or (None, the line saying where
     the iteration stopped)."""
     explained = explain(engine, element, i)

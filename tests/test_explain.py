@@ -324,10 +324,13 @@ def test_names_and_indices_that_do_not_exist_are_refused_with_the_valid_range():
     for text, phrase in [("dA[2][0,0]", "dA[0..1]"), ("Q[1][0,0]", "A[0..2]"),
                          ("dW[1][3,0]", "j in 0..2 and k in 0..1"), ("dW[1]", "dW[1][j,k]"),
                          ("b[1][3]", "j in 0..2"), ("J[0]", "without an index"),
-                         ("W[1][0,x]", "whole numbers"), ("W[1][0,-1]", "(got W[1][0,-1])"), ("W[1][0,1][2]", "one index"),
+                         ("W[1][0,x]", "whole numbers"), ("W[1][0,-1]", "(got W[1][0,-1])"),
+                         ("W[1][0,1][2]", "one index"),
                          ("", "not an element"), ("A[0][2,0]", "k in 0..1 and i in 0..3")]:
         with pytest.raises(BadElement, match=re.escape(phrase)):
             parse(text, engine)
+    with pytest.raises(BadElement, match=re.escape("(got W[1][9,0])")):  # the API checks too
+        explain(engine, Element("W[1]", (9, 0)), 0)
 
 
 # ---- the nudge ---------------------------------------------------------------------------
@@ -444,7 +447,8 @@ def test_explain_prints_the_sum_that_checks_by_hand_and_the_nudge():
         assert float(product) == pytest.approx(float(a) * float(b), rel=1e-5, abs=1e-6)
     total = float(re.search(r"Σ_i = (\S+)", out).group(1))
     assert total == pytest.approx(sum(float(t[3]) for t in terms), abs=2e-6)
-    value = float(re.search(r"^  dW\[1\]_\{0,1\} = 0\.25 · \S+ = (\S+)$", out, re.M).group(1))
+    value = float(re.search(r"^  dW\[1\]_\{0,1\} = 1/m · Σ_i = 0\.25 · \S+ = (\S+)$", out,
+                            re.M).group(1))
     assert value == pytest.approx(0.25 * total, rel=1e-5)
     env = Engine(load("xor")).iteration_env(0)
     assert value == pytest.approx(env["dW[1]"][0, 1], rel=1e-5)
@@ -457,7 +461,8 @@ def test_explain_after_training_explains_that_iteration():
     assert "db[2]_0 at iteration 5, backward [2]" in done.stdout
     engine = Engine(load("xor"))
     engine.train(5)
-    value = float(re.search(r"^  db\[2\]_0 = \S+ · \S+ = (\S+)$", done.stdout, re.M).group(1))
+    value = float(re.search(r"^  db\[2\]_0 = 1/m · Σ_i = \S+ · \S+ = (\S+)$", done.stdout,
+                            re.M).group(1))
     assert value == pytest.approx(engine.iteration_env(5)["db[2]"][0, 0], rel=1e-5)
     assert value != pytest.approx(engine.iteration_env(0)["db[2]"][0, 0], rel=1e-3)
 
