@@ -33,6 +33,15 @@ LETTERS = "kijrs"  # summation indices, in the post's order of preference
 KINKED = ("relu", "leaky_relu")  # activations whose slope jumps at z = 0
 
 
+def _sum(values) -> float:
+    """The correctly rounded sum; where it overflows or meets ∞ − ∞, the plain one (inf, nan)."""
+    values = list(values)
+    try:
+        return math.fsum(values)
+    except (OverflowError, ValueError):
+        return sum(values)
+
+
 def num(x: float) -> str:
     return "0" if x == 0 else f"{x:.6g}"  # -0.0 (relu'(0) times a negative) reads as 0
 
@@ -136,7 +145,7 @@ class Sum:
 
     @property
     def total(self) -> float:
-        return math.fsum(t.value for t in self.terms)
+        return _sum(t.value for t in self.terms)
 
     @property
     def value(self) -> float:
@@ -173,7 +182,7 @@ class Explanation:
 
     @property
     def value(self) -> float:
-        top = math.fsum(p.value for p in self.parts)
+        top = _sum(p.value for p in self.parts)
         return top / self.over.value if self.over is not None else top
 
     @property
@@ -612,7 +621,11 @@ def _find(engine: Engine, name: str, i: int) -> tuple[Equation, Record, dict] | 
 
 def explain(engine: Engine, element: Element, i: int | None = None) -> Explanation | Stopped:
     """The element of iteration i (the current one by default), written out."""
-    i = engine.iteration if i is None else i
+    with np.errstate(all="ignore"):  # a diverged network's inf and nan are shown, as on screen
+        return _explain(engine, element, engine.iteration if i is None else i)
+
+
+def _explain(engine: Engine, element: Element, i: int) -> Explanation | Stopped:
     name, index = element.name, element.index
     if name not in names(engine):
         raise BadElement(f"no quantity {name} in this network; it has {_summary(engine)}")
@@ -704,8 +717,12 @@ class Nudge:
             more = f" and {len(self.crossed) - 3} more" if len(self.crossed) > 3 else ""
             verdict += (f": the nudge moves {shown}{more} across a ReLU kink at 0, so ΔJ/ε "
                         f"mixes the slopes on both sides and need not match {g.name}")
+        elif not all(map(math.isfinite, (self.J, self.J_nudged, g.value))):
+            verdict += ": J or the gradient is not a finite number here, so nothing compares"
+        elif self.relative == 0:
+            verdict += ": they are equal"
         elif self.relative < 1e-2:
-            digits = max(1, int(-math.log10(self.relative))) if self.relative else 16
+            digits = max(1, int(-math.log10(self.relative)))
             verdict += f": they agree to about {digits} digits (ΔJ/ε is a one-sided difference)"
         elif difference <= self.noise:
             verdict += (f", but the difference, {difference:.1g}, is within the rounding "

@@ -11,6 +11,7 @@ import math
 import os
 import re
 import subprocess
+import warnings
 import sys
 from pathlib import Path
 
@@ -488,3 +489,31 @@ def test_explaining_past_a_shape_mismatch_exits_1_with_one_line():
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.count("\n") == 1
     assert "iteration 0 stops at backward [3]" in done.stderr and "dW[1]" in done.stderr
+
+
+@pytest.mark.parametrize("activations, loss, n", [
+    (["tanh", "linear"], "mean_squared_error", [2, 4, 1]),
+    (["relu", "softmax"], "cross_entropy", [2, 4, 3]),
+])
+def test_a_diverged_network_is_explained_without_an_exception_or_a_warning(activations, loss, n):
+    X, Y, params = build.problem(7, activations, loss, n, 6, scale=30)
+    engine = Engine(build.scenario(X, Y, n[1:], activations, loss, params=params, lr=1e8))
+    engine.train(30)
+    env = engine.iteration_env(engine.iteration)
+    assert not np.isfinite(env["J"])  # the precondition: it has diverged
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name in names(engine):
+            element = Element(name, () if name == "J" else (0, 0))
+            explained = explain(engine, element)
+            assert isinstance(explained, Explanation) and explained.lines()
+            if name.removeprefix("d")[0] in "Wb":
+                assert "not a finite number" in nudge(engine, element).lines()[-1]
+
+
+def test_a_sum_that_overflows_is_infinite_not_an_exception():
+    engine = Engine(build.scenario([[1.0], [1.0]], [[0.0]], [1], ["linear"], "mean_squared_error",
+                                   params=[([[1e308, 1e308]], [[0.0]])]))
+    explained = explain(engine, Element("Z[1]", (0, 0)), 0)
+    assert explained.value == explained.element.value == math.inf
+    assert "Σ_k = inf" in "\n".join(explained.lines())
