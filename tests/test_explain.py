@@ -517,3 +517,8 @@ def test_a_sum_that_overflows_is_infinite_not_an_exception():
     explained = explain(engine, Element("Z[1]", (0, 0)), 0)
     assert explained.value == explained.element.value == math.inf
     assert "Σ_k = inf" in "\n".join(explained.lines())
+
+
+def test_explain_needs_a_scenario():
+    done = run("--explain", "J")
+    assert done.returncode == 2 and "--explain need a SCENARIO" in done.stderr
