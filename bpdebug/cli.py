@@ -64,6 +64,11 @@ def parser() -> argparse.ArgumentParser:
                    "(the file is imported: name only files you trust)")
     p.add_argument("--transcript", metavar="OUT.md",
                    help="write the iteration after --train N updates as Markdown, for a handout")
+    p.add_argument("--explain", metavar="ELEMENT",
+                   help="write out one element of the iteration after --train N updates, "
+                   "e.g. 'dW[1][0,1]', 'b[2][0]', 'A[0][1,3]', 'Y[0,2]' or J: its equation in "
+                   "the post's index notation with every term's number, and for W, b, dW, db "
+                   "the nudge (ΔJ/ε beside the gradient)")
     p.add_argument("--list", action="store_true", help="list the bundled scenarios")
     p.add_argument("--max-memory", type=_size, default=1 << 30, metavar="SIZE",
                    help="refuse scenarios whose matrices would need more (default 1GiB)")
@@ -93,8 +98,8 @@ def _main(args: argparse.Namespace) -> int:
         print(f"bpdebug: --export: {args.export}: the name must end in .npz or .json", file=sys.stderr)
         return EXIT_USAGE
     if args.scenario is None:
-        if args.check or args.train is not None or args.export or args.transcript:
-            print("bpdebug: --check, --train, --export and --transcript need a SCENARIO",
+        if args.check or args.train is not None or args.export or args.transcript or args.explain:
+            print("bpdebug: --check, --train, --export, --transcript and --explain need a SCENARIO",
                   file=sys.stderr)
             return EXIT_USAGE
         from bpdebug.app.app import run
@@ -114,7 +119,8 @@ def _main(args: argparse.Namespace) -> int:
             print(f"bpdebug: --impl: {error}", file=sys.stderr)
             return EXIT_USAGE
 
-    if not (args.check or args.train is not None or args.export or args.transcript):
+    if not (args.check or args.train is not None or args.export or args.transcript
+            or args.explain):
         from bpdebug.app.app import run
         return run(scenario, student=student) if student is not None else run(scenario)
 
@@ -132,6 +138,13 @@ def _main(args: argparse.Namespace) -> int:
     from bpdebug.engine import Engine
 
     engine = Engine(scenario)
+    if args.explain:  # a name or index that does not exist is refused before any training
+        from bpdebug.explain import BadElement, parse
+        try:
+            element = parse(args.explain, engine, args.train or 0)
+        except BadElement as error:
+            print(f"bpdebug: --explain: {error}", file=sys.stderr)
+            return EXIT_USAGE
     code = EXIT_OK
     interrupted = False
     if args.train:
@@ -155,6 +168,18 @@ def _main(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
         print(f"wrote iteration {engine.iteration} to {args.transcript}")
+    if args.explain:
+        from bpdebug.explain import BadElement, printout
+        try:
+            lines, stopped = printout(engine, element)
+        except BadElement as error:  # a last mini-batch smaller than the others
+            print(f"bpdebug: --explain: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        if stopped:
+            print(f"bpdebug: --explain: {stopped}", file=sys.stderr)
+            code = max(code, EXIT_FAIL)
+        else:
+            print("\n".join(lines))
     return code or (EXIT_INTERRUPTED if interrupted else EXIT_OK)
 
 

@@ -1,7 +1,8 @@
 """--transcript: one iteration as Markdown, for a handout.
 
 Each step: its equations in the post's notation, the operands' shapes, ✓ or ✗,
-and every matrix small enough to read on paper.
+every matrix small enough to read on paper, and one element of each written out
+with its numbers (explain.py): the largest in size, where the arithmetic shows.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from bpdebug.engine import Engine
+from bpdebug.explain import Element, Explanation, explain
 from bpdebug.report import network_line
 from bpdebug.shapes import fmt
 
@@ -20,6 +22,19 @@ def _matrix(value) -> list[str]:
     if array.ndim != 2 or array.shape[0] > SMALL or array.shape[1] > SMALL:
         return []
     return ["```"] + ["  ".join(f"{v:+.4f}" for v in row) for row in array] + ["```"]
+
+
+def _worked(engine: Engine, name: str, value, i: int) -> list[str]:
+    """The equation's largest element written out, every term's number plugged in
+    (the first, [0,0], is often an all-zero example, as on XOR)."""
+    sizes = np.abs(np.nan_to_num(np.asarray(value, dtype=np.float64), nan=0.0))
+    index = tuple(int(v) for v in np.unravel_index(np.argmax(sizes), np.shape(sizes)))
+    explained = explain(engine, Element(name, index), i)
+    if not isinstance(explained, Explanation):
+        return []
+    where = f", [{','.join(map(str, index))}]" if index else ""
+    return ["", f"One element written out, the largest{where}:", "", "```"] + \
+        explained.lines() + ["```"]
 
 
 def transcript(engine: Engine, i: int | None = None) -> str:
@@ -46,6 +61,7 @@ def transcript(engine: Engine, i: int | None = None) -> str:
             lines += [f"- `{computed.equation}`  ", f"  {shapes}{got} {mark}"]
             if result is not None and computed.ok:
                 lines += [""] + _matrix(result.value)
+                lines += _worked(engine, computed.equation.target, result.value, i)
         if record.mismatch is not None:
             lines += ["", "**Shape mismatch**", ""] + [f"    {l}" for l in record.mismatch.lines()]
         if record.error is not None:

@@ -122,7 +122,7 @@ def test_launching_the_app_on_a_broken_file_exits_2_before_any_screen():
 def test_version_and_help():
     assert re.match(r"bpdebug \d+\.\d+", run("--version").stdout)
     help = run("--help").stdout
-    for flag in ("--check", "--train", "--export", "--impl", "--transcript", "--list",
+    for flag in ("--check", "--train", "--export", "--impl", "--transcript", "--explain", "--list",
                  "--max-memory", "--version"):
         assert flag in help
 

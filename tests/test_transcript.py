@@ -48,3 +48,22 @@ def test_a_transcript_of_a_mismatch_stops_at_the_broken_step():
     text = transcript(Engine(load("bug-dw-no-transpose")))
     assert "✗" in text and "## update" not in text
     assert "dW[3] = 1/m · dZ[3]·A[2]" in text
+
+
+def test_each_equation_has_its_largest_element_written_out_with_the_engine_value():
+    engine = Engine(load("xor"))
+    text = transcript(engine)
+    blocks = re.findall(r"One element written out, the largest(?:, \[([\d,]+)\])?:\n\n```\n"
+                        r"(.*?)```", text, re.S)
+    equations = [(engine.record(k).step.label, c) for k in range(engine.S)
+                 for c in engine.record(k).computed]
+    assert len(blocks) == len(equations) == 17
+    for (step, computed), (index, block) in zip(equations, blocks):
+        value = np.asarray(computed.result.value)
+        idx = tuple(int(v) for v in index.split(",")) if index else ()
+        assert abs(value[idx]) == np.max(np.abs(value))
+        lines = block.strip().splitlines()
+        name = computed.equation.target
+        assert lines[0].startswith(name) and lines[0].endswith(f" at iteration 0, {step}")
+        shown = float(lines[-1].rsplit("= ", 1)[1])  # the last step of the arithmetic
+        assert shown == pytest.approx(value[idx], rel=1e-5, abs=1e-9), (name, lines[-1])
