@@ -21,6 +21,7 @@ from bpdebug.app.components.matrix_view import MatrixView
 from bpdebug.app.components.student_panel import StudentPanel, step_keys
 from bpdebug.app.components.watch_screen import WatchScreen, toggled
 from bpdebug.engine import Engine
+from bpdebug import boundary as bd
 from bpdebug.frame import with_student
 from bpdebug.scenario import LayerSpec, Scenario
 from bpdebug.watch import Watch
@@ -69,8 +70,8 @@ def net(scenario):
 def test_a_2_1_sigmoid_net_with_w_1_minus_1_puts_x_above_y_in_class_1():
     params = {"W[1]": np.array([[1.0, -1.0]]), "b[1]": np.zeros((1, 1))}
     bounds = (-1.0, 1.0, -1.0, 1.0)
-    classes, confidence = db.boundary(params, ["sigmoid"], bounds, 24, 16)
-    xs, ys = db.grid(bounds, 24, 16)
+    classes, confidence = bd.boundary(params, ["sigmoid"], bounds, 24, 16)
+    xs, ys = bd.grid(bounds, 24, 16)
     assert classes.shape == (16, 24)
     assert ys[0] > ys[-1]  # the top row of the screen is the largest x2
     np.testing.assert_array_equal(classes, (xs[None, :] > ys[:, None]).astype(int))
@@ -81,8 +82,8 @@ def test_a_2_1_sigmoid_net_with_w_1_minus_1_puts_x_above_y_in_class_1():
 
 def test_a_bias_moves_the_boundary():
     params = {"W[1]": np.array([[1.0, 0.0]]), "b[1]": np.array([[-0.5]])}  # class 1 iff x1 > 0.5
-    classes, _ = db.boundary(params, ["sigmoid"], (-1.0, 1.0, -1.0, 1.0), 20, 4)
-    xs, _ = db.grid((-1.0, 1.0, -1.0, 1.0), 20, 4)
+    classes, _ = bd.boundary(params, ["sigmoid"], (-1.0, 1.0, -1.0, 1.0), 20, 4)
+    xs, _ = bd.grid((-1.0, 1.0, -1.0, 1.0), 20, 4)
     assert (classes == (xs > 0.5).astype(int)[None, :]).all()
 
 
@@ -90,8 +91,8 @@ def test_softmax_colours_each_cell_by_its_argmax():
     # Three scores x1, x2 and -(x1 + x2): the largest one wins.
     params = {"W[1]": np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]]), "b[1]": np.zeros((3, 1))}
     bounds = (-2.0, 2.0, -2.0, 2.0)
-    classes, confidence = db.boundary(params, ["softmax"], bounds, 16, 16)
-    xs, ys = db.grid(bounds, 16, 16)
+    classes, confidence = bd.boundary(params, ["softmax"], bounds, 16, 16)
+    xs, ys = bd.grid(bounds, 16, 16)
     gx, gy = np.meshgrid(xs, ys)
     np.testing.assert_array_equal(classes, np.argmax(np.stack([gx, gy, -gx - gy]), axis=0))
     assert ((0 <= confidence) & (confidence <= 1)).all()

@@ -7,14 +7,13 @@ and shaded by how sure the network is; the data points sit on top, one glyph per
 For one input feature the prediction is drawn as a curve over the data instead (the
 sine regression). Anything else gets a one-line note.
 
-The maths is plain NumPy over the engine's parameters (A[l] = g(W[l]·A[l-1] + b[l]),
-the post's forward pass), in pure functions the tests call without Textual.
+The maths is bpdebug/boundary.py, on the engine's side of the wall (the engine's own
+forward pass over a grid); this file only draws what it computes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from rich.segment import Segment
@@ -25,7 +24,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from bpdebug import plan
-from bpdebug.activations import ACTIVATIONS
+from bpdebug.boundary import (boundary, bounds_of, centres, curve_rows, labels_of,
+                              point_cells, predict, threshold)
 from bpdebug.frame import Frame, Network
 from bpdebug.app.components.heatmap import NEGATIVE, NON_FINITE, POSITIVE, solid
 
@@ -34,132 +34,6 @@ PALETTE = (NEGATIVE, POSITIVE, Color(60, 170, 80), Color(230, 160, 30), Color(15
            Color(30, 180, 190), Color(200, 90, 150), Color(150, 150, 150))
 GLYPHS = "○●▲■◆▼+×"
 CURVE = Color(240, 200, 60)
-MARGIN = 0.1  # of the data's range, on every side
-Bounds = tuple[float, float, float, float]  # x1 from, x1 to, x2 from, x2 to
-
-
-# ---- the maths ---------------------------------------------------------------------
-
-def predict(params: dict, activations: Sequence[str], X: np.ndarray) -> np.ndarray:
-    """A[L] for the columns of X (features × points): the forward pass, nothing else."""
-    A = X
-    with np.errstate(all="ignore"):
-        for l, g in enumerate(activations, start=1):
-            A = ACTIVATIONS[g].g(np.asarray(params[f"W[{l}]"]) @ A + np.asarray(params[f"b[{l}]"]))
-    return np.asarray(A, dtype=np.float64)
-
-
-def threshold(activation: str, Y: np.ndarray) -> float:
-    """Where one output unit splits the classes: 0.5 for a sigmoid's P(y = 1), else the
-    middle of the targets' range (a tanh output trained on ±1, say)."""
-    if activation == "sigmoid" or Y.size == 0:
-        return 0.5
-    return float(np.min(Y) + np.max(Y)) / 2
-
-
-def classify(AL: np.ndarray, activation: str, cut: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
-    """Each column's class (-1 where the output is not finite) and the confidence in 0..1.
-
-    One output unit: class 1 above the cut, confidence |P − cut| scaled to reach 1 at the
-    ends. Several (softmax): the argmax, confidence from 1/k (a guess) to 1 (certain)."""
-    AL = np.atleast_2d(AL)
-    finite = np.all(np.isfinite(AL), axis=0)
-    with np.errstate(all="ignore"):
-        if AL.shape[0] == 1:
-            p = AL[0]
-            classes = (p > cut).astype(int)
-            if activation == "sigmoid":
-                confidence = np.abs(p - cut) / max(cut, 1 - cut)
-            else:
-                spread = float(np.nanmax(np.abs(p - cut))) if finite.any() else 0.0
-                confidence = np.abs(p - cut) / spread if spread > 0 else np.zeros_like(p)
-        else:
-            k = AL.shape[0]
-            classes = np.argmax(np.where(np.isfinite(AL), AL, -np.inf), axis=0)
-            confidence = (np.max(AL, axis=0) - 1 / k) / (1 - 1 / k)
-    confidence = np.clip(np.where(finite, confidence, 0.0), 0.0, 1.0)
-    return np.where(finite, classes, -1), confidence
-
-
-def bounds_of(X: np.ndarray) -> Bounds:
-    """The first two features' range with a margin; a flat feature gets ±1."""
-    out = []
-    for row in X[:2]:
-        finite = row[np.isfinite(row)]
-        low, high = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
-        if high - low < 1e-12:
-            low, high = low - 1, high + 1
-        pad = (high - low) * MARGIN
-        out += [low - pad, high + pad]
-    return tuple(out)  # type: ignore[return-value]
-
-
-def centres(low: float, high: float, n: int) -> np.ndarray:
-    """The middles of n equal cells from low to high."""
-    return low + (np.arange(n) + 0.5) * (high - low) / n
-
-
-def grid(bounds: Bounds, columns: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """x1 across, x2 up: row 0 is the top of the screen, so the largest x2."""
-    x0, x1, y0, y1 = bounds
-    return centres(x0, x1, columns), centres(y0, y1, rows)[::-1]
-
-
-def boundary(params: dict, activations: Sequence[str], bounds: Bounds, columns: int, rows: int,
-             cut: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
-    """The predicted class and confidence of every grid cell, rows × columns."""
-    xs, ys = grid(bounds, columns, rows)
-    gx, gy = np.meshgrid(xs, ys)
-    AL = predict(params, activations, np.vstack([gx.ravel(), gy.ravel()]))
-    classes, confidence = classify(AL, activations[-1], cut)
-    return classes.reshape(rows, columns), confidence.reshape(rows, columns)
-
-
-def cell_of(values: np.ndarray, low: float, high: float, n: int, flip: bool = False) -> np.ndarray:
-    """Which of n cells from low to high each value falls in (-1 outside)."""
-    with np.errstate(all="ignore"):
-        index = np.floor((values - low) / (high - low) * n)
-    # Clipped before the cast: a diverged network puts points at ±1e300, past any int.
-    index = np.where(np.isfinite(index), np.clip(index, -1, n), -1).astype(int)
-    index = np.where((index >= 0) & (index < n), index, -1)
-    return np.where(index >= 0, n - 1 - index, -1) if flip else index
-
-
-def point_cells(X: np.ndarray, labels: np.ndarray, bounds: Bounds, columns: int,
-                lines: int) -> dict[tuple[int, int], int]:
-    """(line, column) → the class most of the examples in that terminal cell belong to."""
-    x0, x1, y0, y1 = bounds
-    cols = cell_of(X[0], x0, x1, columns)
-    rows = cell_of(X[1], y0, y1, lines, flip=True)
-    counts: dict[tuple[int, int], dict[int, int]] = {}
-    for r, c, k in zip(rows.tolist(), cols.tolist(), labels.tolist()):
-        if r >= 0 and c >= 0:
-            seen = counts.setdefault((r, c), {})
-            seen[k] = seen.get(k, 0) + 1
-    return {cell: max(seen, key=seen.get) for cell, seen in counts.items()}
-
-
-def labels_of(Y: np.ndarray, activation: str) -> np.ndarray:
-    if Y.shape[0] == 1:
-        return (Y[0] > threshold(activation, Y)).astype(int)
-    return np.argmax(Y, axis=0)
-
-
-def curve_rows(prediction: np.ndarray, low: float, high: float, rows: int) -> list[set[int]]:
-    """The grid rows the curve covers in each column, joined to its neighbours halfway so a
-    steep stretch stays one connected line."""
-    index = cell_of(prediction, low, high, rows, flip=True)
-    out: list[set[int]] = []
-    for c, r in enumerate(index.tolist()):
-        if r < 0:
-            out.append(set())
-            continue
-        reach = [r]
-        for n in (c - 1, c + 1):
-            if 0 <= n < len(index) and index[n] >= 0:
-                reach.append((r + int(index[n])) // 2)
-        out.append(set(range(min(reach), max(reach) + 1)))
-    return out
 
 
 # ---- drawing -----------------------------------------------------------------------
