@@ -3,22 +3,25 @@
 Each tree evaluates two ways, and both run the very same NumPy calls in the same
 order, so stepping and training give bit-identical numbers:
 
-* ``expr(env)``: plain NumPy, for training;
-* ``expr.check(env, ctx)``: the same, but every operand's shape is compared with
-  the rule for it first; a broken rule raises ``Broken``, which the engine turns
-  into a ShapeMismatch value.
+* ``expr.check(env, ctx)``: stepping; every operand's shape is compared with the
+  rule for it first, and a broken rule raises ``Broken``, which the engine turns
+  into a ShapeMismatch value;
+* ``expr.code(ns)``: the same computation as Python source, which
+  ``compile_equations`` joins into one straight-line function for training and the
+  gradient check.  ``expr(env)`` evaluates a tree directly (what NumPy itself says
+  about operands that break a rule, the decision boundary's forward pass).
 
 ``str(expr)`` writes the equation in the post's notation: ``1/m · dZ[2]·A[1]ᵀ``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
+from bpdebug.names import identifier
 from bpdebug.shapes import Operand, Shape, fmt, likely_cause, rule_for
 
 Array = np.ndarray
@@ -61,7 +64,7 @@ class Expr:
         raise NotImplementedError
 
     def code(self, ns: dict) -> str:
-        """The same computation as Python source, for compile_iteration."""
+        """The same computation as Python source, for compile_equations."""
         raise NotImplementedError
 
     def check(self, env: Env, ctx: Check) -> Array:
@@ -96,7 +99,7 @@ class Name(Expr):
         return True
 
     def code(self, ns: dict) -> str:
-        return variable(self.name)
+        return identifier(self.name)
 
     def __str__(self) -> str:
         return self.name
@@ -302,7 +305,7 @@ class Scale(Expr):
         return env[self.factor] * self.x.check(env, ctx)
 
     def code(self, ns: dict) -> str:
-        return f"({variable(self.factor)} * {self.x.code(ns)})"
+        return f"({identifier(self.factor)} * {self.x.code(ns)})"
 
     def __str__(self) -> str:
         return f"{self.factor} · {_wrap(self.x)}"
@@ -385,11 +388,6 @@ class LossGrad(Expr):
         return self.formula
 
 
-def variable(name: str) -> str:
-    """A Python identifier for a name of the post: dW[2] -> dW_2, 1/m -> inv_m, α -> alpha."""
-    return {"1/m": "inv_m", "α": "alpha"}.get(name) or re.sub(r"\[(\d+)\]", r"_\1", name)
-
-
 def constant(ns: dict, value: object) -> str:
     """Put a function into the generated code's namespace and return its name there."""
     for key, known in ns.items():
@@ -415,9 +413,9 @@ def compile_equations(equations: list["Equation"], inputs: list[str], outputs: l
             needed |= {n.name for n in names_in(eq.expr)}
     keep.reverse()
     ns: dict = {}
-    lines = [f"def {name}({', '.join(variable(n) for n in inputs)}):"]
-    lines += [f"    {variable(eq.target)} = {eq.expr.code(ns)}" for eq in keep]
-    lines.append(f"    return ({', '.join(variable(n) for n in outputs)},)")
+    lines = [f"def {name}({', '.join(identifier(n) for n in inputs)}):"]
+    lines += [f"    {identifier(eq.target)} = {eq.expr.code(ns)}" for eq in keep]
+    lines.append(f"    return ({', '.join(identifier(n) for n in outputs)},)")
     exec(compile("\n".join(lines), f"<bpdebug {name}>", "exec"), ns)
     return ns[name], "\n".join(lines)
 

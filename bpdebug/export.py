@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from bpdebug.engine import Engine
+from bpdebug.names import key, parameters, post
 
 
 def arrays(engine: Engine, i: int) -> dict[str, np.ndarray] | None:
@@ -25,18 +26,13 @@ def arrays(engine: Engine, i: int) -> dict[str, np.ndarray] | None:
     if env is None:
         return None
     L = engine.L
+    layers = range(1, L + 1)
+    order = [*parameters(L), *(post("A", l) for l in range(L + 1)),
+             *(post("Z", l) for l in layers), "J",
+             *(post(d, l) for l in layers for d in ("dZ", "dW", "db")),
+             *(post("dA", l) for l in range(L))]
     out: dict[str, np.ndarray] = {"X": env["A[0]"], "Y": env["Y"]}
-    for l in range(1, L + 1):
-        out[f"W{l}"], out[f"b{l}"] = env[f"W[{l}]"], env[f"b[{l}]"]
-    for l in range(0, L + 1):
-        out[f"A{l}"] = env[f"A[{l}]"]
-    for l in range(1, L + 1):
-        out[f"Z{l}"] = env[f"Z[{l}]"]
-    out["cost"] = np.array(env["J"])
-    for l in range(1, L + 1):
-        out[f"dZ{l}"], out[f"dW{l}"], out[f"db{l}"] = env[f"dZ[{l}]"], env[f"dW[{l}]"], env[f"db[{l}]"]
-    for l in range(0, L):
-        out[f"dA{l}"] = env[f"dA[{l}]"]
+    out.update({"cost" if name == "J" else key(name): env[name] for name in order})
     out["loss_history"] = np.array(engine.loss_history[: i + 1])
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 

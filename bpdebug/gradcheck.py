@@ -12,6 +12,8 @@ from typing import Callable
 
 import numpy as np
 
+from bpdebug.names import parameters, split
+
 EPS = 1e-7
 GOOD, CLOSER, SUSPICIOUS, WRONG = "good", "look closer", "suspicious", "wrong"
 # Above this many parameters in one matrix, a seeded sample of entries is checked,
@@ -81,7 +83,7 @@ def check(params: dict, grads: dict, forward: Forward, L: int,
     """
     rng = np.random.default_rng([seed, 7])
     J0, pattern0 = forward(params)
-    names = [(f"{p}[{l}]", l) for l in range(L, 0, -1) for p in ("W", "b")]
+    names = [(name, split(name)[1]) for name in parameters(L, backward=True)]
     total_work = sum(min(np.size(params[name]), sample) for name, _ in names)
     done = 0
     out = []

@@ -42,6 +42,8 @@ def identifier(name: str) -> str:
     return {"1/m": "inv_m", "α": "alpha"}.get(name) or re.sub(r"\[(\d+)\]", r"_\1", name)
 
 
-def parameters(L: int) -> list[str]:
-    """W[1], b[1], ..., W[L], b[L]: the order every parameter list uses."""
-    return [post(p, l) for l in range(1, L + 1) for p in ("W", "b")]
+def parameters(L: int, backward: bool = False) -> list[str]:
+    """W[1], b[1], ..., W[L], b[L]; with ``backward``, W[L], b[L], ..., W[1], b[1]: the
+    order the backward pass computes their gradients in."""
+    layers = range(L, 0, -1) if backward else range(1, L + 1)
+    return [post(p, l) for l in layers for p in ("W", "b")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bpdebug.scenario import Scenario, default_init  # noqa: F401  (the init a layer gets)
+from bpdebug.scenario import Scenario
 
 Params = dict  # "W[1]" -> array, "b[1]" -> array, ...
 

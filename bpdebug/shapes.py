@@ -6,8 +6,9 @@ never an exception that escapes the engine.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from bpdebug.names import split
 
 Shape = tuple[int, ...]
 
@@ -75,18 +76,13 @@ INPUT_RULES = {
     "Y": "Y must be n[L]×m: outputs × examples, one column per example",
 }
 
-_NAME = re.compile(r"^(d?[A-Za-z]+)\[(\d+)\]$")
-
-
 def letter(name: str) -> str:
     """dW[2] -> dW, A[0] -> A, Y -> Y."""
-    match = _NAME.match(name)
-    return match.group(1) if match else name
+    return split(name)[0]
 
 
 def index(name: str) -> int | None:
-    match = _NAME.match(name)
-    return int(match.group(2)) if match else None
+    return split(name)[1]
 
 
 def rule_for(name: str, expected: Shape) -> str:

@@ -32,10 +32,8 @@ class History:
         self.spacing = 1
         self.checkpoints: dict[int, Params] = {0: first}
         self.recent: OrderedDict[int, Params] = OrderedDict()
-        self.latest = 0  # the highest iteration whose parameters are known
 
     def put(self, i: int, params: Params) -> None:
-        self.latest = max(self.latest, i)
         if i % self.spacing == 0 and i not in self.checkpoints:
             self.checkpoints[i] = params
             if len(self.checkpoints) > MAX_CHECKPOINTS:
@@ -61,6 +59,3 @@ class History:
             params = self.advance(params, j)
             self.put(j + 1, params)
         return params
-
-    def known(self, i: int) -> bool:
-        return i <= self.latest

@@ -1,0 +1,25 @@
+"""The post's names in their three spellings, converted in one place (bpdebug/names.py)."""
+
+import pytest
+
+from bpdebug import names
+
+
+@pytest.mark.parametrize("post,key,identifier", [
+    ("dW[2]", "dW2", "dW_2"), ("A[0]", "A0", "A_0"), ("db[10]", "db10", "db_10"),
+    ("Z[1]", "Z1", "Z_1"), ("Y", "Y", "Y"), ("J", "J", "J"),
+])
+def test_each_spelling_converts_both_ways(post, key, identifier):
+    assert names.key(post) == key
+    assert names.from_key(key) == post
+    assert names.identifier(post) == identifier
+
+
+def test_the_scalars_of_the_update_have_identifiers():
+    assert names.identifier("1/m") == "inv_m" and names.identifier("α") == "alpha"
+
+
+def test_the_parameters_come_in_the_posts_order():
+    assert names.parameters(2) == ["W[1]", "b[1]", "W[2]", "b[2]"]
+    assert names.parameters(2, backward=True) == ["W[2]", "b[2]", "W[1]", "b[1]"]
+    assert names.split("dA[3]") == ("dA", 3) and names.split("Y") == ("Y", None)
