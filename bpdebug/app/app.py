@@ -330,8 +330,8 @@ class BpdebugApp(App[int]):
 
     @shows_errors
     def action_transcript(self) -> None:
-        """The current iteration as Markdown, for a handout, in the working directory
-        (the same text as --transcript)."""
+        """The current iteration as Markdown, for a handout (the same text as --transcript):
+        in the working directory, or as a download when served to a browser (--serve)."""
         if self._refuse_while_training():
             return
         from pathlib import Path
@@ -340,7 +340,15 @@ class BpdebugApp(App[int]):
         from bpdebug.transcript import transcript
         record = self.engine.current
         i = record.iteration if record is not None else 0
-        path = Path.cwd() / f"{self.engine.scenario.name}-iteration-{i}.md"
+        name = f"{self.engine.scenario.name}-iteration-{i}.md"
+        if self.is_web:  # the server's disk is not the student's: the browser downloads it
+            import io
+            self.deliver_text(io.StringIO(transcript(self.engine, i)), save_filename=name,
+                              mime_type="text/markdown", encoding="utf-8")
+            self.debugger.say(f"sent iteration {i} as Markdown to the browser: {name}")
+            self.notify(f"downloading {name}", title="transcript")
+            return
+        path = Path.cwd() / name
         atomic_write(path, transcript(self.engine, i).encode())
         self.debugger.say(f"wrote iteration {i} as Markdown to {path}")
         self.notify(f"wrote {path.name}", title="transcript")
