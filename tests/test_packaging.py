@@ -15,10 +15,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
 
 
-def test_every_package_under_bpdebug_is_listed_for_the_wheel():
-    found = {".".join(p.parent.relative_to(ROOT).parts)
-             for p in (ROOT / "bpdebug").rglob("__init__.py")}
-    assert found <= set(SETUPTOOLS["packages"])
+def test_every_package_and_data_folder_under_bpdebug_is_listed_for_the_wheel():
+    found = {".".join(p.relative_to(ROOT).parts) for p in (ROOT / "bpdebug").rglob("*")
+             if p.is_dir() and p.name != "__pycache__"}
+    assert found | {"bpdebug"} <= set(SETUPTOOLS["packages"])
 
 
 def test_every_file_in_scenarios_is_shipped_as_package_data():
