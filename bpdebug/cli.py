@@ -93,12 +93,12 @@ def main(argv: list[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     from bpdebug.scenario import ScenarioError, bundled, load
 
+    if args.serve or args.host is not None or args.port is not None:
+        return _serve(args)
     if args.list:
         for name, title, description in bundled():
             print(f"{name:22} {title}" + (f" — {description.splitlines()[0]}" if description else ""))
         return EXIT_OK
-    if args.serve or args.host is not None or args.port is not None:
-        return _serve(args)
     if args.export and not args.export.lower().endswith((".npz", ".json")):
         print(f"bpdebug: --export: {args.export}: the name must end in .npz or .json", file=sys.stderr)
         return EXIT_USAGE
@@ -182,9 +182,9 @@ def _serve(args: argparse.Namespace) -> int:
         print("bpdebug: --serve cannot be combined with --impl: a student's code is never "
               "run for a browser", file=sys.stderr)
         return EXIT_USAGE
-    if args.check or args.train is not None or args.export or args.transcript:
-        print("bpdebug: --serve cannot be combined with --check, --train, --export or "
-              "--transcript", file=sys.stderr)
+    if args.check or args.train is not None or args.export or args.transcript or args.list:
+        print("bpdebug: --serve cannot be combined with --check, --train, --export, "
+              "--transcript or --list", file=sys.stderr)
         return EXIT_USAGE
     port = 8000 if args.port is None else args.port
     if not 0 < port < 65536:

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
     (["xor", "--serve", "--impl", "scenarios/students/correct.py"], "--impl"),
     (["--serve", "--impl", "scenarios/students/correct.py"], "--impl"),
     (["xor", "--serve", "--check"], "--check"),
+    (["--serve", "--list"], "--list"),
     (["xor", "--port", "8000"], "--serve"),
     (["--host", "0.0.0.0"], "--serve"),
     (["--serve", "no-such-scenario"], "no-such-scenario"),
