@@ -45,10 +45,11 @@ def serve(scenario: Path | None, title: str, host: str, port: int, max_memory: i
         @aiohttp_jinja2.template("index.html")
         async def handle_index(self, request):
             origin = f"{request.scheme}://{request.host}"
+            ws = "wss" if request.scheme == "https" else "ws"
             return {
                 "title": self.title,
                 "static_url": f"{origin}/static/",
-                "websocket_url": ("wss" if request.scheme == "https" else "ws") + origin[4:] + "/ws",
+                "websocket_url": f"{ws}://{request.host}/ws",
                 "font_size": max(8, min(40, _int(request.query.get("fontsize"), 16))),
             }
 
@@ -76,7 +77,8 @@ def serve(scenario: Path | None, title: str, host: str, port: int, max_memory: i
     try:
         server.serve()
     except OSError as error:  # the port is taken, or the host is not this machine's
-        raise ServeError(f"--serve: cannot listen on {host}:{port}: {error.strerror or error}") from None
+        why = error.strerror or error
+        raise ServeError(f"--serve: cannot listen on {host}:{port}: {why}") from None
 
 
 def _int(text: str | None, default: int) -> int:

@@ -28,6 +28,7 @@ TIMEOUT_MS = 60_000  # how long a wait may take before the test fails, never a d
 
 # Where textual.js makes its terminal for the page's <div>: `const t=new w(e,{ping:r});`
 _MADE = re.compile(r"const (\w+)=new \w+\(\w+,\{ping:\w+\}\);")
+_UNHOOKED = "textual.js changed: no terminal hook"
 _SCREEN = """() => {
   const t = window.bpdebugTerminal;
   if (!t) return "";
@@ -92,17 +93,19 @@ def chromium(width: int = 1280, height: int = 800):
 
 def _expose_terminal(route) -> None:
     response = route.fetch()
-    script, found = _MADE.subn(lambda m: m.group(0) + f"window.bpdebugTerminal={m.group(1)}.terminal;",
-                               response.text(), count=1)
+    hook = lambda made: made.group(0) + f"window.bpdebugTerminal={made.group(1)}.terminal;"  # noqa: E731
+    script, found = _MADE.subn(hook, response.text(), count=1)
     # Without the hook every wait below would time out; say why instead.
-    body = script if found else 'document.title = "textual.js changed: no terminal hook";'
+    body = script if found else f'document.title = "{_UNHOOKED}";'
     route.fulfill(response=response, body=body)
 
 
 def open_app(page, url: str) -> None:
     """Load the page and wait until the app has drawn its first screen."""
     page.goto(url)
-    page.wait_for_function("() => window.bpdebugTerminal !== undefined")
+    page.wait_for_function("title => window.bpdebugTerminal !== undefined "
+                           "|| document.title == title", arg=_UNHOOKED)
+    assert page.title() != _UNHOOKED, "textual-serve's textual.js changed: no terminal to read"
     wait_for_text(page, "n Step")
 
 

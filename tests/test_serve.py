@@ -49,10 +49,9 @@ def test_without_textual_serve_it_says_which_extra_to_install():
 
 def test_each_tab_runs_this_python_on_the_named_scenario_and_nothing_else():
     path = Path(load("xor").path).resolve()
-    line = command(path, 1 << 20)
-    assert line.split() == [sys.executable, "-m", "bpdebug", "--max-memory", str(1 << 20), str(path)]
-    assert command(None, 1 << 20).split() == [sys.executable, "-m", "bpdebug", "--max-memory",
-                                              str(1 << 20)]  # the picker of bundled scenarios
+    base = [sys.executable, "-m", "bpdebug", "--max-memory", str(1 << 20)]
+    assert command(path, 1 << 20).split() == base + [str(path)]
+    assert command(None, 1 << 20).split() == base  # the picker of bundled scenarios
 
 
 def test_a_path_with_spaces_stays_one_argument(tmp_path):
@@ -74,7 +73,8 @@ class ServedApp(BpdebugApp):
         return "key"
 
 
-async def test_m_in_a_browser_sends_the_handout_and_writes_nothing_on_the_server(tmp_path, monkeypatch):
+async def test_m_in_a_browser_sends_the_handout_and_writes_nothing_on_the_server(tmp_path,
+                                                                                monkeypatch):
     monkeypatch.chdir(tmp_path)
     app = ServedApp(load("xor"))
     app.delivered = []
