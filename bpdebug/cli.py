@@ -70,6 +70,14 @@ def parser() -> argparse.ArgumentParser:
                    "the post's index notation with every term's number, and for W, b, dW, db "
                    "the nudge (ΔJ/ε beside the gradient)")
     p.add_argument("--list", action="store_true", help="list the bundled scenarios")
+    p.add_argument("--serve", action="store_true",
+                   help="classroom mode: serve the debugger to browsers, one session per tab, "
+                   "on SCENARIO or the picker of bundled ones (needs bpdebug[serve])")
+    p.add_argument("--host", default=None, metavar="HOST",
+                   help="with --serve: the address to listen on (default 127.0.0.1; "
+                   "0.0.0.0 for every network)")
+    p.add_argument("--port", type=_count, default=None, metavar="PORT",
+                   help="with --serve: the port to listen on (default 8000)")
     p.add_argument("--max-memory", type=_size, default=1 << 30, metavar="SIZE",
                    help="refuse scenarios whose matrices would need more (default 1GiB)")
     p.add_argument("--version", action="version", version=f"bpdebug {__version__}")
@@ -90,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     from bpdebug.scenario import ScenarioError, bundled, load
 
+    if args.serve or args.host is not None or args.port is not None:
+        return _serve(args)
     if args.list:
         for name, title, description in bundled():
             print(f"{name:22} {title}" + (f" — {description.splitlines()[0]}" if description else ""))
@@ -181,6 +191,45 @@ def _main(args: argparse.Namespace) -> int:
         else:
             print("\n".join(lines))
     return code or (EXIT_INTERRUPTED if interrupted else EXIT_OK)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Classroom mode.  The scenario is validated here, once, so a bad one costs one line
+    before anything listens; a browser can never name --impl or another file."""
+    from pathlib import Path
+
+    from bpdebug.scenario import ScenarioError, load
+
+    if not args.serve:
+        print("bpdebug: --host and --port go with --serve", file=sys.stderr)
+        return EXIT_USAGE
+    if args.impl:
+        print("bpdebug: --serve cannot be combined with --impl: a student's code is never "
+              "run for a browser", file=sys.stderr)
+        return EXIT_USAGE
+    if args.check or args.train is not None or args.export or args.transcript or args.list:
+        print("bpdebug: --serve cannot be combined with --check, --train, --export, "
+              "--transcript or --list", file=sys.stderr)
+        return EXIT_USAGE
+    port = 8000 if args.port is None else args.port
+    if not 0 < port < 65536:
+        print(f"bpdebug: --port: not a port: {port}", file=sys.stderr)
+        return EXIT_USAGE
+    path, title = None, "bpdebug"
+    if args.scenario is not None:
+        try:
+            scenario = load(args.scenario, max_memory=args.max_memory)
+        except ScenarioError as error:
+            print(f"bpdebug: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        path, title = Path(scenario.path).resolve(), f"bpdebug {scenario.name}"
+    from bpdebug.serve import ServeError, serve
+    try:
+        serve(path, title, args.host or "127.0.0.1", port, args.max_memory)
+    except ServeError as error:
+        print(f"bpdebug: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
 
 
 def _train(engine, n: int) -> int:

@@ -13,6 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from difflib import get_close_matches
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -79,7 +80,17 @@ class Scenario:
 # The loader
 # ---------------------------------------------------------------------------
 
-BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
+
+def _bundled_dir() -> Path:
+    """The repository's scenarios/ folder ships as the package bpdebug.scenarios
+    (pyproject.toml); pip installs it as plain files, so its resources are a directory."""
+    try:
+        return Path(str(resources.files("bpdebug.scenarios")))
+    except ModuleNotFoundError:  # run from a checkout that was never installed
+        return Path(__file__).resolve().parent.parent / "scenarios"
+
+
+BUNDLED = _bundled_dir()
 DEFAULT_MAX_MEMORY = 1 << 30
 INITS = ("he", "xavier", "normal", "zeros")
 

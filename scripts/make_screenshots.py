@@ -2,6 +2,10 @@
 
     .venv/bin/python scripts/make_screenshots.py            # every view
     .venv/bin/python scripts/make_screenshots.py mismatch   # some of them
+    .venv/bin/python scripts/make_screenshots.py browser    # bpdebug --serve in Chromium, a PNG
+
+The browser view is made only when named: it needs `pip install -e '.[browser]'` and
+Debian's chromium (tests/browser.py drives it, as the browser test does).
 
 Each view is a scenario, a terminal size and the keys a teacher would press.
 Run it whenever the UI changes, and commit the SVGs with the change.
@@ -70,8 +74,31 @@ async def shoot(name: str) -> Path:
     return Path(path)
 
 
+BROWSER = ("xor", ["n", "n"], "bpdebug --serve xor in Chromium after n n: forward [2]")
+
+
+def shoot_browser() -> Path:
+    from tests.browser import chromium, open_app, served, wait_for_text
+
+    scenario, keys, _ = BROWSER
+    path = OUT / "browser.png"
+    with served(scenario) as url, chromium(1280, 720) as page:
+        open_app(page, url)
+        for key in keys:
+            page.keyboard.press(key)
+        wait_for_text(page, "forward [2], step 2/")
+        page.screenshot(path=str(path))
+    return path
+
+
 def main(argv: list[str]) -> int:
     names = argv or list(VIEWS)
+    if "browser" in names:
+        names.remove("browser")
+        OUT.mkdir(exist_ok=True)
+        print(f"{shoot_browser().relative_to(ROOT)}  {BROWSER[2]}")
+        if not names:
+            return 0
     unknown = [n for n in names if n not in VIEWS]
     if unknown:
         print(f"unknown view(s): {', '.join(unknown)}; the views are: {', '.join(VIEWS)}")

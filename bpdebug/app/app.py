@@ -346,8 +346,8 @@ class BpdebugApp(App[int]):
 
     @shows_errors
     def action_transcript(self) -> None:
-        """The current iteration as Markdown, for a handout, in the working directory
-        (the same text as --transcript)."""
+        """The current iteration as Markdown, for a handout (the same text as --transcript):
+        in the working directory, or as a download when served to a browser (--serve)."""
         if self._refuse_while_training():
             return
         from pathlib import Path
@@ -355,7 +355,15 @@ class BpdebugApp(App[int]):
         from bpdebug.export import atomic_write
         from bpdebug.transcript import transcript
         i = self.debugger.frame.iteration
-        path = Path.cwd() / f"{self.engine.scenario.name}-iteration-{i}.md"
+        name = f"{self.engine.scenario.name}-iteration-{i}.md"
+        if self.is_web:  # the server's disk is not the student's: the browser downloads it
+            import io
+            self.deliver_text(io.StringIO(transcript(self.engine, i)), save_filename=name,
+                              mime_type="text/markdown", encoding="utf-8")
+            self.debugger.say(f"sent iteration {i} as Markdown to the browser: {name}")
+            self.notify(f"downloading {name}", title="transcript")
+            return
+        path = Path.cwd() / name
         atomic_write(path, transcript(self.engine, i).encode())
         self.debugger.say(f"wrote iteration {i} as Markdown to {path}")
         self.notify(f"wrote {path.name}", title="transcript")

@@ -1,0 +1,88 @@
+"""Classroom mode, without a browser: what --serve refuses, the command each tab runs, and
+m sending the handout to the browser instead of the server's disk.  tests/test_browser.py
+serves the app to a real Chromium."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bpdebug.app.app import BpdebugApp
+from bpdebug.cli import main
+from bpdebug.scenario import load
+from bpdebug.serve import command
+from bpdebug.transcript import transcript
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["xor", "--serve", "--impl", "scenarios/students/correct.py"], "--impl"),
+    (["--serve", "--impl", "scenarios/students/correct.py"], "--impl"),
+    (["xor", "--serve", "--check"], "--check"),
+    (["--serve", "--list"], "--list"),
+    (["xor", "--port", "8000"], "--serve"),
+    (["--host", "0.0.0.0"], "--serve"),
+    (["--serve", "no-such-scenario"], "no-such-scenario"),
+    (["--serve", "xor", "--port", "70000"], "--port"),
+])
+def test_serve_refuses_with_one_line_and_exit_2(argv, says, capsys):
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and says in err and err.startswith("bpdebug: ")
+
+
+def test_without_textual_serve_it_says_which_extra_to_install():
+    blocked = ("import sys\n"
+               "class Block:\n"
+               "    def find_spec(self, name, *_):\n"
+               "        if name.split('.')[0] == 'textual_serve': raise ImportError(name)\n"
+               "sys.meta_path.insert(0, Block())\n"
+               "from bpdebug.cli import main\n"
+               "raise SystemExit(main(['--serve', 'xor']))\n")
+    done = subprocess.run([sys.executable, "-c", blocked], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == "bpdebug: --serve needs textual-serve: pip install 'bpdebug[serve]'\n"
+
+
+def test_each_tab_runs_this_python_on_the_named_scenario_and_nothing_else():
+    path = Path(load("xor").path).resolve()
+    base = [sys.executable, "-m", "bpdebug", "--max-memory", str(1 << 20)]
+    assert command(path, 1 << 20).split() == base + [str(path)]
+    assert command(None, 1 << 20).split() == base  # the picker of bundled scenarios
+
+
+def test_a_path_with_spaces_stays_one_argument(tmp_path):
+    odd = tmp_path / "my scenario; rm -rf ~.toml"
+    assert command(odd, 1).endswith(" '" + str(odd) + "'")
+
+
+class ServedApp(BpdebugApp):
+    """The app as the web driver runs it: is_web, and deliveries recorded."""
+
+    CSS_PATH = str(Path(sys.modules[BpdebugApp.__module__].__file__).parent / BpdebugApp.CSS_PATH)
+
+    @property
+    def is_web(self) -> bool:
+        return True
+
+    def deliver_text(self, path_or_file, **options):
+        self.delivered.append((path_or_file.read(), options))
+        return "key"
+
+
+async def test_m_in_a_browser_sends_the_handout_and_writes_nothing_on_the_server(tmp_path,
+                                                                                monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = ServedApp(load("xor"))
+    app.delivered = []
+    async with app.run_test() as pilot:
+        await pilot.press("e", "n", "n", "m")  # into iteration 1
+        await pilot.pause()
+        [(text, options)] = app.delivered
+        assert text == transcript(app.engine, 1)
+        assert options["save_filename"] == "xor-iteration-1.md"
+        assert options["mime_type"] == "text/markdown"
+    assert list(tmp_path.iterdir()) == []
