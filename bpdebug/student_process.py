@@ -56,15 +56,19 @@ class ChildProcess:
         self.job_dir = job_dir
         self.timeout = timeout
         self.outcome = Outcome()
-        # Set by kill() or by whoever owns `stop` (the app quitting, a grading run
-        # interrupted): a child not yet started never starts, one running is killed.
-        self._cancel = stop if stop is not None else threading.Event()
+        self._cancel = threading.Event()  # kill(): this child only
+        # Set by whoever owns it (the app quitting, a grading run interrupted), then
+        # kill_all(): a child not yet started never starts, one running is killed.
+        self._stop = stop
         self.process: subprocess.Popen | None = None
 
     def kill(self) -> None:
         """End the child and everything it started, now (any thread)."""
         self._cancel.set()
         self._end()
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set() or (self._stop is not None and self._stop.is_set())
 
     def _end(self) -> None:
         process = self.process
@@ -88,7 +92,7 @@ class ChildProcess:
                                                             os.environ.get("PYTHONPATH")])))
         env.pop("PYTHONSTARTUP", None)
         with _lock:
-            if self._cancel.is_set():
+            if self.cancelled():
                 os.close(read_end), os.close(write_end)
                 self.outcome.cancelled = True
                 return self.outcome
@@ -111,7 +115,7 @@ class ChildProcess:
                 _live.discard(self)
         outcome = self.outcome
         outcome.returncode = self.process.returncode
-        outcome.cancelled = self._cancel.is_set() and outcome.phase != "done"
+        outcome.cancelled = self.cancelled() and outcome.phase != "done"
         where = self.job_dir / "where.txt"
         if where.is_file():
             outcome.where = where.read_text(errors="replace")[-20000:]
@@ -136,7 +140,7 @@ class ChildProcess:
         deadline = time.monotonic() + STARTUP
         try:
             while True:
-                if self._cancel.is_set():
+                if self.cancelled():
                     break
                 wait = max(0.0, deadline - time.monotonic())
                 if pidfd is None:

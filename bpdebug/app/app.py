@@ -91,6 +91,9 @@ class BpdebugApp(App[int]):
         self._trained_from = None  # the record on screen when training began
         self._comparisons: dict[int, object] = {}  # iteration -> the student's Comparison
         self._comparing: int | None = None  # the iteration being compared in a thread
+        self._student_child = None  # its child process (student_process.ChildProcess)
+        self._student_worker = None
+        self._student_stop = threading.Event()  # set on quit: no child starts after it
 
     # ---- layout ------------------------------------------------------------------
 
@@ -157,18 +160,28 @@ class BpdebugApp(App[int]):
         record = engine.current
         i = record.iteration if record is not None else 0
         comparison = self._comparisons.get(i)
+        panel = self.query_one(StudentPanel)
         if comparison is None:
             if self._comparing != i:
+                if self._student_child is not None:
+                    self._student_child.kill()  # another iteration's run is no longer wanted
                 self._comparing = i
-                self._compare(i)  # the panel is drawn when the comparison is ready
+                self._student_worker = self._compare(i)
+            panel.running(i)  # drawn again when the comparison is ready
             return
-        self.query_one(StudentPanel).update_from(engine, comparison)
+        panel.update_from(engine, comparison)
 
-    @work(thread=True, exclusive=True, group="student", exit_on_error=False)
+    @work(thread=True, group="student", exit_on_error=False)
     def _compare(self, i: int) -> tuple[int, object]:
-        """The student's code on iteration i, against its own reference engine."""
+        """The student's code on iteration i, in its child process, against its own
+        reference engine.  Never raises: every ending is in the Comparison."""
         from bpdebug import student
-        return i, student.run(self.engine.scenario, self.student, i)
+
+        def started(child) -> None:
+            self._student_child = child
+
+        return i, student.run(self.engine.scenario, self.student, i, started=started,
+                              stop=self._student_stop)
 
     @shows_errors
     def action_teaching_panels(self) -> None:
@@ -348,6 +361,10 @@ class BpdebugApp(App[int]):
     async def action_quit(self) -> None:
         self._stop.set()
         self._ui_free.set()
+        if self.student is not None:  # the student's child must not outlive the app
+            from bpdebug.student_process import kill_all
+            self._student_stop.set()
+            kill_all()
         self.exit(return_code=0)
 
     # ---- training in the background ----------------------------------------------
@@ -432,12 +449,16 @@ class BpdebugApp(App[int]):
             self.report_error("after training", error)
 
     def _compared(self, event: Worker.StateChanged) -> None:
-        if event.state in (WorkerState.ERROR, WorkerState.SUCCESS, WorkerState.CANCELLED):
-            self._comparing = None
         if event.state == WorkerState.ERROR:
+            self._comparing = None
             self.report_error("the student's code", event.worker.error)
         elif event.state == WorkerState.SUCCESS:
             i, comparison = event.worker.result
+            if self._comparing == i:
+                self._comparing = None
+            crash = comparison.crash
+            if crash is not None and crash.cause == "cancelled":
+                return  # killed for another iteration, or on the way out
             self._comparisons[i] = comparison
             if not self.training:
                 self.debugger.show()
@@ -480,5 +501,10 @@ class BpdebugApp(App[int]):
 def run(scenario, student=None) -> int:
     """Open the debugger on a scenario (None: the picker first); the exit code."""
     app = BpdebugApp(scenario, student=student)
-    app.run()
+    try:
+        app.run()
+    finally:
+        if student is not None:  # however the app ended, no child outlives it
+            from bpdebug.student_process import kill_all
+            kill_all()
     return app.return_code or 0

@@ -6,7 +6,8 @@ screen (forward [l], cost, backward [l], update), that step's entries: each one'
 verdict, and the selected one as two heat maps, reference on the left, student on
 the right. The first divergence of the whole run is always named at the top; a crash
 in the student's code is shown as their file, line, the entry being computed and the
-shapes of the operands on that line.
+shapes of the operands on that line.  The student's code runs in a child process;
+while it runs the panel says so, and what it printed is in the scrollable "output" part.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
@@ -24,6 +25,7 @@ from bpdebug.shapes import fmt
 MARK = {"ok": ("✓", "green"), "not run": ("·", "dim")}
 FIRST = "◀ first divergence"
 NO_STUDENT = "no student file: run with --impl FILE to compare your own backpropagation"
+RUNNING = "running your code…"
 
 
 def step_keys(kind: str, layer: int, L: int) -> list[str]:
@@ -73,7 +75,10 @@ def verdict(comparison) -> Content:
     if first is not None:
         return Content.assemble(("✗ first divergence: ", "bold red"), first.describe())
     if comparison.crash is not None:
-        return Content.assemble(("✗ ", "bold red"), "the student's code raised (below)")
+        what = "raised" if comparison.crash.cause == "raised" else "did not finish"
+        return Content.assemble(("✗ ", "bold red"), comparison.crash.summary()
+                                if comparison.crash.cause != "raised"
+                                else f"the student's code {what} (below)")
     return Content.assemble(("✓ ", "bold green"), "every entry matches the reference")
 
 
@@ -96,11 +101,27 @@ def crash_lines(crash) -> list[Content]:
     """Crash.lines() (file:line, the entry, operand shapes), then the traceback from the
     student's own frames on: bpdebug's frames above them are not the lesson."""
     out = [Content.styled(line, "bold red" if k == 0 else "") for k, line in enumerate(crash.lines())]
-    tb = crash.traceback.rstrip().splitlines()
+    tb = crash.traceback.rstrip().splitlines() if crash.cause == "raised" else []
     start = next((k for k, line in enumerate(tb) if crash.file and f'"{crash.file}"' in line), None)
     if start is not None:
         out += [Content("")] + [Content.styled(line, "dim") for line in tb[start:]]
     return out
+
+
+def output_text(comparison) -> Content:
+    """What the student's code printed (control codes already escaped), every kept line,
+    and the notebook lines skipped as IPython."""
+    from bpdebug.student import output_lines
+    parts = []
+    if comparison.skipped:
+        parts.append(Content.styled("skipped IPython lines: " + "; ".join(comparison.skipped),
+                                    "dim italic"))
+    lines = output_lines(comparison, limit=None)
+    if lines:
+        parts.append(Content("\n".join(lines)))
+    elif not parts:
+        parts.append(Content.styled("(your code printed nothing)", "dim italic"))
+    return Content("\n").join(parts)
 
 
 def student_value(entry):
@@ -127,6 +148,8 @@ class StudentPanel(Vertical, can_focus=True):
         & #student-matrices { height: 1fr; min-height: 6; }
         & #student-matrices MatrixView { min-width: 12; }  /* both halves stay in view */
         & #student-crash { height: auto; max-height: 14; overflow-y: auto; margin-top: 1; }
+        & #student-output-box { height: auto; max-height: 8; border-top: solid $foreground 30%;
+                                border-title-align: left; }
     }
     """
 
@@ -145,6 +168,21 @@ class StudentPanel(Vertical, can_focus=True):
             yield MatrixView(id="student-reference")
             yield MatrixView(id="student-actual")
         yield Static("", id="student-crash")
+        with VerticalScroll(id="student-output-box") as box:
+            box.border_title = "output"
+            yield Static("", id="student-output")
+
+    def on_mount(self) -> None:
+        self.query_one("#student-output-box").display = False
+
+    def running(self, i: int) -> None:
+        """The student's code is running on iteration i (in its child process)."""
+        self.comparison = None
+        self.query_one("#student-verdict", Static).update(
+            Content.styled(f"{RUNNING} (iteration {i}; q quits at once)", "bold yellow"))
+        self.query_one("#student-entries", Static).update("")
+        self.query_one("#student-crash", Static).display = False
+        self.query_one("#student-output-box").display = False
 
     def update_from(self, engine, comparison) -> None:
         """Show the entries of the engine's current step (the first divergence before any)."""
@@ -183,9 +221,11 @@ class StudentPanel(Vertical, can_focus=True):
         crash = self.query_one("#student-crash", Static)
         reference = self.query_one("#student-reference", MatrixView)
         actual = self.query_one("#student-actual", MatrixView)
+        output_box = self.query_one("#student-output-box")
         if comparison is None:
             entries.update("")
             crash.display = False
+            output_box.display = False
             reference.show("reference", None)
             actual.show("student", None)
             return
@@ -219,3 +259,5 @@ class StudentPanel(Vertical, can_focus=True):
             crash.display = True
         else:
             crash.display = False
+        self.query_one("#student-output", Static).update(output_text(comparison))
+        output_box.display = True
