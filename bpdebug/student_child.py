@@ -20,6 +20,7 @@ import ast
 import faulthandler
 import json
 import os
+import signal
 import sys
 import traceback
 import types
@@ -71,6 +72,9 @@ class Child:
     def main(self) -> None:
         self.where = open(self.dir / "where.txt", "w")
         faulthandler.enable(file=self.where, all_threads=False)  # a segfault's line
+        for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
+            # Where a signal the student's code sends itself ended it (chain: it still does).
+            faulthandler.register(number, file=self.where, all_threads=False, chain=True)
         _guard_exit(self)
         try:
             source = read(self.job["path"], self.job["display"])
@@ -183,7 +187,9 @@ class Child:
             cause, message = "exit", f"called sys.exit({error.code!r})"
         else:
             first = str(error).splitlines()[0] if str(error) else ""
-            cause, message = "raised", f"{type(error).__name__}: {first}".rstrip(": ")
+            # NumPy's _ArrayMemoryError is a MemoryError: name what the student knows.
+            name = "MemoryError" if isinstance(error, MemoryError) else type(error).__name__
+            cause, message = "raised", f"{name}: {first}".rstrip(": ")
             if isinstance(error, MemoryError):
                 message += f" (the memory limit is {self.job['memory_text']}: --impl-memory)"
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
