@@ -119,8 +119,6 @@ def output_text(comparison) -> Content:
     lines = output_lines(comparison, limit=None)
     if lines:
         parts.append(Content("\n".join(lines)))
-    elif not parts:
-        parts.append(Content.styled("(your code printed nothing)", "dim italic"))
     return Content("\n").join(parts)
 
 
@@ -259,5 +257,7 @@ class StudentPanel(Vertical, can_focus=True):
             crash.display = True
         else:
             crash.display = False
-        self.query_one("#student-output", Static).update(output_text(comparison))
-        output_box.display = True
+        printed = bool(comparison.output or comparison.more_lines or comparison.skipped)
+        if printed:
+            self.query_one("#student-output", Static).update(output_text(comparison))
+        output_box.display = printed  # nothing printed: no empty box to look at
