@@ -20,14 +20,14 @@ import re
 import shutil
 import signal
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from bpdebug.engine import Engine
 from bpdebug.shapes import fmt
-from bpdebug.submission import FUNCTIONS, SubmissionError, read
+from bpdebug.submission import SubmissionError, read
 
 RTOL, ATOL = 1e-6, 1e-9
 _PACKAGE = str(Path(__file__).resolve().parent)
@@ -97,7 +97,6 @@ class Entry:
     def ok(self) -> bool:
         return self.status == "ok"
 
-
     def describe(self) -> str:
         what = f" ({self.equation})" if self.equation else ""
         if self.status == "missing":
@@ -135,8 +134,9 @@ ADVICE = {
 
 @dataclass(frozen=True)
 class Crash:
-    """The student's code did not return: it raised, exited, was killed or ran out of time.
-    Named for the first of these; `cause` says which."""
+    """The student's code did not return: it raised (the name is kept from when that was
+    the only way), exited, was killed, ran out of time, or defines nothing to call;
+    `cause` says which."""
 
     function: str  # "forward", "backpropagation", or "import" for the module's own code
     error: str  # "ValueError: shapes (1,4) and (3,4) not aligned", "timed out after 10 s"

@@ -161,3 +161,12 @@ def test_flags_that_do_not_fit_together_are_refused_with_one_line(argv, phrase, 
     assert len(lines) == 1 and phrase in lines[0], done.stderr
     assert done.stdout == ""
     assert not (ROOT / "e.json").exists() and not (ROOT / "r.csv").exists()
+
+
+@pytest.mark.parametrize("module", ["bpdebug.student_child", "bpdebug.student_process",
+                                    "bpdebug.submission", "bpdebug.grading",
+                                    "bpdebug.student_cli"])
+def test_the_student_modules_never_load_textual_or_rich(module):
+    from tests.test_import_hygiene import UI, loaded_after
+    loaded = loaded_after(f"import {module}")
+    assert "bpdebug" in loaded and [m for m in UI if m in loaded] == []
