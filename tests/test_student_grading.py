@@ -129,10 +129,10 @@ def test_a_class_that_is_all_correct_exits_0(tmp_path):
 def test_hangs_and_exits_in_a_class_are_verdicts_and_the_run_finishes(tmp_path):
     for case in ("infinite loop", "os._exit", "sys.exit"):
         write_case(tmp_path, case)
-    done = bpdebug("xor", "--check", "--impl", str(tmp_path), "--impl-timeout", "2")
+    done = bpdebug("xor", "--check", "--impl", str(tmp_path), "--impl-timeout", "3")
     assert done.returncode == 1
     verdicts = printed(done.stdout, [str(p) for p in tmp_path.iterdir()])
-    assert verdicts[str(tmp_path / "loop.py")].startswith("timed out after 2 s in forward()")
+    assert verdicts[str(tmp_path / "loop.py")].startswith("timed out after 3 s in forward()")
     assert verdicts[str(tmp_path / "exits.py")].startswith("called os._exit(0) in forward()")
     assert verdicts[str(tmp_path / "sysexit.py")].startswith("called sys.exit(3)")
 

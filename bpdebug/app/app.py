@@ -154,6 +154,8 @@ class BpdebugApp(App[int]):
     def _mount_student(self) -> None:
         from bpdebug.app.components.student_panel import StudentPanel
         self.add_panel(StudentPanel(id="student"), update=self._update_student)
+        self._comparing = 0  # the student's code starts now, in its child, on iteration 0
+        self._student_worker = self._compare(0)
 
     def _update_student(self, engine: Engine) -> None:
         from bpdebug.app.components.student_panel import StudentPanel
@@ -170,6 +172,10 @@ class BpdebugApp(App[int]):
             panel.running(i)  # drawn again when the comparison is ready
             return
         panel.update_from(engine, comparison)
+
+    def on_student_panel_ready(self, message) -> None:
+        if self.engine is not None:
+            self._update_student(self.engine)
 
     @work(thread=True, group="student", exit_on_error=False)
     def _compare(self, i: int) -> tuple[int, object]:

@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Static
 
 from bpdebug.app.components.matrix_view import MatrixView
@@ -160,7 +161,8 @@ class StudentPanel(Vertical, can_focus=True):
         self.selected: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Content.styled(NO_STUDENT, "dim italic"), id="student-verdict")
+        # Mounted only beside a student file, whose code starts running at once.
+        yield Static(Content.styled(RUNNING, "bold yellow"), id="student-verdict")
         yield Static("", id="student-entries")
         with Horizontal(id="student-matrices"):
             yield MatrixView(id="student-reference")
@@ -170,8 +172,12 @@ class StudentPanel(Vertical, can_focus=True):
             box.border_title = "output"
             yield Static("", id="student-output")
 
+    class Ready(Message):
+        """Mounted: a comparison that finished before the panel could show it is drawn now."""
+
     def on_mount(self) -> None:
         self.query_one("#student-output-box").display = False
+        self.post_message(self.Ready())
 
     def running(self, i: int) -> None:
         """The student's code is running on iteration i (in its child process)."""
