@@ -176,3 +176,11 @@ def test_the_student_modules_never_load_textual_or_rich(module):
     from tests.test_import_hygiene import UI, loaded_after
     loaded = loaded_after(f"import {module}")
     assert "bpdebug" in loaded and [m for m in UI if m in loaded] == []
+
+
+def test_a_gradient_of_the_wrong_type_is_named_in_the_gradient_check(tmp_path):
+    from bpdebug.app.components.gradcheck_screen import student_grads
+    comparison = student.run(load("xor"), student.load_student(write_case(tmp_path, "list")))
+    grads, unchecked = student_grads(comparison)
+    assert "dW[1]" not in grads and "dW[2]" in grads
+    assert dict(unchecked)["dW[1]"].startswith("dW1 is a list: return a NumPy array")
