@@ -118,6 +118,8 @@ def grade(scenario, names: list[str], limits, i: int = 0, jobs: int | None = Non
         return grade_one(scenario, name, ref, limits, stop)
 
     try:
+        if progress is not None:
+            progress(0, len(names))
         futures = [pool.submit(one, name) for name in names]
         for done, future in enumerate(as_completed(futures), start=1):
             results.append(future.result())
