@@ -164,3 +164,21 @@ def test_the_report_is_written_whole_or_not_at_all(tmp_path):
     assert done.returncode == 2 and "--report" in done.stderr
     assert not target.exists()
     assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_the_progress_bar_draws_only_on_a_terminal(graded):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    assert grading.progress_bar(io.StringIO()) is None
+    assert graded[0][0].stderr == ""  # captured: not a terminal, so no bar in the output
+    screen = Terminal()
+    bar = grading.progress_bar(screen)
+    bar(0, 4)
+    bar(2, 4)
+    assert "] 0/4 checked" in screen.getvalue() and "[###############...............] 2/4" in screen.getvalue()
+    bar(4, 4)
+    assert screen.getvalue().endswith("\r")  # cleared before the verdicts are printed
