@@ -33,6 +33,22 @@ def _size(text: str) -> int:
     return int(float(match.group(1)) * 1024 ** " kmgt".index(unit or " "))
 
 
+def _path(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty name: give a file name")
+    return text
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 1e6:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds: {text!r}")
+    return value
+
+
 def _count(text: str) -> int:
     try:
         value = int(text)
@@ -56,13 +72,21 @@ def parser() -> argparse.ArgumentParser:
                    "gradient check; exit 0 if all is good, 1 if not, 2 for unusable input")
     p.add_argument("--train", type=_count, metavar="N",
                    help="train N iterations headless and print the cost history")
-    p.add_argument("--export", metavar="OUT",
+    p.add_argument("--export", metavar="OUT", type=_path,
                    help="write the iteration after --train N updates (default 0) to OUT.npz or OUT.json")
-    p.add_argument("--impl", metavar="FILE",
+    p.add_argument("--impl", metavar="FILE", nargs="+", type=_path,
                    help="a student's own forward(X, parameters) and/or backpropagation(cache, Y, "
-                   "parameters) in the post's style, compared entry by entry with the reference "
-                   "(the file is imported: name only files you trust)")
-    p.add_argument("--transcript", metavar="OUT.md",
+                   "parameters) in the post's style (.py, .ipynb, any name), compared entry by "
+                   "entry with the reference; it runs in a separate process with a time and "
+                   "memory limit, but with your permissions: name only files you would run. "
+                   "With --check, several files and folders grade a class")
+    p.add_argument("--impl-timeout", metavar="SECONDS", type=_seconds,
+                   help="wall-clock limit for each call of the student's code (default 10)")
+    p.add_argument("--impl-memory", metavar="SIZE", type=_size,
+                   help="memory limit of the process running the student's code (default 2GiB)")
+    p.add_argument("--report", metavar="FILE.csv|FILE.json", type=_path,
+                   help="with --check --impl: write every submission's verdict as a table")
+    p.add_argument("--transcript", metavar="OUT.md", type=_path,
                    help="write the iteration after --train N updates as Markdown, for a handout")
     p.add_argument("--explain", metavar="ELEMENT",
                    help="write out one element of the iteration after --train N updates, "
@@ -104,6 +128,10 @@ def _main(args: argparse.Namespace) -> int:
         for name, title, description in bundled():
             print(f"{name:22} {title}" + (f" — {description.splitlines()[0]}" if description else ""))
         return EXIT_OK
+    refused = _refused(args)
+    if refused:
+        print(f"bpdebug: {refused}", file=sys.stderr)
+        return EXIT_USAGE
     if args.export and not args.export.lower().endswith((".npz", ".json")):
         print(f"bpdebug: --export: {args.export}: the name must end in .npz or .json", file=sys.stderr)
         return EXIT_USAGE
@@ -120,30 +148,16 @@ def _main(args: argparse.Namespace) -> int:
         print(f"bpdebug: {error}", file=sys.stderr)
         return EXIT_USAGE
 
-    student = None
     if args.impl:
-        from bpdebug.student import StudentFileError, load_student
-        try:
-            student = load_student(args.impl)
-        except StudentFileError as error:
-            print(f"bpdebug: --impl: {error}", file=sys.stderr)
-            return EXIT_USAGE
+        from bpdebug.student_cli import check_impl, open_impl
+        if args.check:
+            return check_impl(scenario, args)
+        return open_impl(scenario, args)
 
     if not (args.check or args.train is not None or args.export or args.transcript
             or args.explain):
         from bpdebug.app.app import run
-        return run(scenario, student=student) if student is not None else run(scenario)
-
-    if args.check and student is not None:
-        from bpdebug.student import StudentFileError, report, run
-        try:
-            comparison = run(scenario, student, args.train or 0)
-        except StudentFileError as error:
-            print(f"bpdebug: {scenario.path}: {error}", file=sys.stderr)
-            return EXIT_FAIL
-        lines, code = report(scenario, args.impl, comparison)
-        print("\n".join(lines))
-        return code
+        return run(scenario)
 
     from bpdebug.engine import Engine
 
@@ -230,6 +244,33 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"bpdebug: {error}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK
+
+
+def _refused(args: argparse.Namespace) -> str | None:
+    """Flags that do not fit together: what to do instead, in one line."""
+    if args.impl and args.train is not None:
+        return ("--impl compares the student's code on iteration 0 and cannot follow --train: "
+                "drop --train, or open the debugger with --impl and step to a later iteration")
+    if args.impl and args.scenario is None:
+        return ("--impl needs a SCENARIO, before it: bpdebug SCENARIO --check --impl FILE… "
+                "(--impl takes every name after it)")
+    if args.impl and args.check and args.export:
+        return ("--export writes the reference's iteration, not the student's: run --export "
+                "without --check --impl")
+    if args.impl and args.explain:
+        return ("--explain writes out the reference's numbers, not the student's: run it "
+                "without --impl")
+    if args.impl and (args.export or args.transcript):
+        return ("--export and --transcript write the reference's iteration, not the "
+                "student's: run them without --impl")
+    if args.report and not (args.check and args.impl):
+        return "--report writes the verdicts of --check --impl FILE…: add --check --impl"
+    if args.report and not args.report.lower().endswith((".csv", ".json")):
+        return f"--report: {args.report}: the name must end in .csv or .json"
+    for flag in ("impl_timeout", "impl_memory"):
+        if getattr(args, flag) is not None and not args.impl:
+            return f"--{flag.replace('_', '-')} is the limit for --impl FILE: add --impl"
+    return None
 
 
 def _train(engine, n: int) -> int:

@@ -56,6 +56,11 @@ async def shoot(name: str) -> Path:
     app = BpdebugApp(scenario, student=student)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
+        if student is not None:  # the student's code runs in a child process: its result
+            while app._student_worker is None:
+                await pilot.pause()
+            await app._student_worker.wait()
+            await pilot.pause()
         for key in keys:
             if key == TRAIN:
                 await pilot.press("t")

@@ -666,11 +666,13 @@ async def test_with_a_student_file_their_code_is_compared_beside_the_reference(f
     from bpdebug.app.components.student_panel import StudentPanel
     from bpdebug.student import load_student
 
+    from tests.students import compared
+
     module = load_student("scenarios/students/" + file)
     app = BpdebugApp(load("xor"), student=module)
     async with app.run_test(size=SIZE) as pilot:
         panel = app.query_one(StudentPanel)
-        await until(pilot, lambda: 0 in app._comparisons)
+        await compared(pilot, app)  # the comparison worker's completion, not the clock
         await pilot.press("f", "n", "n")  # backward [1]: every entry compared so far
         await settle(pilot)
         assert panel.comparison is not None
@@ -701,20 +703,18 @@ async def test_g_with_a_student_checks_the_students_own_gradients():
     from bpdebug.app.components.gradcheck_screen import GradCheckScreen
     from bpdebug.student import load_student
 
+    from tests.students import compared
+
     app = BpdebugApp(load("xor"), student=load_student("scenarios/students/forgot_m.py"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "n")
-        for _ in range(50):  # the student's code runs in a worker
-            await pilot.pause(0.05)
-            if app._comparisons.get(0) is not None:
-                break
+        assert await compared(pilot, app) is not None  # the student's code runs in a worker
         await pilot.press("g")
         screen = app.screen
         assert isinstance(screen, GradCheckScreen)
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if screen.finished.is_set():
-                break
+        await pilot.pause()
+        await screen.worker.wait()  # the check's own worker, not the clock
+        await pilot.pause()
         await pilot.pause()
         table = str(screen.query_one("#gradcheck-table").content)
         assert "student" in str(screen.query_one("#gradcheck-title").content).lower()

@@ -101,20 +101,6 @@ def test_an_unusable_student_file_exits_2(tmp_path, capsys):
     assert main(["xor", "--check", "--impl", str(tmp_path / "missing.py")]) == 2
 
 
-def test_a_student_that_changes_its_inputs_cannot_change_the_reference():
-    module = student.load_student(STUDENTS + "correct.py")
-    original = module.backpropagation
-
-    def vandal(cache, Y, parameters):
-        grads = original(cache, Y, parameters)
-        for value in (*cache.values(), *parameters.values()):
-            value[...] = 0
-        return grads
-
-    module.backpropagation = vandal
-    assert student.run(xor(), module).ok
-
-
 # Every bundled student file: the entry its docstring names as the first divergence.
 DOCUMENTED = {
     "correct.py": (None, 0),

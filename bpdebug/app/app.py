@@ -94,6 +94,9 @@ class BpdebugApp(App[int]):
         self.trainer: Worker | None = None  # the training thread's worker, once t is pressed
         self._comparisons: dict[int, object] = {}  # iteration -> the student's Comparison
         self._comparing: int | None = None  # the iteration being compared in a thread
+        self._student_child = None  # its child process (student_process.ChildProcess)
+        self._student_worker = None
+        self._student_stop = threading.Event()  # set on quit: no child starts after it
 
     # ---- layout ------------------------------------------------------------------
 
@@ -165,8 +168,10 @@ class BpdebugApp(App[int]):
         i = frame.iteration
         comparison = self._comparisons.get(i)
         if comparison is None and self._comparing != i and not self.training:
+            if self._student_child is not None:
+                self._student_child.kill()  # another iteration's run is no longer wanted
             self._comparing = i
-            self._compare(i)  # the frame is drawn again when the comparison is ready
+            self._student_worker = self._compare(i)  # drawn again when it is ready
         return with_student(frame, comparison, running=comparison is None and self._comparing == i)
 
     def show(self, layer: int | None = None, status: Content | str | None = None) -> Frame:
@@ -180,12 +185,21 @@ class BpdebugApp(App[int]):
     def _mount_student(self) -> None:
         from bpdebug.app.components.student_panel import StudentPanel
         self.add_panel(StudentPanel(id="student"))
+        if self._comparing is None and 0 not in self._comparisons:
+            self._comparing = 0  # the student's code starts now, in its child, on iteration 0
+            self._student_worker = self._compare(0)
 
-    @work(thread=True, exclusive=True, group="student", exit_on_error=False)
+    @work(thread=True, group="student", exit_on_error=False)
     def _compare(self, i: int) -> tuple[int, object]:
-        """The student's code on iteration i, against its own reference engine."""
+        """The student's code on iteration i, in its child process, against its own
+        reference engine.  Never raises: every ending is in the Comparison."""
         from bpdebug import student
-        return i, student.run(self.engine.scenario, self.student, i)
+
+        def started(child) -> None:
+            self._student_child = child
+
+        return i, student.run(self.engine.scenario, self.student, i, started=started,
+                              stop=self._student_stop)
 
     @shows_errors
     def action_teaching_panels(self) -> None:
@@ -371,6 +385,10 @@ class BpdebugApp(App[int]):
     async def action_quit(self) -> None:
         self._stop.set()
         self._ui_free.set()
+        if self.student is not None:  # the student's child must not outlive the app
+            from bpdebug.student_process import kill_all
+            self._student_stop.set()
+            kill_all()
         self.exit(return_code=0)
 
     # ---- training in the background ----------------------------------------------
@@ -450,12 +468,16 @@ class BpdebugApp(App[int]):
             self.report_error("after training", error)
 
     def _compared(self, event: Worker.StateChanged) -> None:
-        if event.state in (WorkerState.ERROR, WorkerState.SUCCESS, WorkerState.CANCELLED):
-            self._comparing = None
         if event.state == WorkerState.ERROR:
+            self._comparing = None
             self.report_error("the student's code", event.worker.error)
         elif event.state == WorkerState.SUCCESS:
             i, comparison = event.worker.result
+            if self._comparing == i:
+                self._comparing = None
+            crash = comparison.crash
+            if crash is not None and crash.cause == "cancelled":
+                return  # killed for another iteration, or on the way out
             self._comparisons[i] = comparison
             if not self.training:
                 self.show()
@@ -499,5 +521,10 @@ class BpdebugApp(App[int]):
 def run(scenario, student=None) -> int:
     """Open the debugger on a scenario (None: the picker first); the exit code."""
     app = BpdebugApp(scenario, student=student)
-    app.run()
+    try:
+        app.run()
+    finally:
+        if student is not None:  # however the app ended, no child outlives it
+            from bpdebug.student_process import kill_all
+            kill_all()
     return app.return_code or 0

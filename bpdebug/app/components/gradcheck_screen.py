@@ -89,8 +89,8 @@ def student_grads(comparison) -> tuple[dict, tuple[tuple[str, str], ...]]:
         else:
             unchecked.append((name, {"missing": "missing from the student's grads",
                                      "raised": "the student's code raised while computing it",
-                                     "not run": "never computed: the student's code raised before"}
-                              .get(entry.status, entry.status)))
+                                     "not run": "never computed: the student's code stopped before"}
+                              .get(entry.status) or entry.describe()))  # "type": what it was
     return grads, tuple(unchecked)
 
 

@@ -6,7 +6,8 @@ screen (forward [l], cost, backward [l], update), that step's entries: each one'
 verdict, and the selected one as two heat maps, reference on the left, student on
 the right. The first divergence of the whole run is always named at the top; a crash
 in the student's code is shown as their file, line, the entry being computed and the
-shapes of the operands on that line.
+shapes of the operands on that line.  The student's code runs in a child process;
+while it runs the panel says so, and what it printed is in the scrollable "output" part.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
@@ -26,6 +27,7 @@ from bpdebug.shapes import fmt
 MARK = {"ok": ("✓", "green"), "not run": ("·", "dim")}
 FIRST = "◀ first divergence"
 NO_STUDENT = "no student file: run with --impl FILE to compare your own backpropagation"
+RUNNING = "running your code…"
 
 
 def step_keys(kind: str, layer: int, L: int) -> list[str]:
@@ -79,6 +81,8 @@ def verdict(comparison, so_far: bool = False) -> Content:
     if first is not None:
         return Content.assemble(("✗ first divergence: ", "bold red"), first.describe())
     if comparison.crash is not None:
+        if comparison.crash.cause != "raised":
+            return Content.assemble(("✗ ", "bold red"), comparison.crash.summary())
         return Content.assemble(("✗ ", "bold red"), "the student's code raised (below)")
     if so_far:
         return Content.assemble(("✓ ", "bold green"),
@@ -105,11 +109,25 @@ def crash_lines(crash) -> list[Content]:
     """Crash.lines() (file:line, the entry, operand shapes), then the traceback from the
     student's own frames on: bpdebug's frames above them are not the lesson."""
     out = [Content.styled(line, "bold red" if k == 0 else "") for k, line in enumerate(crash.lines())]
-    tb = crash.traceback.rstrip().splitlines()
+    tb = crash.traceback.rstrip().splitlines() if crash.cause == "raised" else []
     start = next((k for k, line in enumerate(tb) if crash.file and f'"{crash.file}"' in line), None)
     if start is not None:
         out += [Content("")] + [Content.styled(line, "dim") for line in tb[start:]]
     return out
+
+
+def output_text(comparison) -> Content:
+    """What the student's code printed (control codes already escaped), every kept line,
+    and the notebook lines skipped as IPython."""
+    from bpdebug.student import output_lines
+    parts = []
+    if comparison.skipped:
+        parts.append(Content.styled("skipped IPython lines: " + "; ".join(comparison.skipped),
+                                    "dim italic"))
+    lines = output_lines(comparison, limit=None)
+    if lines:
+        parts.append(Content("\n".join(lines)))
+    return Content("\n").join(parts)
 
 
 def student_value(entry):
@@ -136,6 +154,8 @@ class StudentPanel(Vertical, can_focus=True):
         & #student-matrices { height: 1fr; min-height: 6; }
         & #student-matrices MatrixView { min-width: 12; }  /* both halves stay in view */
         & #student-crash { height: auto; max-height: 14; overflow-y: auto; margin-top: 1; }
+        & #student-output-box { height: auto; max-height: 8; border-top: solid $foreground 30%;
+                                border-title-align: left; }
     }
     """
 
@@ -148,14 +168,19 @@ class StudentPanel(Vertical, can_focus=True):
         self.selected: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Content.styled(NO_STUDENT, "dim italic"), id="student-verdict")
+        # Mounted only beside a student file, whose code starts running at once.
+        yield Static(Content.styled(RUNNING, "bold yellow"), id="student-verdict")
         yield Static("", id="student-entries")
         with Horizontal(id="student-matrices"):
             yield MatrixView(id="student-reference")
             yield MatrixView(id="student-actual")
         yield Static("", id="student-crash")
+        with VerticalScroll(id="student-output-box") as box:
+            box.border_title = "output"
+            yield Static("", id="student-output")
 
     def on_mount(self) -> None:
+        self.query_one("#student-output-box").display = False
         self._ready = True
         if self._frame is not None:  # a frame given before the panel was mounted
             self.show_frame(self._frame)
@@ -209,16 +234,19 @@ class StudentPanel(Vertical, can_focus=True):
 
     def _draw(self) -> None:
         comparison = self.comparison
+        iteration = self._frame.iteration if self._frame is not None else 0
         self.query_one("#student-verdict", Static).update(
-            Content.styled(RUNNING, "bold yellow") if self._running and comparison is None
-            else verdict(comparison, self._so_far))
+            Content.styled(f"{RUNNING} (iteration {iteration}; q quits at once)", "bold yellow")
+            if self._running and comparison is None else verdict(comparison, self._so_far))
         entries = self.query_one("#student-entries", Static)
         crash = self.query_one("#student-crash", Static)
         reference = self.query_one("#student-reference", MatrixView)
         actual = self.query_one("#student-actual", MatrixView)
+        output_box = self.query_one("#student-output-box")
         if comparison is None:
             entries.update("")
             crash.display = False
+            output_box.display = False
             reference.show("reference", None)
             actual.show("student", None)
             return
@@ -252,3 +280,7 @@ class StudentPanel(Vertical, can_focus=True):
             crash.display = True
         else:
             crash.display = False
+        printed = bool(comparison.output or comparison.more_lines or comparison.skipped)
+        if printed:
+            self.query_one("#student-output", Static).update(output_text(comparison))
+        output_box.display = printed  # nothing printed: no empty box to look at

@@ -1,0 +1,102 @@
+"""The command line's --impl paths: one student's detailed report, a class's verdicts,
+or the debugger beside one student's code.  Kept apart from cli.py, which only parses
+and dispatches."""
+
+from __future__ import annotations
+
+import sys
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _limits(args):
+    from bpdebug.student import Limits
+    default = Limits()
+    return Limits(args.impl_timeout or default.timeout, args.impl_memory or default.memory)
+
+
+def open_impl(scenario, args) -> int:
+    """The debugger with one student's file beside the reference."""
+    from pathlib import Path
+
+    from bpdebug.student import StudentFileError, load_student
+    if len(args.impl) > 1 or Path(args.impl[0]).is_dir():
+        print("bpdebug: --impl: the debugger shows one student's file; to check several, "
+              "add --check", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        submission = load_student(args.impl[0])
+    except StudentFileError as error:
+        print(f"bpdebug: --impl: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    from dataclasses import replace
+
+    from bpdebug.app.app import run
+    return run(scenario, student=replace(submission, limits=_limits(args)))
+
+
+def check_impl(scenario, args) -> int:
+    """--check --impl: one file gets the detailed report, several (or a folder) a line
+    each; 0 when every one is correct, 1 when any is not, 2 for unusable input."""
+    from pathlib import Path
+
+    from bpdebug import grading, student
+    limits = _limits(args)
+    single = len(args.impl) == 1 and not Path(args.impl[0]).is_dir()
+    try:
+        ref = student.reference(scenario)
+    except student.StudentFileError as error:
+        print(f"bpdebug: {scenario.path}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if single:
+        try:
+            submission = student.load_student(args.impl[0])
+        except student.StudentFileError as error:
+            print(f"bpdebug: --impl: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        comparison = student.run(scenario, submission, limits=limits, ref=ref)
+        lines, code = student.report(scenario, args.impl[0], comparison)
+        print("\n".join(lines))
+        results = [grading.Graded(args.impl[0], *student.verdict(comparison),
+                                  student.first_entry(comparison))]
+        return max(code, _write_report(args.report, results))
+    found = grading.find(args.impl)
+    for problem in found.problems:
+        print(f"bpdebug: --impl: {problem}", file=sys.stderr)
+    if found.problems or not found.files:
+        if not found.files:
+            print(f"bpdebug: --impl: no submissions found in {' '.join(args.impl)} "
+                  "(.py, .ipynb, .txt or no extension, defining forward or backpropagation)",
+                  file=sys.stderr)
+        return EXIT_USAGE
+    bar = grading.progress_bar()
+    try:
+        results = grading.grade(scenario, found.files, limits, progress=bar)
+    finally:
+        if bar is not None:
+            sys.stderr.flush()
+    print(f"{scenario.title} ({scenario.path}): {len(results)} submissions, "
+          f"{limits.timeout:g} s and {student.size_text(limits.memory)} each")
+    print()
+    print("\n".join(grading.lines(results)))
+    print()
+    print(grading.summary(results))
+    if found.passed_over:
+        print(f"passed over {len(found.passed_over)} file(s) that are not submissions: "
+              + "; ".join(found.passed_over))
+    code = EXIT_OK if all(g.correct for g in results) else EXIT_FAIL
+    return max(code, _write_report(args.report, results))
+
+
+def _write_report(path: str | None, results) -> int:
+    if not path:
+        return EXIT_OK
+    from bpdebug import grading
+    from bpdebug.export import atomic_write
+    try:
+        atomic_write(path, grading.table(results, path))
+    except OSError as error:
+        print(f"bpdebug: --report: {path}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"wrote {len(results)} verdict(s) to {path}")
+    return EXIT_OK
