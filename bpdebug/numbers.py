@@ -1,0 +1,179 @@
+"""How bpdebug writes a number: one notation per matrix, as NumPy's own printing does.
+
+A panel that writes `0.0005 7e-4`, `-0.132` beside `0.0589`, or `1e4` for 13 400 makes
+the reader compare notations instead of values.  So every entry of one matrix is
+written in ONE notation, chosen from the matrix's range (the idea of NumPy's
+arrayprint.FloatingFormat):
+
+- fixed point with a shared number of decimals, so the points line up; or
+- scientific with a shared mantissa width and a shared, signed exponent width,
+  when fixed point would need too many digits (|x| ≥ 1e6 or the largest < 1e-3) or
+  would hide the small entries entirely (some below 1e-4 and a thousand times
+  smaller than the largest).
+
+`figures` is how many significant figures the LARGEST entry keeps; the others keep
+what the shared notation gives them.  Zeros common to the end of every entry are
+dropped (a 0/1 matrix reads `0 1`, not `0.0000 1.0000`).  A value that rounds to zero
+is written as zero, never `-0`; NaN and ±∞ are spelled `nan`, `inf`, `-inf`.
+
+Pure Python and NumPy: the app, `--check` and the transcript all write numbers here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+FIGURES = 4  # the largest entry keeps at least this many significant figures
+SCIENTIFIC_ABOVE = 1e6
+SCIENTIFIC_BELOW = 1e-3
+HIDDEN_BELOW = 1e-4  # NumPy's threshold for "small enough to vanish in fixed point"
+HIDDEN_RATIO = 1e3
+SPECIALS = {"nan", "inf", "-inf"}
+
+
+@dataclass(frozen=True)
+class Notation:
+    """How every entry of one matrix is written; `width` fits the widest of them."""
+
+    scientific: bool
+    decimals: int  # after the point (of the mantissa, when scientific)
+    exponent_digits: int = 0
+    width: int = 1
+
+    def __call__(self, value: float) -> str:
+        """One entry, without padding."""
+        value = float(value)
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        if self.scientific:
+            mantissa, exponent = f"{value:.{self.decimals}e}".split("e")
+            if float(mantissa) == 0:
+                mantissa, exponent = mantissa.lstrip("-"), "+0"
+            sign = "-" if int(exponent) < 0 else "+"
+            return f"{mantissa}e{sign}{abs(int(exponent)):0{self.exponent_digits}d}"
+        text = f"{value:.{self.decimals}f}"
+        return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+    def cell(self, value: float) -> str:
+        """One entry, right-aligned to the shared width, so columns compare by eye."""
+        return self(value).rjust(self.width)
+
+    def unit(self, text: str) -> float:
+        """One unit of the last digit shown in `text` (what rounding may have cost)."""
+        if self.scientific:
+            exponent = int(text.split("e")[1])
+            return 10.0 ** (exponent - self.decimals)
+        return 10.0 ** -self.decimals
+
+
+def _finite(values) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64).ravel()
+    return array[np.isfinite(array)]
+
+
+def _trailing_zeros(scaled: np.ndarray, most: int) -> int:
+    """How many final digits are 0 in every one of these (already scaled) integers.
+
+    A value within a hair of a rounding tie might round the other way when Python writes
+    it, so such a value keeps all its digits: never fewer figures than promised."""
+    rounded = np.round(scaled)
+    if rounded.size and np.max(np.abs(rounded)) >= 2.0 ** 52:
+        return 0
+    near_tie = np.abs(np.abs(scaled - rounded) - 0.5) < 1e-6
+    if near_tie.any():
+        return 0
+    ints = rounded.astype(np.int64)
+    zeros = 0
+    while zeros < most and not np.any(ints % 10 ** (zeros + 1)):
+        zeros += 1
+    return zeros
+
+
+def _scientific(finite: np.ndarray) -> bool:
+    magnitude = np.abs(finite[finite != 0])
+    if magnitude.size == 0:
+        return False
+    high, low = float(magnitude.max()), float(magnitude.min())
+    return (high >= SCIENTIFIC_ABOVE or high < SCIENTIFIC_BELOW
+            or (low < HIDDEN_BELOW and high / low > HIDDEN_RATIO))
+
+
+def notation(values, figures: int = FIGURES) -> Notation:
+    """The one notation for all of `values` (any shape; NaN and ±∞ allowed)."""
+    figures = max(1, figures)
+    array = np.asarray(values, dtype=np.float64).ravel()
+    finite = array[np.isfinite(array)]
+    specials = [text for text, present in (("nan", np.isnan(array).any()),
+                                           ("inf", np.isposinf(array).any()),
+                                           ("-inf", np.isneginf(array).any())) if present]
+    nonzero = finite[finite != 0]
+    if _scientific(finite):
+        with np.errstate(all="ignore"):
+            exponents = np.floor(np.log10(np.abs(nonzero))).astype(np.int64)
+            half = exponents // 2  # in two steps: 10.0 ** -324 would underflow to 0
+            mantissas = nonzero / 10.0 ** half / 10.0 ** (exponents - half)
+        decimals = figures - 1
+        # a mantissa that rounds up to 10 moves to the next exponent: widths must know
+        carry = np.round(np.abs(mantissas), decimals) >= 10
+        exponents = exponents + carry
+        with np.errstate(all="ignore"):
+            mantissas = np.where(carry, mantissas / 10, mantissas)
+        decimals -= _trailing_zeros(mantissas * 10.0 ** decimals, decimals)
+        digits = max(1, len(str(int(np.max(np.abs(exponents))))))
+        shape = Notation(True, decimals, digits)
+    else:
+        high = float(np.max(np.abs(finite))) if finite.size else 0.0
+        # digits before the point, or minus the zeros after it: 0.0589 has whole = -1
+        whole = int(math.floor(math.log10(high))) + 1 if high else 1
+        decimals = max(0, figures - whole)
+        with np.errstate(all="ignore"):
+            decimals -= _trailing_zeros(finite * 10.0 ** decimals, decimals)
+        shape = Notation(False, decimals)
+    texts = [shape(v) for v in _extremes(finite)] + specials
+    return Notation(shape.scientific, shape.decimals, shape.exponent_digits,
+                    max(len(t) for t in texts) if texts else 1)
+
+
+def _extremes(finite: np.ndarray) -> list[float]:
+    """The entries whose text can be the widest: the largest and smallest of each sign."""
+    if finite.size == 0:
+        return [0.0]
+    picks = [finite.max(), finite.min()]
+    magnitude = np.abs(finite)
+    picks += [finite[magnitude.argmax()], finite[magnitude.argmin()]]
+    negative, positive = finite[finite < 0], finite[finite > 0]
+    for part in (negative, positive):
+        if part.size:
+            picks += [part.max(), part.min()]
+    return [float(v) for v in picks]
+
+
+def format_array(values, figures: int = FIGURES) -> list[str]:
+    """Every entry of `values` (flattened), right-aligned in one notation."""
+    shape = notation(values, figures)
+    return [shape.cell(v) for v in np.asarray(values, dtype=np.float64).ravel()]
+
+
+def format_rows(matrix, figures: int = FIGURES, gap: str = "  ") -> list[str]:
+    """A matrix as text lines: one notation, aligned columns (for print and Markdown)."""
+    array = np.atleast_2d(np.asarray(matrix, dtype=np.float64))
+    shape = notation(array, figures)
+    return [gap.join(shape.cell(v) for v in row) for row in array.reshape(array.shape[0], -1)]
+
+
+def format_number(value: float, figures: int = FIGURES) -> str:
+    """A number on its own (a cost, a norm): the same rules for an array of one."""
+    return notation([value], figures)(value)
+
+
+def format_together(values: Iterable[float], figures: int = FIGURES) -> list[str]:
+    """Numbers meant to be compared (expected and got, analytic and numeric): one notation."""
+    values = [float(v) for v in values]
+    shape = notation(values, figures)
+    return [shape(v) for v in values]
