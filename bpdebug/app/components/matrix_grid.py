@@ -12,13 +12,10 @@ panel of its own takes that place, outlined.
 
 from __future__ import annotations
 
-import re
-
 from rich.segment import Segment
 from rich.style import Style
 from textual.app import ComposeResult
 from textual.containers import Grid
-from textual.content import Content
 from textual.strip import Strip
 
 from bpdebug import plan
@@ -26,12 +23,6 @@ from bpdebug.engine import Engine, Record, expected_shapes
 from bpdebug.app.components.matrix_view import MatrixView
 
 PANELS = 8
-_STATS = re.compile(r"min (\S+) max (\S+) mean (\S+) std (\S+)")
-
-
-def compact_stats(text: str) -> str:
-    """min -0.58 max 0.2 mean -0.38 std 0.15 -> -0.58…0.2 μ -0.38 σ 0.15, for narrow panels."""
-    return _STATS.sub(r"\1…\2 μ \3 σ \4", text)
 
 
 def panel_names(kind: str | None, l: int, offender: str | None = None) -> list[str]:
@@ -51,9 +42,8 @@ def starting_env(engine: Engine) -> dict:
 
 
 class Panel(MatrixView):
-    """A MatrixView whose stats line is shortened when the panel is too narrow for it."""
+    """A MatrixView that skips a redraw of what it already shows and never ends the session."""
 
-    _full_stats = ""
     _shown: tuple | None = None  # what show() was last given
 
     def show(self, name, value, expected=None, previous=None, offending=False) -> None:
@@ -66,11 +56,6 @@ class Panel(MatrixView):
             return
         self._shown = shown
         super().show(name, value, expected=expected, previous=previous, offending=offending)
-        self._full_stats = str(self.border_subtitle or "")
-        self._fit()
-
-    def on_resize(self) -> None:
-        self._fit()
 
     def render_line(self, y: int) -> Strip:
         # A drawing bug must not end the session: the panel says so instead.
@@ -79,12 +64,6 @@ class Panel(MatrixView):
         except Exception as error:  # noqa: BLE001
             text = f"cannot draw: {type(error).__name__}: {error}" if y == 0 else ""
             return Strip([Segment(text, Style(color="red"))]).adjust_cell_length(self.size.width)
-
-    def _fit(self) -> None:
-        full = self._full_stats
-        if full:
-            fits = len(full) + 4 <= self.size.width or self.size.width == 0
-            self.border_subtitle = Content(full if fits else compact_stats(full))
 
 
 class MatrixGrid(Grid):
