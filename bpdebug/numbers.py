@@ -12,7 +12,7 @@ arrayprint.FloatingFormat):
   smaller than the largest).
 
 `figures` is how many significant figures the LARGEST entry keeps; the others keep
-what the shared notation gives them.  Zeros common to the end of every entry are
+what the shared notation gives them.  Zeros that every entry really ends with are
 dropped (a 0/1 matrix reads `0 1`, not `0.0000 1.0000`).  A value that rounds to zero
 is written as zero, never `-0`; NaN and ±∞ are spelled `nan`, `inf`, `-inf`.
 
@@ -78,15 +78,15 @@ def _finite(values) -> np.ndarray:
 
 
 def _trailing_zeros(scaled: np.ndarray, most: int) -> int:
-    """How many final digits are 0 in every one of these (already scaled) integers.
+    """How many final digits may go: only zeros that every entry really has.
 
-    A value within a hair of a rounding tie might round the other way when Python writes
-    it, so such a value keeps all its digits: never fewer figures than promised."""
+    `scaled` holds the entries times 10**decimals.  Unless every one of them is an
+    integer there (a 0/1 matrix, 0.25 at two decimals), nothing goes: an entry that
+    merely rounds to ...0 keeps its digits, so 9.99996 is 10.000, not 10."""
     rounded = np.round(scaled)
-    if rounded.size and np.max(np.abs(rounded)) >= 2.0 ** 52:
+    if rounded.size == 0 or np.max(np.abs(rounded)) >= 2.0 ** 52:
         return 0
-    near_tie = np.abs(np.abs(scaled - rounded) - 0.5) < 1e-6
-    if near_tie.any():
+    if np.any(np.abs(scaled - rounded) > 1e-6):
         return 0
     ints = rounded.astype(np.int64)
     zeros = 0
