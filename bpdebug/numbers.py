@@ -104,8 +104,10 @@ def _scientific(finite: np.ndarray) -> bool:
             or (low < HIDDEN_BELOW and high / low > HIDDEN_RATIO))
 
 
-def notation(values, figures: int = FIGURES) -> Notation:
-    """The one notation for all of `values` (any shape; NaN and ±∞ allowed)."""
+def notation(values, figures: int = FIGURES, scientific: bool | None = None) -> Notation:
+    """The one notation for all of `values` (any shape; NaN and ±∞ allowed).
+
+    `scientific` forces the choice, for numbers read by their decade (gradient norms)."""
     figures = max(1, figures)
     array = np.asarray(values, dtype=np.float64).ravel()
     finite = array[np.isfinite(array)]
@@ -113,7 +115,7 @@ def notation(values, figures: int = FIGURES) -> Notation:
                                            ("inf", np.isposinf(array).any()),
                                            ("-inf", np.isneginf(array).any())) if present]
     nonzero = finite[finite != 0]
-    if _scientific(finite):
+    if scientific if scientific is not None else _scientific(finite):
         with np.errstate(all="ignore"):
             exponents = np.floor(np.log10(np.abs(nonzero))).astype(np.int64)
             half = exponents // 2  # in two steps: 10.0 ** -324 would underflow to 0

@@ -160,6 +160,7 @@ class MatrixView(ScrollView, can_focus=True):
         self._changed: np.ndarray | None = None
         self._note = NOT_COMPUTED
         self._stats: Stats | None = None
+        self._footer: Content | None = None
         self._notations: dict[int, Notation] = {}  # by figures, worked out when first asked
         self._notation = Notation(False, 0)
         self._figures = FIGURES
@@ -170,11 +171,15 @@ class MatrixView(ScrollView, can_focus=True):
         self._lines: LRUCache[tuple[int, int, int, int, Color], Strip] = LRUCache(1024)
 
     def show(self, name: str, value: np.ndarray | float | None, expected: Shape | None = None,
-             previous: np.ndarray | float | None = None, offending: bool = False) -> None:
-        """Show `value` as `name`; mark entries that differ from `previous`; outline if `offending`."""
+             previous: np.ndarray | float | None = None, offending: bool = False,
+             footer: Content | None = None) -> None:
+        """Show `value` as `name`; mark entries that differ from `previous`; outline if `offending`.
+
+        `footer` replaces the stats line (the student panel's "first wrong ..." verdict)."""
         old_shape = None if self._grid is None else self._grid.shape
         self._grid = self._changed = self._stats = None
         self._notations = {}
+        self._footer = footer
         shape = None
         self.set_class(offending, "offending")
         if value is None:
@@ -230,7 +235,7 @@ class MatrixView(ScrollView, can_focus=True):
         self._figures = FIGURES
         if self._grid is None:
             self.virtual_size = Size(len(self._note), 1)
-            self.border_subtitle = None
+            self.border_subtitle = self._footer
             self.refresh()
             return
         rows, columns = self._grid.shape
@@ -249,7 +254,8 @@ class MatrixView(ScrollView, can_focus=True):
         assert self._stats is not None
         # the border keeps "╰─ " and " ─╯" around its text: 6 columns
         room = self.outer_size.width - 6 if self.outer_size.width else 1 << 30
-        self.border_subtitle = Content(fit_footer(self._stats, room)) or None
+        self.border_subtitle = (self._footer if self._footer is not None
+                                else Content(fit_footer(self._stats, room)) or None)
         self.refresh()
 
     def on_resize(self) -> None:
