@@ -80,9 +80,12 @@ def stats(array: np.ndarray) -> Stats:
     values = array if n_nan + n_inf == 0 else array[finite]
     if not values.size:
         return Stats(n_nan, n_inf, None)
-    with np.errstate(all="ignore"):  # the mean or std of huge values may overflow to inf
-        return Stats(n_nan, n_inf, (float(values.min()), float(values.max()),
-                                    float(values.mean()), float(values.std())))
+    low, high = float(values.min()), float(values.max())
+    # in units of the largest |value|: the mean and std of 1e200s would overflow to inf
+    scale = max(abs(low), abs(high)) or 1.0
+    with np.errstate(all="ignore"):
+        unit = values / scale
+        return Stats(n_nan, n_inf, (low, high, float(unit.mean()) * scale, float(unit.std()) * scale))
 
 
 def footers(summary: Stats) -> list[str]:
@@ -243,7 +246,9 @@ class MatrixView(ScrollView, can_focus=True):
         self._notation = self._notation_for(FIGURES)
         self._cell = self._cell_for(self._notation)
         width = self.size.width
-        if width and self._gutter + columns * self._cell <= width:
+        if rows + HEADER_LINES > self.size.height:  # the vertical scrollbar takes its share
+            width -= self.styles.scrollbar_size_vertical
+        if width > 0 and self._gutter + columns * self._cell <= width:
             for figures in WIDER:  # more figures never make a cell narrower
                 wider = self._notation_for(figures)
                 if self._gutter + columns * self._cell_for(wider) <= width:
@@ -273,7 +278,7 @@ class MatrixView(ScrollView, can_focus=True):
         self._colour_cache = None
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_size.width  # without the scrollbars
         base, background = self._colours()
         if self._grid is None:
             text = self._note if y == 0 else ""
