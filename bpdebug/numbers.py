@@ -83,8 +83,10 @@ def _trailing_zeros(scaled: np.ndarray, most: int) -> int:
     `scaled` holds the entries times 10**decimals.  Unless every one of them is an
     integer there (a 0/1 matrix, 0.25 at two decimals), nothing goes: an entry that
     merely rounds to ...0 keeps its digits, so 9.99996 is 10.000, not 10."""
+    if scaled.size == 0:
+        return most  # nothing but zeros (or nothing at all): no digit to keep
     rounded = np.round(scaled)
-    if rounded.size == 0 or np.max(np.abs(rounded)) >= 2.0 ** 52:
+    if np.max(np.abs(rounded)) >= 2.0 ** 52:
         return 0
     if np.any(np.abs(scaled - rounded) > 1e-6):
         return 0
@@ -127,13 +129,13 @@ def notation(values, figures: int = FIGURES, scientific: bool | None = None) -> 
         with np.errstate(all="ignore"):
             mantissas = np.where(carry, mantissas / 10, mantissas)
         decimals -= _trailing_zeros(mantissas * 10.0 ** decimals, decimals)
-        digits = max(1, len(str(int(np.max(np.abs(exponents))))))
+        digits = len(str(int(np.max(np.abs(exponents))))) if exponents.size else 1
         shape = Notation(True, decimals, digits)
     else:
         high = float(np.max(np.abs(finite))) if finite.size else 0.0
         # digits before the point, or minus the zeros after it: 0.0589 has whole = -1
         whole = int(math.floor(math.log10(high))) + 1 if high else 1
-        decimals = max(0, figures - whole)
+        decimals = max(0, figures - whole) if high else 0
         with np.errstate(all="ignore"):
             decimals -= _trailing_zeros(finite * 10.0 ** decimals, decimals)
         shape = Notation(False, decimals)
@@ -145,7 +147,7 @@ def notation(values, figures: int = FIGURES, scientific: bool | None = None) -> 
 def _extremes(finite: np.ndarray) -> list[float]:
     """The entries whose text can be the widest: the largest and smallest of each sign."""
     if finite.size == 0:
-        return [0.0]
+        return []
     picks = [finite.max(), finite.min()]
     magnitude = np.abs(finite)
     picks += [finite[magnitude.argmax()], finite[magnitude.argmin()]]

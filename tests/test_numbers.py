@@ -131,3 +131,14 @@ def test_single_numbers_and_numbers_compared_together():
     assert format_number(float("nan")) == "nan"
     assert format_together([0.5, 0.50001], 6) == ["0.50000", "0.50001"]
     assert format_rows([[1.0, -2.5], [0.25, 4.0]]) == [" 1.00  -2.50", " 0.25   4.00"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.integers(0, 6), elements=interesting))
+def test_forced_scientific_writes_every_array_even_an_empty_or_all_zero_one(values):
+    """Gradient norms are always read by their decade."""
+    shape = notation(values, 2, scientific=True)
+    texts = [shape(v) for v in values]
+    assert all(kind(t) in ("scientific", "special") for t in texts), texts
+    assert all(within_half_a_unit(t, v) for t, v in zip(texts, values) if np.isfinite(v))
+    assert notation([0.0, 0.0], scientific=True)(0.0) == "0e+0"
