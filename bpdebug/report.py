@@ -7,7 +7,7 @@ import math
 
 from bpdebug.engine import Engine, Record
 from bpdebug.gradcheck import EPS, ParamCheck
-from bpdebug.numbers import format_together
+from bpdebug.notation import format_together
 from bpdebug.shapes import fmt
 
 BARS = "▁▂▃▄▅▆▇█"

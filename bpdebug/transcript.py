@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from bpdebug.engine import Engine
-from bpdebug.numbers import format_rows
+from bpdebug.notation import format_rows
 from bpdebug.report import network_line
 from bpdebug.shapes import fmt
 

@@ -21,7 +21,7 @@ from bpdebug.app.components.matrix_view import MatrixView
 from bpdebug.app.components.network_strip import NetworkStrip
 from bpdebug.app.components.picker import PickerScreen
 from bpdebug.equations import Equation, Expr
-from bpdebug.numbers import notation
+from bpdebug.notation import notation
 from bpdebug.report import network_line
 from bpdebug.scenario import ScenarioError, bundled, load
 from bpdebug.shapes import fmt

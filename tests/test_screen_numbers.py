@@ -1,6 +1,6 @@
 """The screen tells the truth: every number in every matrix panel, read off the RENDERED
 screen (the compositor's lines, cropped to each panel), is the engine's value written by
-bpdebug.numbers, and parses back to within half a unit of its last digit.
+bpdebug.notation, and parses back to within half a unit of its last digit.
 
 At 80×24, 120×36 and 200×60; on xor, moons, mnist-size, deep-sigmoid, diverge (NaN and
 inf after a few iterations) and a shape mismatch; at the start, forward, cost, backward,
@@ -18,7 +18,7 @@ from bpdebug.app.app import BpdebugApp
 from bpdebug.app.components.heatmap import CHANGED_MARK
 from bpdebug.app.components.matrix_grid import MatrixGrid, starting_env
 from bpdebug.app.components.matrix_view import MORE, NOT_COMPUTED, MatrixView, as_floats, as_grid
-from bpdebug.numbers import FIGURES, notation
+from bpdebug.notation import FIGURES, notation
 from bpdebug.scenario import load
 from bpdebug.watch import Watch
 

@@ -13,7 +13,7 @@ import pytest
 from bpdebug.cli import main
 from bpdebug.engine import Engine
 from bpdebug.scenario import load
-from bpdebug.numbers import format_rows
+from bpdebug.notation import format_rows
 from bpdebug.transcript import FIGURES as TRANSCRIPT_FIGURES, transcript
 
 GOLDEN = Path(__file__).parent / "golden"

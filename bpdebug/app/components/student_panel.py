@@ -19,7 +19,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from bpdebug.app.components.matrix_view import MatrixView
-from bpdebug.numbers import format_number, format_together
+from bpdebug.notation import format_number, format_together
 from bpdebug.shapes import fmt
 
 MARK = {"ok": ("✓", "green"), "not run": ("·", "dim")}
