@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 HEADLESS = ["bpdebug.engine", "bpdebug.scenario", "bpdebug.cli", "bpdebug.report",
             "bpdebug.export", "bpdebug.student", "bpdebug.gradcheck", "bpdebug.plan",
-            "bpdebug.equations", "bpdebug.watch", "bpdebug.transcript", "bpdebug.datasets"]
+            "bpdebug.equations", "bpdebug.watch", "bpdebug.transcript", "bpdebug.datasets",
+            "bpdebug.notation"]
 UI = ("textual", "rich")
 
 
