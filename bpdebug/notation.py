@@ -32,7 +32,7 @@ SCIENTIFIC_ABOVE = 1e6
 SCIENTIFIC_BELOW = 1e-3
 HIDDEN_BELOW = 1e-4  # NumPy's threshold for "small enough to vanish in fixed point"
 HIDDEN_RATIO = 1e3
-SPECIALS = {"nan", "inf", "-inf"}
+SAMPLE = 64
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,22 @@ def _trailing_zeros(scaled: np.ndarray, most: int) -> int:
     return zeros
 
 
+def _mantissas(nonzero: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        exponents = np.floor(np.log10(np.abs(nonzero)))
+        half = exponents // 2  # in two steps: 10.0 ** -324 would underflow to 0
+        return nonzero / 10.0 ** half / 10.0 ** (exponents - half)
+
+
+def _droppable(values: np.ndarray, scale, most: int) -> int:
+    """_trailing_zeros of scale(values), looking at a few entries first: real data rarely
+    ends in zeros, and a 784×256 matrix should not pay for finding that out."""
+    with np.errstate(all="ignore"):
+        if _trailing_zeros(scale(values[:SAMPLE]), most) == 0:
+            return 0
+        return _trailing_zeros(scale(values), most)
+
+
 def _scientific(finite: np.ndarray) -> bool:
     magnitude = np.abs(finite[finite != 0])
     if magnitude.size == 0:
@@ -112,32 +128,31 @@ def notation(values, figures: int = FIGURES, scientific: bool | None = None) -> 
     `scientific` forces the choice, for numbers read by their decade (gradient norms)."""
     figures = max(1, figures)
     array = np.asarray(values, dtype=np.float64).ravel()
-    finite = array[np.isfinite(array)]
-    specials = [text for text, present in (("nan", np.isnan(array).any()),
-                                           ("inf", np.isposinf(array).any()),
-                                           ("-inf", np.isneginf(array).any())) if present]
+    is_finite = np.isfinite(array)
+    if is_finite.all():  # the usual case, without a copy
+        finite, specials = array, []
+    else:
+        finite = array[is_finite]
+        specials = [text for text, present in (("nan", np.isnan(array).any()),
+                                               ("inf", np.isposinf(array).any()),
+                                               ("-inf", np.isneginf(array).any())) if present]
     nonzero = finite[finite != 0]
     if scientific if scientific is not None else _scientific(finite):
-        with np.errstate(all="ignore"):
-            exponents = np.floor(np.log10(np.abs(nonzero))).astype(np.int64)
-            half = exponents // 2  # in two steps: 10.0 ** -324 would underflow to 0
-            mantissas = nonzero / 10.0 ** half / 10.0 ** (exponents - half)
         decimals = figures - 1
-        # a mantissa that rounds up to 10 moves to the next exponent: widths must know
-        carry = np.round(np.abs(mantissas), decimals) >= 10
-        exponents = exponents + carry
-        with np.errstate(all="ignore"):
-            mantissas = np.where(carry, mantissas / 10, mantissas)
-        decimals -= _trailing_zeros(mantissas * 10.0 ** decimals, decimals)
-        digits = len(str(int(np.max(np.abs(exponents))))) if exponents.size else 1
+        decimals -= _droppable(nonzero, lambda v: _mantissas(v) * 10.0 ** decimals, decimals)
+        magnitude = np.abs(nonzero)
+        ends = [float(magnitude.max()), float(magnitude.min())] if magnitude.size else []
+        # the exponent as Python writes it (a mantissa that rounds up to 10 moves it on);
+        # the widest is the largest's or the smallest's
+        digits = max((len(str(abs(int(f"{v:.{decimals}e}".split("e")[1])))) for v in ends),
+                     default=1)
         shape = Notation(True, decimals, digits)
     else:
         high = float(np.max(np.abs(finite))) if finite.size else 0.0
         # digits before the point, or minus the zeros after it: 0.0589 has whole = -1
         whole = int(math.floor(math.log10(high))) + 1 if high else 1
         decimals = max(0, figures - whole) if high else 0
-        with np.errstate(all="ignore"):
-            decimals -= _trailing_zeros(finite * 10.0 ** decimals, decimals)
+        decimals -= _droppable(finite, lambda v: v * 10.0 ** decimals, decimals)
         shape = Notation(False, decimals)
     texts = [shape(v) for v in _extremes(finite)] + specials
     return Notation(shape.scientific, shape.decimals, shape.exponent_digits,
@@ -145,17 +160,10 @@ def notation(values, figures: int = FIGURES, scientific: bool | None = None) -> 
 
 
 def _extremes(finite: np.ndarray) -> list[float]:
-    """The entries whose text can be the widest: the largest and smallest of each sign."""
-    if finite.size == 0:
-        return []
-    picks = [finite.max(), finite.min()]
-    magnitude = np.abs(finite)
-    picks += [finite[magnitude.argmax()], finite[magnitude.argmin()]]
-    negative, positive = finite[finite < 0], finite[finite > 0]
-    for part in (negative, positive):
-        if part.size:
-            picks += [part.max(), part.min()]
-    return [float(v) for v in picks]
+    """The entries whose text is the widest: the most negative (the sign, unless it rounds
+    to zero, and then every negative does) and the largest.  Scientific entries differ
+    in nothing else, as their exponents are padded to one width."""
+    return [float(finite.max()), float(finite.min())] if finite.size else []
 
 
 def format_array(values, figures: int = FIGURES) -> list[str]:
