@@ -7,6 +7,7 @@ import math
 
 from bpdebug.engine import Engine, Record
 from bpdebug.gradcheck import EPS, ParamCheck
+from bpdebug.notation import format_together
 from bpdebug.shapes import fmt
 from bpdebug.sparkline import bars
 
@@ -49,7 +50,10 @@ def check_table(records: list[Record]) -> list[str]:
 
 def gradcheck_table(checks: list[ParamCheck]) -> list[str]:
     rows = [("layer", "param", "rel. error", "band", "worst entry", "analytic", "numeric", "checked")]
-    for c in checks:
+    # one notation a column, so the analytic and numeric values compare digit by digit
+    errors = format_together([c.error for c in checks], figures=2)
+    pairs = format_together([v for c in checks for v in (c.analytic, c.numeric)], figures=7)
+    for k, c in enumerate(checks):
         note = f"{c.checked}/{c.total}"
         if c.one_sided:
             note += f", {c.one_sided} one-sided at ReLU kinks"
@@ -57,10 +61,13 @@ def gradcheck_table(checks: list[ParamCheck]) -> list[str]:
             note += f", {c.skipped} skipped between kinks"
         if c.within_noise and c.error > 1e-7:
             note += ", the difference is below finite differences' noise floor"
-        rows.append((str(c.layer), c.name, f"{c.error:.1e}", c.band,
-                     str(c.worst), f"{c.analytic:+.6e}", f"{c.numeric:+.6e}", note))
+        rows.append((str(c.layer), c.name, errors[k], c.band,
+                     str(c.worst), pairs[2 * k], pairs[2 * k + 1], note))
     widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    numeric = {2, 5, 6}  # right-aligned, so the points line up
+    return ["  ".join(cell.rjust(w) if k in numeric and r else cell.ljust(w)
+                      for k, (cell, w) in enumerate(zip(row, widths))).rstrip()
+            for r, row in enumerate(rows)]
 
 
 def check_report(engine: Engine) -> tuple[list[str], int]:

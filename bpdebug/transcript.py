@@ -11,17 +11,19 @@ import numpy as np
 
 from bpdebug.engine import Engine
 from bpdebug.explain import Element, Explanation, explain
+from bpdebug.notation import format_rows
 from bpdebug.report import network_line
 from bpdebug.shapes import fmt
 
 SMALL = 6  # matrices with at most this many rows and columns are printed in full
+FIGURES = 5  # paper has the room of a wide panel: one figure more than the default
 
 
 def _matrix(value) -> list[str]:
     array = np.atleast_2d(np.asarray(value, dtype=np.float64))
     if array.ndim != 2 or array.shape[0] > SMALL or array.shape[1] > SMALL:
         return []
-    return ["```"] + ["  ".join(f"{v:+.4f}" for v in row) for row in array] + ["```"]
+    return ["```"] + format_rows(array, FIGURES) + ["```"]  # the screen's notation, on paper
 
 
 def _worked(engine: Engine, name: str, value, i: int) -> list[str]:

@@ -21,6 +21,7 @@ from bpdebug.app.components.matrix_view import MatrixView
 from bpdebug.app.components.network_strip import NetworkStrip
 from bpdebug.app.components.picker import PickerScreen
 from bpdebug.equations import Equation, Expr
+from bpdebug.notation import notation
 from bpdebug.report import network_line
 from bpdebug.scenario import ScenarioError, bundled, load
 from bpdebug.shapes import fmt
@@ -155,7 +156,8 @@ async def test_matrix_panels_show_the_current_layer_with_changes_marked():
         Z = app.engine.current.env["Z[1]"]
         assert plain(views["Z[1]"]._border_title) == f"Z[1] {fmt(Z.shape)} ✓"
         stats = str(views["Z[1]"].border_subtitle)
-        assert stats.startswith((f"min {Z.min():.3g} max {Z.max():.3g}", f"{Z.min():.3g}…{Z.max():.3g}"))
+        low, high = (notation([Z.min(), Z.max(), Z.mean(), Z.std()], 3)(v) for v in (Z.min(), Z.max()))
+        assert stats.startswith((f"min {low} max {high}", f"[{low}, {high}]"))
         await pilot.press("e", "n")  # forward [1] of iteration 1: Z[1] changed since iteration 0
         assert "•" in "".join(line for line in screen_state(app)[4][2][2])
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from textual.app import App, ComposeResult
 
-from bpdebug.app.components.heatmap import CELL_WIDTH, CHANGED_MARK, VALUE_WIDTH, compact
+from bpdebug.app.components.heatmap import CHANGED_MARK
 from bpdebug.app.components.matrix_view import NOT_COMPUTED, MatrixView
 
 
@@ -43,7 +43,7 @@ async def test_a_3x2_matrix_shows_its_values_its_shape_and_a_tick():
         assert shown[1].startswith("0") and shown[3].startswith("2")
         svg = app.export_screenshot()
         assert "3×2" in svg and "0.125" in svg
-        assert view.border_subtitle == "min -2 max 1 mean -0.104 std 0.937 nan/inf 0"
+        assert view.border_subtitle == "min -2.00 max 1.00 mean -0.10 std 0.94 nan/inf 0"
 
 
 async def test_a_wrong_shape_gets_a_red_cross():
@@ -80,18 +80,19 @@ async def test_a_784x256_matrix_draws_only_the_visible_rows_and_follows_the_scro
         assert drawn <= set(range(-1, height - 1))  # -1 is the column header
 
         drawn.clear()
-        view.scroll_to(x=10 * CELL_WIDTH, y=500, animate=False)
+        cell = view.cell_width
+        view.scroll_to(x=10 * cell, y=500, animate=False)
         await pilot.pause()
-        assert view.scroll_offset == (10 * CELL_WIDTH, 500)
+        assert view.scroll_offset == (10 * cell, 500)
         assert drawn and drawn <= {-1} | set(range(500, 500 + height))
         first = view.render_line(1).text
-        assert first.split()[:2] == ["500", compact(W[500, 10])]
-        assert view.render_line(0).text.split()[0] == "10"
+        assert first.split()[:2] == ["500", view.notation(W[500, 10])]
+        assert view.render_line(0).text.split()[:2] == ["…", "10"]  # more on the left
 
         view.show("W[1]", -W, expected=(784, 256))  # same shape: stay where we are
         await pilot.pause()
-        assert view.scroll_offset == (10 * CELL_WIDTH, 500)
-        assert view.render_line(1).text.split()[:2] == ["500", compact(-W[500, 10])]
+        assert view.scroll_offset == (10 * cell, 500)
+        assert view.render_line(1).text.split()[:2] == ["500", view.notation(-W[500, 10])]
 
 
 async def test_arrow_keys_scroll_a_focused_view():
@@ -112,8 +113,10 @@ async def test_changed_marks_appear_only_on_changed_entries():
         view.show("W[1]", after, previous=before)
         await pilot.pause()
         row0, row1 = view.render_line(1).text, view.render_line(2).text
-        assert row0.count(CHANGED_MARK) == 1 and f"{CHANGED_MARK}3.5" in row0
-        assert row1.count(CHANGED_MARK) == 1 and f"{CHANGED_MARK}nan" in row1
+        assert row0.count(CHANGED_MARK) == 1 and f" {CHANGED_MARK}3.5" in row0
+        assert row1.count(CHANGED_MARK) == 1 and f" {CHANGED_MARK}nan" in row1
+        # the mark has a column of its own: it never takes the place of the gap
+        assert row0.split() == ["0", "1.0", "nan", f"{CHANGED_MARK}3.5"]
 
         view.show("W[1]", after, previous=after.copy())
         assert CHANGED_MARK not in "".join(lines(view))
@@ -142,7 +145,7 @@ async def test_nan_and_inf_are_counted_apart_and_kept_out_of_the_stats():
         (np.float64(2.0), "J scalar ✓", "0 2"),
         (np.array([1.0, 2.0, 3.0]), "J (3,) 1-D ✗", "0 1 2 3"),
         (np.zeros((0, 3)), "J 0×3 ✗", "empty: 0×3"),
-        (np.array([[1e308, -1e308, 1e-300]]), "J 1×3 ✗", "0 1e+308 -1e308 1e-300"),
+        (np.array([[1e308, -1e308, 1e-300]]), "J 1×3 ✗", "0 1e+308 -1e+308 1e-300"),
         (np.array([[1, 2], [3, 4]], dtype=np.int64), "J 2×2 ✗", "1 2"),
         (np.array([[True, False]]), "J 1×2 ✗", "1 0"),
         (np.zeros((2, 2, 2)), "J 2×2×2 ✗", "0 0 0 0"),
@@ -166,28 +169,6 @@ async def test_the_offending_quantity_is_outlined_until_the_next_show():
         assert view.styles.border_top[0] == "heavy"
         view.show("dW[2]", np.zeros((1, 2)), expected=(1, 2))
         assert not view.has_class("offending")
-
-
-@pytest.mark.parametrize(
-    "value, text",
-    [
-        (0.0, "0"),
-        (-0.123456, "-0.123"),
-        (0.123456, "0.1235"),
-        (1e-5, "1e-05"),
-        (1234.5, "1234"),
-        (-12345.678, "-1e4"),
-        (1.7e308, "2e308"),
-        (-1.7e308, "-2e308"),
-        (-3e-300, "-ε"),
-        (float("nan"), "nan"),
-        (float("inf"), "inf"),
-        (float("-inf"), "-inf"),
-    ],
-)
-def test_every_number_fits_its_cell(value, text):
-    assert compact(value) == text
-    assert len(text) <= VALUE_WIDTH
 
 
 def test_show_works_before_the_view_is_mounted():

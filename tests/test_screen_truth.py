@@ -23,7 +23,7 @@ from bpdebug import plan
 from bpdebug.app.app import BpdebugApp
 from bpdebug.app.components.equation_panel import EquationPanel, shape_row, spaced
 from bpdebug.app.components.loss_panel import LossPanel
-from bpdebug.app.components.matrix_grid import MatrixGrid, need, share, widths
+from bpdebug.app.components.matrix_grid import MatrixGrid, Need, share, widths
 from bpdebug.engine import Engine
 from bpdebug.frame import Frame, Network, frozen
 from bpdebug.scenario import load
@@ -314,8 +314,8 @@ def test_a_shape_sits_centred_under_its_operand_whatever_its_length():
 def test_room_is_shared_by_need():
     assert share(80, [18, 12, 32, 32], 10) == [18, 12, 25, 25]
     # xor's forward [2] at 80 columns: W[2] 1×3 gives way so that Z[2], A[2] keep 3 columns
-    row = [need("W[2]", np.zeros((1, 3))), need("b[2]", np.zeros((1, 1))),
-           need("Z[2]", np.zeros((1, 4))), need("A[2]", np.zeros((1, 4)))]
+    row = [Need(28, 4, 28), Need(12, 4, 12), Need(36, 4, 28, per_example=True),
+           Need(36, 4, 28, per_example=True)]
     got = widths(80, row)
     assert sum(got) == 80 and got[2] >= row[2].least and got[3] >= row[3].least
     assert widths(200, row) >= [n.width for n in row] and sum(widths(200, row)) == 200

@@ -13,7 +13,8 @@ import pytest
 from bpdebug.cli import main
 from bpdebug.engine import Engine
 from bpdebug.scenario import load
-from bpdebug.transcript import transcript
+from bpdebug.notation import format_rows
+from bpdebug.transcript import FIGURES as TRANSCRIPT_FIGURES, transcript
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -40,8 +41,9 @@ def test_the_transcript_says_what_the_engine_computed():
     # The matrices are the engine's numbers: Z[1] row by row.
     Z1 = engine.record(0).env["Z[1]"]
     block = re.search(r"`Z\[1\] = .*?```\n(.*?)```", text, re.S).group(1)
-    assert np.allclose(np.array([[float(v) for v in row.split()] for row in block.splitlines()]),
-                       Z1, atol=5e-5)
+    shown = [row.split() for row in block.splitlines()]
+    assert shown == [row.split() for row in format_rows(Z1, TRANSCRIPT_FIGURES)]
+    assert np.allclose(np.array([[float(v) for v in row] for row in shown]), Z1, atol=5e-5)
 
 
 def test_a_transcript_of_a_mismatch_stops_at_the_broken_step():

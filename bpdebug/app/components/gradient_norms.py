@@ -16,6 +16,8 @@ import numpy as np
 from textual.content import Content
 from textual.widgets import Static
 
+from bpdebug.notation import notation
+
 LOW, HIGH = 1e-8, 1e2
 EIGHTHS = " ▏▎▍▌▋▊▉"
 PENDING = "pending"  # the backward pass has not reached this layer yet
@@ -77,14 +79,6 @@ def outside(value: float | None, watch) -> str | None:
     return None
 
 
-def number(value: float) -> str:
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf"
-    return f"{value:.1e}"
-
-
 def scale_line(width: int, low: float = LOW, high: float = HIGH) -> str:
     """The decades under the bars: 1e-8, 1e-3, 1e2 at their places."""
     line = [" "] * width
@@ -102,7 +96,9 @@ def scale_line(width: int, low: float = LOW, high: float = HIGH) -> str:
 def lines(norms: list[LayerNorm], watch, width: int, low: float = LOW,
           high: float = HIGH) -> list[Content]:
     """One line per dW and db: name, bar, number, and why it is red if it is."""
-    label_width, number_width = 7, 8
+    # one notation for every norm shown, scientific: a norm is read by its decade
+    write = notation([v for e in norms for v in (e.dW, e.db) if v is not None], 2, scientific=True)
+    label_width, number_width = 7, max(8, write.width)
     bar_width = max(4, width - label_width - number_width - 12)
     out = [Content.assemble(" " * label_width, (scale_line(bar_width, low, high), "dim"))]
     for entry in norms:
@@ -117,7 +113,7 @@ def lines(norms: list[LayerNorm], watch, width: int, low: float = LOW,
                      "magenta" if not math.isfinite(value) else
                      "$warning" if value < 1e-6 else "$success")
             parts: list = [name, (bar(value, bar_width, low, high), style),
-                           " ", (number(value).rjust(number_width), "bold" if crossed else "")]
+                           " ", (write(value).rjust(number_width), "bold" if crossed else "")]
             if crossed:
                 limit = watch.gradient_norm_above if crossed == "above" else watch.gradient_norm_below
                 parts.append((f" {'>' if crossed == 'above' else '<'} {limit:g}", "bold red"))

@@ -1,4 +1,4 @@
-"""The heat map's colour scale and number format, shared by anything that draws a matrix.
+"""The heat map's colour scale, shared by anything that draws a matrix (numbers: bpdebug.notation).
 
 Diverging scale: negative entries blend towards blue, positive towards red, zero stays
 the panel's own background, so a gradient that vanishes looks like empty space and one
@@ -14,10 +14,9 @@ from functools import lru_cache
 from rich.style import Style
 from textual.color import Color
 
-VALUE_WIDTH = 6
-# One column before each number: a gap, or the changed mark right against it.  Four
-# examples then fit a 30-column panel, so XOR's A[l] is seen whole at 120×36.
-CELL_WIDTH = VALUE_WIDTH + 1
+# A typical cell (a gap, a reserved mark column, and six characters): what a keyboard
+# scroll of "a few columns" is measured in.  Each MatrixView works out its own cells.
+CELL_WIDTH = 8
 CHANGED_MARK = "•"
 
 NEGATIVE = Color(40, 100, 230)
@@ -26,28 +25,6 @@ NON_FINITE = Color(125, 0, 125)
 # Quantising the scale keeps the number of distinct styles small (and cached), and a
 # terminal cannot show finer steps than this anyway.
 LEVELS = 32
-
-
-def compact(value: float, width: int = VALUE_WIDTH) -> str:
-    """The most precise of 1234, -0.123, -1e+04, nan, inf, -inf that fits in `width` characters."""
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    for digits in (4, 3, 2):
-        text = f"{value:.{digits}g}"
-        if len(text) <= width:
-            return text
-    mantissa, exponent = f"{value:.0e}".split("e")
-    text = f"{mantissa}e{int(exponent)}"  # -2e308: no "+", no leading zeros
-    if len(text) <= width:
-        return text
-    return "-ε" if value < 0 else "ε"  # below 1e-99 in size: nothing a glance could use
-
-
-def stat(value: float) -> str:
-    """A statistic in the subtitle: three significant figures are plenty for a glance."""
-    return f"{value:.3g}"
 
 
 def solid(color: Color) -> Color:

@@ -28,8 +28,16 @@ Panels
   Matrices       the current layer's W[l], b[l], Z[l], A[l], dZ[l], dW[l], db[l] and
                  A[l-1] (forward), Y (cost) or dA[l-1] (backward). Title: name, shape, ✓/✗.
                  Colour: blue negative, red positive, zero the background, purple NaN/Inf.
-                 • marks an entry that changed since the previous step. The line under
-                 each: min, max, mean, std, and how many NaN / Inf. A red outline marks
+                 All entries of a matrix share one notation: fixed point with the same
+                 decimals, or scientific (1.234e-5) when the range needs it; the largest
+                 keep at least 4 significant figures, more when the panel has room.
+                 nan, inf, -inf are spelled out; a value that rounds to zero reads 0.
+                 • (in a column of its own, left of the number, which is also bold)
+                 marks an entry that changed since the previous step; a gap always
+                 separates two numbers. Only whole columns are drawn: … in the column
+                 numbers says there are more on that side (shift+←/→ to see them).
+                 The line under each: min, max, mean, std ([min, max] μ mean σ std when
+                 narrow), and how many NaN / Inf, which are never dropped. A red outline marks
                  the matrix a mismatch is about. Tab focuses a matrix; up/down/page keys
                  and the mouse scroll it; shift+←/→ scroll it sideways.
   Cost J         J at the start of every iteration so far (log scale when it spans

@@ -19,14 +19,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from rich.segment import Segment
+from rich.style import Style
 from textual.containers import Horizontal, VerticalScroll
+from textual.strip import Strip
 
 from bpdebug import plan
 from bpdebug.frame import Frame
 from bpdebug.names import split as split_name
 from bpdebug.shapes import fmt
-from bpdebug.app.components.heatmap import CELL_WIDTH
-from bpdebug.app.components.matrix_view import MatrixView, as_floats, as_grid
+from bpdebug.app.components.matrix_view import (AT_LEAST, FEWER, MatrixView, as_floats,
+                                                as_grid)
 
 WIDE = 160  # columns from which backward steps show the row that produced dA[l]
 MIN_ROW = 5  # border, column header and two rows
@@ -67,7 +70,8 @@ class Need:
     empty: bool = False
 
 
-def need(name: str, value) -> Need:
+def need(view: MatrixView, name: str, value) -> Need:
+    """What the panel showing this value asks for, once ``view.show`` has been given it."""
     try:
         grid = as_grid(as_floats(value)) if value is not None else None
     except (TypeError, ValueError, OverflowError):
@@ -76,9 +80,8 @@ def need(name: str, value) -> Need:
         return Need(NOTE_WIDTH, 3, MIN_WIDTH, empty=True)
     rows, columns = grid.shape
     title = len(name) + len(fmt(np.shape(value))) + 5  # "dW[1] 3×2 ✓" and the corners
-    gutter = len(str(rows - 1)) + 1
-    least = 2 + gutter + min(3, columns) * CELL_WIDTH
-    return Need(max(title, 2 + gutter + columns * CELL_WIDTH), 2 + 1 + rows, least,
+    least = 2 + view.content_width(AT_LEAST, FEWER)
+    return Need(max(title, 2 + view.content_width()), 2 + 1 + rows, least,
                 split_name(name)[0] in PER_EXAMPLE)
 
 
@@ -143,9 +146,9 @@ def share(total: int, needs: list[int], floor: int, spare: bool = True) -> list[
 
 
 class Panel(MatrixView):
-    """A MatrixView that redraws only when it is given something else to show."""
+    """A MatrixView that skips a redraw of what it already shows and never ends the session."""
 
-    _shown: tuple | None = None
+    _shown: tuple | None = None  # what show() was last given
 
     def show(self, name, value, expected=None, previous=None, offending=False) -> None:
         # Records share their arrays, so the very same objects mean the very same picture.
@@ -156,6 +159,14 @@ class Panel(MatrixView):
             return
         self._shown = shown
         super().show(name, value, expected=expected, previous=previous, offending=offending)
+
+    def render_line(self, y: int) -> Strip:
+        # A drawing bug must not end the session: the panel says so instead.
+        try:
+            return super().render_line(y)
+        except Exception as error:  # noqa: BLE001
+            text = f"cannot draw: {type(error).__name__}: {error}" if y == 0 else ""
+            return Strip([Segment(text, Style(color="red"))]).adjust_cell_length(self.size.width)
 
 
 class MatrixGrid(VerticalScroll):
@@ -217,7 +228,7 @@ class MatrixGrid(VerticalScroll):
                 value = frame.values.get(name)
                 view.show(name, value, expected=frame.expected.get(name),
                           previous=frame.before.get(name), offending=name == offender)
-                needs.append(need(name, value))
+                needs.append(need(view, name, value))
             self._needs.append(needs)
         self._fit()
 

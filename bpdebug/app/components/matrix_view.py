@@ -3,12 +3,18 @@
 A 784×256 W[1] is 200 000 numbers; the screen shows a few hundred. Like toolong's log
 view, this is a ScrollView that draws only the lines on screen, each from a small LRU
 cache of rendered rows that a new show() invalidates. Everything NumPy can do in bulk
-(the stats, the changed mask) is done once per show(), never per frame.
+(the stats, the changed mask, the notation) is done once per show(), never per frame.
+
+Numbers follow bpdebug.notation: one notation for the whole matrix, so columns align.
+Only whole columns are drawn: a column that does not fit is left out, and an ellipsis
+in the column header (plus the scrollbar) says on which side there is more.  When the
+panel is wide enough for every column with more figures, it shows more figures.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,20 +27,23 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from bpdebug.notation import FIGURES, Notation, notation
 from bpdebug.shapes import Shape, fmt
 from bpdebug.app.components.heatmap import (
-    CELL_WIDTH,
     CHANGED_MARK,
     NON_FINITE_STYLE,
     cell_style,
-    compact,
     level,
     solid,
-    stat,
 )
 
 NOT_COMPUTED = "not computed yet"
 HEADER_LINES = 1  # the column indices, pinned above the rows
+MORE = "…"
+WIDER = (6, 5)  # figures to try, most first, when every column fits with them
+FEWER = 3  # figures when a narrow panel (80×24) could not show three columns with FIGURES
+AT_LEAST = 3  # columns a narrow panel shows, with fewer figures, rather than fewer columns
+STAT_FIGURES = 3  # a footer is for a glance
 
 
 def as_floats(value: Any) -> np.ndarray:
@@ -52,24 +61,55 @@ def as_grid(array: np.ndarray) -> np.ndarray:
     return array.reshape(array.shape[0], math.prod(array.shape[1:]))
 
 
-def stats(array: np.ndarray) -> tuple[str, float]:
-    """The subtitle, from finite entries only, and the colour scale (largest |finite value|)."""
+@dataclass(frozen=True)
+class Stats:
+    """What the footer says: NaN and ±inf counted apart, the rest from finite entries only."""
+
+    n_nan: int
+    n_inf: int
+    values: tuple[float, float, float, float] | None  # min, max, mean, std; None: no finite entry
+
+    @property
+    def scale(self) -> float:
+        """The colour scale: the largest |finite value|."""
+        return 0.0 if self.values is None else max(abs(self.values[0]), abs(self.values[1]))
+
+
+def stats(array: np.ndarray) -> Stats:
     finite = np.isfinite(array)
     n_nan = int(np.count_nonzero(np.isnan(array)))
     n_inf = array.size - int(np.count_nonzero(finite)) - n_nan
     values = array if n_nan + n_inf == 0 else array[finite]
-    if values.size:
-        with np.errstate(all="ignore"):  # the mean or std of huge values may overflow to inf
-            low, high = float(values.min()), float(values.max())
-            text = (f"min {stat(low)} max {stat(high)} "
-                    f"mean {stat(float(values.mean()))} std {stat(float(values.std()))}")
-        scale = max(abs(low), abs(high))
+    if not values.size:
+        return Stats(n_nan, n_inf, None)
+    low, high = float(values.min()), float(values.max())
+    # in units of the largest |value|: the mean and std of 1e200s would overflow to inf
+    scale = max(abs(low), abs(high)) or 1.0
+    with np.errstate(all="ignore"):
+        unit = values / scale
+        return Stats(n_nan, n_inf, (low, high, float(unit.mean()) * scale, float(unit.std()) * scale))
+
+
+def footers(summary: Stats) -> list[str]:
+    """The footer from longest to shortest: each drops whole numbers, never part of one,
+    and every one keeps the NaN / inf counts when there are any."""
+    counts = " ".join(f"{name} {n}" for name, n in (("nan", summary.n_nan), ("inf", summary.n_inf)) if n)
+    if summary.values is None:
+        texts = ["no finite values", ""]
     else:
-        text, scale = "no finite values", 0.0
-    if n_nan or n_inf:  # first, so that a narrow panel never cuts them off
-        counts = " ".join(f"{name} {n}" for name, n in (("nan", n_nan), ("inf", n_inf)) if n)
-        return f"{counts} · {text}", scale
-    return f"{text} nan/inf 0", scale
+        low, high, mean, std = (notation(summary.values, STAT_FIGURES)(v) for v in summary.values)
+        texts = [f"min {low} max {high} mean {mean} std {std}",
+                 f"[{low}, {high}] μ {mean} σ {std}", f"[{low}, {high}] μ {mean}",
+                 f"[{low}, {high}]", ""]
+    if counts:  # first, so that they are the last thing a narrow panel gives up
+        return [f"{counts} · {text}" if text else counts for text in texts]
+    return [f"{text} nan/inf 0" for text in texts[:2]] + texts
+
+
+def fit_footer(summary: Stats, room: int) -> str:
+    """The longest footer that fits `room` characters (the counts even when they do not)."""
+    options = footers(summary)
+    return next((text for text in options if len(text) <= room), options[-1])
 
 
 def changed_mask(current: np.ndarray, previous: Any) -> np.ndarray | None:
@@ -124,20 +164,28 @@ class MatrixView(ScrollView, can_focus=True):
         self._grid: np.ndarray | None = None  # rows × columns as drawn, or None with a note
         self._changed: np.ndarray | None = None
         self._note = NOT_COMPUTED
-        self._scale = 0.0
+        self._stats: Stats | None = None
+        self._footer: Content | None = None
+        self._notations: dict[int, Notation] = {}  # by figures, worked out when first asked
+        self._notation = Notation(False, 0)
+        self._figures = FIGURES
+        self._cell = 2
         self._gutter = 0
         self._version = 0
         self._colour_cache: tuple[Style, Color] | None = None
         self._lines: LRUCache[tuple[int, int, int, int, Color], Strip] = LRUCache(1024)
 
     def show(self, name: str, value: np.ndarray | float | None, expected: Shape | None = None,
-             previous: np.ndarray | float | None = None, offending: bool = False) -> None:
-        """Show `value` as `name`; mark entries that differ from `previous`; outline if `offending`."""
+             previous: np.ndarray | float | None = None, offending: bool = False,
+             footer: Content | None = None) -> None:
+        """Show `value` as `name`; mark entries that differ from `previous`; outline if `offending`.
+
+        `footer` replaces the stats line (the student panel's "first wrong ..." verdict)."""
         old_shape = None if self._grid is None else self._grid.shape
-        self._version += 1
-        self._lines.clear()
-        self._grid = self._changed = None
-        self._scale, shape, subtitle = 0.0, None, ""
+        self._grid = self._changed = self._stats = None
+        self._notations = {}
+        self._footer = footer
+        shape = None
         self.set_class(offending, "offending")
         if value is None:
             self._note = NOT_COMPUTED
@@ -153,18 +201,89 @@ class MatrixView(ScrollView, can_focus=True):
                 else:
                     self._grid = as_grid(array)
                     self._changed = changed_mask(array, previous)
-                    subtitle, self._scale = stats(array)
+                    self._stats = stats(array)
         self.border_title = title(name, shape, expected)
-        self.border_subtitle = Content(subtitle) if subtitle else None
-        if self._grid is None:
-            self.virtual_size = Size(len(self._note), 1)
-        else:
-            rows, columns = self._grid.shape
-            self._gutter = len(str(rows - 1)) + 1
-            self.virtual_size = Size(self._gutter + columns * CELL_WIDTH, rows + HEADER_LINES)
+        self._layout()
         if self.is_mounted and old_shape != (None if self._grid is None else self._grid.shape):
             self.scroll_to(0, 0, animate=False)  # another matrix: its corner, not the old offset
+
+    @property
+    def figures(self) -> int:
+        """Significant figures the largest entry keeps at the panel's present width."""
+        return self._figures
+
+    @property
+    def notation(self) -> Notation:
+        """How every entry is written at the panel's present width."""
+        return self._notation
+
+    @property
+    def cell_width(self) -> int:
+        """One column on screen: a gap, the changed-mark column (when any changed), the number."""
+        return self._cell
+
+    def content_width(self, columns: int | None = None, figures: int = FIGURES) -> int:
+        """Columns of screen the row labels and ``columns`` matrix columns (all of them by
+        default) take with these figures: what a panel needs to show them whole."""
+        if self._grid is None:
+            return len(self._note)
+        total = self._grid.shape[1]
+        shown = total if columns is None else min(columns, total)
+        gutter = len(str(self._grid.shape[0] - 1)) + 1
+        more = len(MORE) + 1 if shown < total else 0  # " …": there is more to the right
+        return gutter + shown * self._cell_for(self._notation_for(figures)) + more
+
+    def _notation_for(self, figures: int) -> Notation:
+        if figures not in self._notations:
+            assert self._grid is not None
+            self._notations[figures] = notation(self._grid, figures)
+        return self._notations[figures]
+
+    def _cell_for(self, shape: Notation) -> int:
+        assert self._grid is not None
+        index = len(str(self._grid.shape[1] - 1))  # the header's column numbers fit too
+        return 1 + max(index, shape.width + (self._changed is not None))
+
+    def _layout(self) -> None:
+        """Choose the figures for the present width, then size the canvas and the footer."""
+        self._version += 1
+        self._lines.clear()
+        self._figures = FIGURES
+        if self._grid is None:
+            self.virtual_size = Size(len(self._note), 1)
+            self.border_subtitle = self._footer
+            self.refresh()
+            return
+        rows, columns = self._grid.shape
+        self._gutter = len(str(rows - 1)) + 1
+        self._notation = self._notation_for(FIGURES)
+        self._cell = self._cell_for(self._notation)
+        width = self.size.width
+        if rows + HEADER_LINES > self.size.height:  # the vertical scrollbar takes its share
+            width -= self.styles.scrollbar_size_vertical
+        least = min(AT_LEAST, columns)
+        if 0 < width < self._gutter + least * self._cell:
+            fewer = self._notation_for(FEWER)  # a small terminal: columns before figures
+            if self._cell_for(fewer) < self._cell:
+                self._figures, self._notation = FEWER, fewer
+                self._cell = self._cell_for(fewer)
+        elif width > 0 and self._gutter + columns * self._cell <= width:
+            for figures in WIDER:  # more figures never make a cell narrower
+                wider = self._notation_for(figures)
+                if self._gutter + columns * self._cell_for(wider) <= width:
+                    self._figures, self._notation = figures, wider
+                    self._cell = self._cell_for(wider)
+                    break
+        self.virtual_size = Size(self._gutter + columns * self._cell, rows + HEADER_LINES)
+        assert self._stats is not None
+        # the border keeps "╰─ " and " ─╯" around its text: 6 columns
+        room = self.outer_size.width - 6 if self.outer_size.width else 1 << 30
+        self.border_subtitle = (self._footer if self._footer is not None
+                                else Content(fit_footer(self._stats, room)) or None)
         self.refresh()
+
+    def on_resize(self) -> None:
+        self._layout()
 
     def _colours(self) -> tuple[Style, Color]:
         """The panel's own style and background: each walks every ancestor, so they are
@@ -178,7 +297,7 @@ class MatrixView(ScrollView, can_focus=True):
         self._colour_cache = None
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_size.width  # without the scrollbars
         base, background = self._colours()
         if self._grid is None:
             text = self._note if y == 0 else ""
@@ -194,26 +313,39 @@ class MatrixView(ScrollView, can_focus=True):
             self._lines.set(key, line)
         return line
 
+    def visible_columns(self, scroll_x: int, width: int) -> range:
+        """The columns drawn whole: from the first that starts at or after the scroll offset,
+        as many as fit, keeping two columns for " …" when more follow."""
+        assert self._grid is not None
+        columns, cell = self._grid.shape[1], self._cell
+        first = min(columns, -(-scroll_x // cell))
+        view = max(0, width - self._gutter)
+        count = min(columns - first, view // cell)
+        if first + count < columns and view - count * cell < len(MORE) + 1:
+            count = max(0, count - 1)
+        return range(first, first + count)
+
     def _render_row(self, row: int, scroll_x: int, width: int, base: Style, background: Color) -> Strip:
-        """One matrix row (or the column header when row is -1), cut to what is on screen."""
+        """One matrix row (or the column header when row is -1): whole cells only."""
         assert self._grid is not None
         dim = base + Style(dim=True)
-        gutter = " " * self._gutter if row < 0 else f"{row:>{self._gutter - 1}} "
-        view = max(0, width - self._gutter)
-        first = scroll_x // CELL_WIDTH
-        last = min(self._grid.shape[1], -(-(scroll_x + view) // CELL_WIDTH))
+        shown = self.visible_columns(scroll_x, width)
+        cell, value_width = self._cell, self._cell - 1
         if row < 0:
-            segments = [Segment(f"{column:>{CELL_WIDTH}}", dim) for column in range(first, last)]
-        else:
-            values = self._grid[row, first:last].tolist()
-            marks = ([False] * len(values) if self._changed is None
-                     else self._changed[row, first:last].tolist())
-            segments = []
-            for value, changed in zip(values, marks):
-                text = ((CHANGED_MARK if changed else "") + compact(value)).rjust(CELL_WIDTH)
-                style = (cell_style(background, level(value, self._scale), changed)
-                         if math.isfinite(value) else NON_FINITE_STYLE)
-                segments.append(Segment(text, style))
-        offset = scroll_x - first * CELL_WIDTH
-        cells = Strip(segments, max(0, last - first) * CELL_WIDTH).crop(offset, offset + view)
-        return Strip.join([Strip([Segment(gutter, dim)]), cells]).adjust_cell_length(width, base)
+            gutter = (MORE if shown.start > 0 else " ").ljust(self._gutter)
+            segments = [Segment(gutter, dim)]
+            segments += [Segment(f"{column:>{cell}}", dim) for column in shown]
+            if shown.stop < self._grid.shape[1]:
+                segments.append(Segment(" " + MORE, dim))
+            return Strip(segments).adjust_cell_length(width, base)
+        segments = [Segment(f"{row:>{self._gutter - 1}} ", dim)]
+        values = self._grid[row, shown.start:shown.stop].tolist()
+        marks = ([False] * len(values) if self._changed is None
+                 else self._changed[row, shown.start:shown.stop].tolist())
+        write = self._notation
+        for value, changed in zip(values, marks):
+            text = ((CHANGED_MARK if changed else "") + write(value)).rjust(value_width)
+            style = (cell_style(background, level(value, self._stats.scale), changed)
+                     if math.isfinite(value) else NON_FINITE_STYLE)
+            segments += [Segment(" ", base), Segment(text, style)]
+        return Strip(segments).adjust_cell_length(width, base)

@@ -22,6 +22,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from bpdebug.app.components.matrix_view import MatrixView
+from bpdebug.notation import format_number, format_together
 from bpdebug.shapes import fmt
 
 MARK = {"ok": ("✓", "green"), "not run": ("·", "dim")}
@@ -262,19 +263,21 @@ class StudentPanel(Vertical, can_focus=True):
             expected = None if entry.expected is None else np.shape(entry.expected)
             reference.show(f"reference {post_name(entry.key)}", entry.expected, expected)
             suffix = "" if entry.status in ("ok", "values", "shape") else f" ({entry.status})"
-            actual.show(f"student {student_name(entry.key)}{suffix}", student_value(entry),
-                        expected, offending=not entry.ok)
+            footer = None
             if entry.status == "values" and entry.first_wrong is not None:
                 at = entry.first_wrong
-                actual.border_subtitle = Content.assemble(
+                expected_value, got = format_together(
+                    [np.asarray(entry.expected)[at], np.asarray(entry.actual)[at]], figures=6)
+                footer = Content.assemble(
                     (f"first wrong {at}: ", "bold red"),
-                    f"expected {float(np.asarray(entry.expected)[at]):.6g}, "
-                    f"got {float(np.asarray(entry.actual)[at]):.6g}; "
-                    f"max rel. error {entry.max_relative_error:.3g}")
+                    f"expected {expected_value}, got {got}; "
+                    f"max rel. error {format_number(entry.max_relative_error, 2)}")
             elif entry.status == "shape":
-                actual.border_subtitle = Content.assemble(
+                footer = Content.assemble(
                     ("wrong shape: ", "bold red"),
                     f"expected {fmt(expected)}, got {fmt(np.shape(entry.actual))}")
+            actual.show(f"student {student_name(entry.key)}{suffix}", student_value(entry),
+                        expected, offending=not entry.ok, footer=footer)
         if comparison.crash is not None:
             crash.update(Content("\n").join(crash_lines(comparison.crash)))
             crash.display = True
