@@ -38,12 +38,22 @@ from bpdebug.app.components.heatmap import (
 )
 
 NOT_COMPUTED = "not computed yet"
+NOT_YET = "not yet"  # the same, in a narrow panel
 HEADER_LINES = 1  # the column indices, pinned above the rows
 MORE = "…"
 WIDER = (6, 5)  # figures to try, most first, when every column fits with them
 FEWER = 3  # figures when a narrow panel (80×24) could not show three columns with FIGURES
 AT_LEAST = 3  # columns a narrow panel shows, with fewer figures, rather than fewer columns
 STAT_FIGURES = 3  # a footer is for a glance
+
+
+def note_for(note: str, width: int) -> str:
+    """A note that fits: "not computed yet", else "not yet"; any other cut with "…"."""
+    if len(note) <= width:
+        return note
+    if note == NOT_COMPUTED and width >= len(NOT_YET):
+        return NOT_YET
+    return note[:max(0, width - 1)] + MORE if width > 0 else ""
 
 
 def as_floats(value: Any) -> np.ndarray:
@@ -300,7 +310,7 @@ class MatrixView(ScrollView, can_focus=True):
         width = self.scrollable_size.width  # without the scrollbars
         base, background = self._colours()
         if self._grid is None:
-            text = self._note if y == 0 else ""
+            text = note_for(self._note, width) if y == 0 else ""
             return Strip([Segment(text, base + Style(dim=True, italic=True))]).adjust_cell_length(width, base)
         scroll_x, scroll_y = self.scroll_offset
         row = -1 if y < HEADER_LINES else y + scroll_y - HEADER_LINES
