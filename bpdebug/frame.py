@@ -108,6 +108,11 @@ class Frame:
     blocked: str | None = None  # why the cursor cannot move forward
     student: Student | None = None
     training: Training | None = None  # set on the frames a training thread posts
+    # One element written out as the post derives it (explain.Explanation, or
+    # explain.Stopped, or a note), and the nudge of a parameter (explain.Nudge).
+    explanation: object | None = None
+    nudge: object | None = None
+    note: str | None = None  # why an element has no equation to show
 
     # ---- where the cursor is ----------------------------------------------------
 

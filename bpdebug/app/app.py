@@ -9,6 +9,7 @@ inside the app (a notification, the status line, the equation panel), never a tr
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 import time
@@ -37,7 +38,8 @@ UI_WAIT = 0.25  # seconds the training thread waits at most for a key's frame
 
 # Actions that move the engine: refused while it trains, and while a modal is on top.
 ENGINE_ACTIONS = {"step", "back", "to_cost", "to_end", "reset", "layer", "gradient_check",
-                  "watch", "scroll_matrix", "teaching_panels", "transcript"}
+                  "watch", "scroll_matrix", "teaching_panels", "transcript", "explain",
+                  "nudge"}
 # Of those, the ones that only change what is shown: they work while training too.
 VIEW_ACTIONS = {"scroll_matrix", "teaching_panels"}
 
@@ -60,9 +62,14 @@ class BpdebugApp(App[int]):
     BINDINGS = [
         # Priority: a focused MatrixView would otherwise take the arrows and space.
         Binding("n", "step", "Next", priority=True),
-        Binding("right,space", "step", "Step", show=False, priority=True),
+        Binding("space", "step", "Step", show=False, priority=True),
+        # The arrows step, unless a matrix panel has the focus: there they move its cell
+        # cursor (so these two are not priority bindings).
+        Binding("right", "step", "Step", show=False),
         Binding("p", "back", "Back", priority=True),
-        Binding("left", "back", "Back", show=False, priority=True),
+        Binding("left", "back", "Back", show=False),
+        Binding("enter", "explain", "Explain", show=False),
+        Binding("plus,equals_sign", "nudge", "Nudge", show=False),
         Binding("f", "to_cost", "To J", priority=True),
         Binding("e", "to_end", "End", priority=True),
         Binding("t", "train", "Train", priority=True),
@@ -92,6 +99,8 @@ class BpdebugApp(App[int]):
         self._ui_free = threading.Event()
         self._ui_free.set()
         self.trainer: Worker | None = None  # the training thread's worker, once t is pressed
+        # An element explained (enter) or nudged (+): shown until the cursor moves.
+        self._explained: dict | None = None
         self._comparisons: dict[int, object] = {}  # iteration -> the student's Comparison
         self._comparing: int | None = None  # the iteration being compared in a thread
         self._student_child = None  # its child process (student_process.ChildProcess)
@@ -161,8 +170,17 @@ class BpdebugApp(App[int]):
     # ---- frames ------------------------------------------------------------------
 
     def frame(self) -> Frame:
-        """The engine's frame for the cursor, with the student's comparison up to it."""
+        """The engine's frame for the cursor, with the student's comparison up to it and
+        the element explained there."""
         frame = self.engine.frame()
+        explained = self._explained
+        if explained is not None:
+            if explained["position"] != frame.position:
+                self._explained = None  # the cursor moved: that element is another moment's
+            else:
+                frame = dataclasses.replace(frame, explanation=explained.get("explanation"),
+                                            nudge=explained.get("nudge"),
+                                            note=explained.get("note"))
         if self.student is None:
             return frame
         i = frame.iteration
@@ -223,7 +241,7 @@ class BpdebugApp(App[int]):
         if action in ("help", "quit"):
             return True
         if action == "stop":
-            return self.training
+            return self.training or self._explained is not None
         return self.engine is not None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -382,6 +400,82 @@ class BpdebugApp(App[int]):
         self.debugger.say(f"wrote iteration {i} as Markdown to {path}")
         self.notify(f"wrote {path.name}", title="transcript")
 
+    # ---- one element at a time ----------------------------------------------------
+
+    def _element(self):
+        """The element under the focused panel's cell cursor, and the iteration that
+        computed the value the panel shows; or a note saying why there is none."""
+        from bpdebug.explain import Element
+        view = self.focused
+        if not isinstance(view, MatrixView) or view.cursor is None:
+            return None, None, "tab to a matrix panel, move to a cell with the arrows, then enter"
+        frame = self.debugger.frame
+        name, cell = view.matrix_name, view.cursor
+        value = frame.values.get(name)
+        if value is None:
+            return None, None, f"{name} is not computed yet at this step"
+        index = cell if len(getattr(value, "shape", ())) == 2 else cell[1:]
+        i = frame.iteration
+        if name.startswith(("W[", "b[")) and (frame.step is None or frame.step.kind != plan.UPDATE):
+            # Before this iteration's update a parameter holds what the last update made.
+            if frame.position < self.engine.S:
+                return (Element(name, index), None,
+                        f"{name}{list(index)} = {float(value[index]):.6g} is where iteration 0 "
+                        "starts: the initial parameters, before any update")
+            i -= 1 if frame.step is not None else 0
+        return Element(name, index), i, None
+
+    @shows_errors
+    def action_explain(self) -> None:
+        """Write the element under the cell cursor out as the post derives it."""
+        if self._refuse_while_training():
+            return
+        from bpdebug.explain import Stopped, explain
+        element, i, note = self._element()
+        explained = {"position": self.engine.position, "note": note}
+        if i is not None:
+            found = explain(self.engine, element, i)
+            if isinstance(found, Stopped):
+                explained["note"] = found.line()
+            else:
+                explained["explanation"] = found
+        self._explained = explained
+        self.show()
+
+    @shows_errors
+    def action_nudge(self) -> None:
+        """Nudge the W or b entry under the cell cursor by ε; nothing changes."""
+        if self._refuse_while_training():
+            return
+        from bpdebug.explain import BadElement, Stopped, nudge
+        element, i, note = self._element()
+        explained = dict(self._explained or {}) if (self._explained or {}).get(
+            "position") == self.engine.position else {}
+        explained["position"] = self.engine.position
+        if element is None:
+            explained["note"] = note
+        elif not element.name.removeprefix("d").startswith(("W[", "b[")):
+            explained["note"] = (f"+ nudges an entry of W[l] or b[l] (or dW[l], db[l]), "
+                                 f"not {element.name}")
+        else:
+            frame = self.debugger.frame
+            try:
+                found = nudge(self.engine, element, frame.iteration)
+            except BadElement as error:
+                explained["note"] = str(error)
+            else:
+                if isinstance(found, Stopped):
+                    explained["note"] = found.line()
+                else:
+                    explained["nudge"], explained["note"] = found, None
+        self._explained = explained
+        self.show()
+
+    def on_matrix_view_cursor_moved(self, message: MatrixView.CursorMoved) -> None:
+        if self._explained is not None:  # the explained cell is no longer the one pointed at
+            self._explained = None
+            self.show()
+
     async def action_quit(self) -> None:
         self._stop.set()
         self._ui_free.set()
@@ -409,6 +503,10 @@ class BpdebugApp(App[int]):
         self.trainer = self._train(n)
 
     def action_stop(self) -> None:
+        if not self.training and self._explained is not None:  # esc closes an explanation
+            self._explained = None
+            self.show()
+            return
         if self.training:
             self._stop.set()
             self._ui_free.set()

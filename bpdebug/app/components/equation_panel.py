@@ -191,6 +191,9 @@ class EquationPanel(Static):
     """
 
     def show(self, frame: Frame) -> None:
+        if frame.explanation is not None or frame.nudge is not None or frame.note:
+            self._explain(frame)
+            return
         record = frame.record
         self.set_class(not frame.ok, "mismatch")
         if record is None:
@@ -213,6 +216,31 @@ class EquationPanel(Static):
             else:
                 body = computed_lines(record)
             self.border_subtitle = self._next(frame)
+        unchanged.update(self, Content("\n").join(body))
+
+    def _explain(self, frame: Frame) -> None:
+        """One element as the post derives it, with its numbers, and the nudge."""
+        self.set_class(False, "mismatch")
+        explanation, nudge = frame.explanation, frame.nudge
+        what = explanation.element if explanation is not None else (
+            nudge.parameter if nudge is not None else None)
+        self.border_title = Content.assemble(("explain", "bold cyan"),
+                                             f" {what}" if what is not None else "",
+                                             f" · iteration {frame.iteration}")
+        self.border_subtitle = Content("esc closes · enter explains · + nudges")
+        body: list[Content] = []
+        if frame.note:
+            body.append(Content.styled(frame.note, "italic"))
+        if explanation is not None:
+            first, *rest = explanation.lines()
+            body.append(Content.styled(first, "bold"))
+            body += [Content(line) for line in rest]
+        if nudge is not None:
+            if body:
+                body.append(Content(""))
+            first, *rest = nudge.lines()
+            body.append(Content.styled(first, "bold"))
+            body += [Content(line) for line in rest]
         unchanged.update(self, Content("\n").join(body))
 
     @staticmethod

@@ -54,6 +54,22 @@ def panel_names(kind: str | None, l: int, offender: str | None = None, L: int | 
     return rows
 
 
+def with_operands(rows: list[list[str]], target: str, feeds: dict, values) -> list[list[str]]:
+    """The rows, with the operands of an explained element that have no panel put in place
+    of the last panels that are neither it nor another operand: the eye sees row times
+    column."""
+    shown = {name for row in rows for name in row}
+    missing = [name for name, cells in feeds.items()
+               if name not in shown and cells and cells[0] and name in values]
+    rows = [list(row) for row in rows]
+    keep = set(feeds) | {target}
+    slots = [(r, c) for r in range(len(rows) - 1, -1, -1)
+             for c in range(len(rows[r]) - 1, -1, -1) if rows[r][c] not in keep]
+    for name, (r, c) in zip(missing, slots):
+        rows[r][c] = name
+    return rows
+
+
 # Matrices with a column per example: the ones a class compares column by column.
 PER_EXAMPLE = {"Z", "A", "dZ", "dA", "Y"}
 
@@ -220,6 +236,10 @@ class MatrixGrid(VerticalScroll):
         kind = frame.step.kind if frame.step is not None else None
         wide = self.app.size.width >= WIDE if self.is_attached else False
         self.rows = panel_names(kind, self.shown_layer, offender, network.L, wide)
+        feeds = frame.explanation.cells() if frame.explanation is not None else {}
+        if feeds:
+            self.rows = with_operands(self.rows, frame.explanation.element.name, feeds,
+                                      frame.values)
         self._ensure(self.rows)
         self._needs = []
         for row, names in zip(self.children, self.rows):
@@ -228,6 +248,7 @@ class MatrixGrid(VerticalScroll):
                 value = frame.values.get(name)
                 view.show(name, value, expected=frame.expected.get(name),
                           previous=frame.before.get(name), offending=name == offender)
+                view.highlight(feeds.get(name))
                 needs.append(need(view, name, value))
             self._needs.append(needs)
         self._fit()

@@ -20,10 +20,12 @@ from typing import Any
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
+from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.color import Color
 from textual.content import Content
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -149,8 +151,20 @@ def title(name: str, shape: Shape | None, expected: Shape | None) -> Content:
     return Content.assemble(*parts)
 
 
+CURSOR = Style(reverse=True, bold=True)
+CURSOR_LABEL = Style(reverse=True, bold=True)
+FEEDS = Style(underline=True, bold=True)
+
+
 class MatrixView(ScrollView, can_focus=True):
     """One named matrix as a heat map; only the cells on screen are ever drawn."""
+
+    # In a focused panel the arrows move a cell cursor (the app's own arrows step only
+    # when no panel has the focus); the page keys still scroll.
+    BINDINGS = [Binding("up", "move(-1, 0)", "Up", show=False),
+                Binding("down", "move(1, 0)", "Down", show=False),
+                Binding("left", "move(0, -1)", "Left", show=False),
+                Binding("right", "move(0, 1)", "Right", show=False)]
 
     DEFAULT_CSS = """
     MatrixView {
@@ -171,6 +185,9 @@ class MatrixView(ScrollView, can_focus=True):
     def __init__(self, *, name: str | None = None, id: str | None = None,
                  classes: str | None = None, disabled: bool = False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.matrix_name = ""  # the quantity shown, as the post names it
+        self.cursor: tuple[int, int] | None = None  # the cell cursor (row, column)
+        self.highlighted: frozenset[tuple[int, int]] = frozenset()
         self._grid: np.ndarray | None = None  # rows × columns as drawn, or None with a note
         self._changed: np.ndarray | None = None
         self._note = NOT_COMPUTED
@@ -213,6 +230,13 @@ class MatrixView(ScrollView, can_focus=True):
                     self._changed = changed_mask(array, previous)
                     self._stats = stats(array)
         self.border_title = title(name, shape, expected)
+        self.matrix_name = name
+        if self.cursor is not None:
+            if self._grid is None:
+                self.cursor = None
+            else:
+                rows, columns = self._grid.shape
+                self.cursor = (min(self.cursor[0], rows - 1), min(self.cursor[1], columns - 1))
         self._layout()
         if self.is_mounted and old_shape != (None if self._grid is None else self._grid.shape):
             self.scroll_to(0, 0, animate=False)  # another matrix: its corner, not the old offset
@@ -336,26 +360,99 @@ class MatrixView(ScrollView, can_focus=True):
         return range(first, first + count)
 
     def _render_row(self, row: int, scroll_x: int, width: int, base: Style, background: Color) -> Strip:
-        """One matrix row (or the column header when row is -1): whole cells only."""
+        """One matrix row (or the column header when row is -1): whole cells only.  The cell
+        cursor is a box, [ and ] in the gaps on either side of its number, with its row and
+        column labels reversed; the cells that feed an explained element are underlined."""
         assert self._grid is not None
         dim = base + Style(dim=True)
+        label = base + CURSOR_LABEL
         shown = self.visible_columns(scroll_x, width)
         cell, value_width = self._cell, self._cell - 1
+        at_row, at_column = self.cursor if self.cursor is not None and self.has_focus else (-2, -2)
         if row < 0:
             gutter = (MORE if shown.start > 0 else " ").ljust(self._gutter)
             segments = [Segment(gutter, dim)]
-            segments += [Segment(f"{column:>{cell}}", dim) for column in shown]
+            segments += [Segment(f"{column:>{cell}}", label if column == at_column else dim)
+                         for column in shown]
             if shown.stop < self._grid.shape[1]:
                 segments.append(Segment(" " + MORE, dim))
             return Strip(segments).adjust_cell_length(width, base)
-        segments = [Segment(f"{row:>{self._gutter - 1}} ", dim)]
+        segments = [Segment(f"{row:>{self._gutter - 1}}", label if row == at_row else dim),
+                    Segment(" ", dim)]
         values = self._grid[row, shown.start:shown.stop].tolist()
         marks = ([False] * len(values) if self._changed is None
                  else self._changed[row, shown.start:shown.stop].tolist())
         write = self._notation
-        for value, changed in zip(values, marks):
+        for column, value, changed in zip(shown, values, marks):
             text = ((CHANGED_MARK if changed else "") + write(value)).rjust(value_width)
             style = (cell_style(background, level(value, self._stats.scale), changed)
                      if math.isfinite(value) else NON_FINITE_STYLE)
-            segments += [Segment(" ", base), Segment(text, style)]
+            if (row, column) in self.highlighted:
+                style = style + FEEDS
+            gap = " "
+            if row == at_row and column == at_column:
+                gap, style = "[", style + CURSOR
+            elif row == at_row and column == at_column + 1:
+                gap = "]"
+            segments += [Segment(gap, base + CURSOR if gap != " " else base), Segment(text, style)]
+        if row == at_row and shown.stop == at_column + 1:
+            segments.append(Segment("]", base + CURSOR))
         return Strip(segments).adjust_cell_length(width, base)
+
+    # ---- the cell cursor -------------------------------------------------------------
+
+    def action_move(self, rows: int, columns: int) -> None:
+        """Move the cell cursor (arrow keys), keeping it on screen."""
+        if self._grid is None:
+            return
+        top, left = self.cursor if self.cursor is not None else (0, 0)
+        height, width = self._grid.shape
+        self.cursor = (max(0, min(height - 1, top + rows)), max(0, min(width - 1, left + columns)))
+        self._keep_cursor_in_view()
+        self.post_message(self.CursorMoved(self, self.cursor))
+
+    def _keep_cursor_in_view(self) -> None:
+        if self.cursor is None or self._grid is None:
+            return
+        row, column = self.cursor
+        view = max(1, self.scrollable_content_region.width - self._gutter - len(MORE) - 1)
+        x = column * self._cell
+        scroll_x = self.scroll_offset.x
+        if x < scroll_x:
+            scroll_x = x
+        elif x + self._cell > scroll_x + view:
+            scroll_x = x + self._cell - view
+        rows = max(1, self.scrollable_content_region.height - HEADER_LINES)
+        scroll_y = min(max(self.scroll_offset.y, row - rows + 1), row)
+        self.scroll_to(scroll_x, scroll_y, animate=False)
+        self._version += 1
+        self._lines.clear()
+        self.refresh()
+
+    def highlight(self, cells) -> None:
+        """Underline these (row, column) cells: what feeds an explained element."""
+        cells = frozenset(tuple(c) for c in (cells or ()))
+        if cells != self.highlighted:
+            self.highlighted = cells
+            self._version += 1
+            self._lines.clear()
+            self.refresh()
+
+    class CursorMoved(Message):
+        """The cell cursor of a matrix panel moved (an explanation of another cell is stale)."""
+
+        def __init__(self, view: "MatrixView", cursor: tuple[int, int]) -> None:
+            super().__init__()
+            self.view, self.cursor = view, cursor
+
+    def on_focus(self) -> None:
+        if self.cursor is None and self._grid is not None:
+            self.cursor = (0, 0)
+        self._version += 1
+        self._lines.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._version += 1
+        self._lines.clear()
+        self.refresh()
