@@ -256,7 +256,8 @@ def _step(s: Session, engine: bool) -> dict | None:
     if action is None:
         return None
     ready = action[3]
-    if engine and s.find("next", lambda e: t_post <= e[1] <= ready) is None:
+    step = s.find("next", lambda e: t_post <= e[1] <= ready)
+    if engine and step is None:
         return None
     frame = s.wait_for("frame", lambda e: e[1] >= ready, 2)
     if frame is None:
@@ -264,7 +265,8 @@ def _step(s: Session, engine: bool) -> dict | None:
     s.quiet(0.1, 3)
     burst = [f for f in s.frames() if f[1] >= ready]
     return {"latency": frame[3] - t_post, "handle": ready - t_post, "wait": frame[1] - ready,
-            "paint": frame[3] - frame[1], "settled": burst[-1][3] - t_post}
+            "paint": frame[3] - frame[1], "settled": burst[-1][3] - t_post, "frames": len(burst),
+            "engine": step[2] - step[1] if step is not None else None}
 
 
 def step_rounds(size: tuple[int, int], apps: list[str], rounds: int,
@@ -300,11 +302,14 @@ def _ms(seconds: float) -> str:
 
 
 def _split(samples: list[dict]) -> str:
-    return (f"key event to the action done {_ms(median([x['handle'] for x in samples]))}, "
+    engine = [x["engine"] for x in samples if x["engine"] is not None]
+    inside = f" (Engine.next {_ms(median(engine))})" if engine else ""
+    return (f"key event to the action done {_ms(median([x['handle'] for x in samples]))}{inside}, "
             f"then to the next frame's start {_ms(median([x['wait'] for x in samples]))}, "
             f"that frame {_ms(median([x['paint'] for x in samples]))}; until the frames stop "
             f"{_ms(median([x['settled'] for x in samples]))} "
-            f"(p95 {_ms(percentile([x['settled'] for x in samples], 95))})")
+            f"(p95 {_ms(percentile([x['settled'] for x in samples], 95))}), "
+            f"{median([x['frames'] for x in samples]):g} frames")
 
 
 def step_latency(table, quick: bool, scenarios: list[str]) -> list[tuple[str, tuple[int, int]]]:
