@@ -309,7 +309,7 @@ def _split(samples: list[dict]) -> str:
             f"that frame {_ms(median([x['paint'] for x in samples]))}; until the frames stop "
             f"{_ms(median([x['settled'] for x in samples]))} "
             f"(p95 {_ms(percentile([x['settled'] for x in samples], 95))}), "
-            f"{median([x['frames'] for x in samples]):g} frames")
+            f"frames painted {median([x['frames'] for x in samples]):g}")
 
 
 def step_latency(table, quick: bool, scenarios: list[str]) -> list[tuple[str, tuple[int, int]]]:
