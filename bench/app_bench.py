@@ -1,15 +1,20 @@
 """App: time to first frame, step latency, and how long a key waits while training.
 
-Each app runs in a child process (bench/app_child.py) on a real pseudo-terminal of
-120×40 that this process drains, so Textual's own Linux driver parses the keys and
-writes every frame, as in a terminal.  The child reports timestamps through hooks
-on the running app (see app_child.py); nothing here waits on Pilot.
+Each app runs in a child process (bench/app_child.py) on a real pseudo-terminal
+(120×40, or the size given) that this process drains, so Textual's own Linux driver
+parses the keys and writes every frame, as in a terminal.  The child reports
+timestamps through hooks on the running app (see app_child.py); nothing here waits
+on Pilot.
 
 * Time to first frame: from just before the child is spawned to the end of the
   first App._display that writes a frame; the same for Textual's empty App.
-* Step latency: from the moment the driver posts the `n` Key event to the app, to
-  the end of the first frame that *begins* after Engine.next has returned (the
-  first frame that can show the step).
+* Step latency, at 120×36 and 200×60: from the moment the driver posts the `n` Key
+  event to the app, to the end of the first frame that *begins* after the `step`
+  action (which holds Engine.next) has returned: the first frame that can show the
+  step.  The same for bench/label_app.py's one-label app (the yardstick) and
+  full-screen app (for scale), running at the same time on ptys of the same size;
+  rounds alternate between the apps, and the figure is the median over rounds of
+  the ratio to the one-label app.
 * While training: `t` starts training; 0.2-0.5 s later `escape` is pressed; the
   answer is the end of the first frame that begins after the key's action ran.
   Samples where training had already finished are dropped.
@@ -38,7 +43,6 @@ COLS, ROWS = 120, 40
 KEYS = {"n": b"n", "t": b"t", "escape": b"\x1b", "q": b"q", "ctrl+q": b"\x11"}
 
 STARTUP_RATIO = 1.3
-STEP_TARGET = {"xor": 0.016, "mnist-size": 0.033}
 ANSWER_TARGET = 0.050
 
 
@@ -56,12 +60,15 @@ def app_importable() -> str | None:
 class Session:
     """One app in a child process, on a pty, with its event log."""
 
-    def __init__(self, which: str, extra_env: dict | None = None):
+    def __init__(self, which: str, extra_env: dict | None = None,
+                 size: tuple[int, int] = (COLS, ROWS)):
         self.which = which
+        self.size = size
         self.events: list[tuple] = []
         self.cond = threading.Condition()
         master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+        cols, rows = size
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         rfd, wfd = os.pipe()
         # A user's Python caches bytecode; this sandbox sets PYTHONDONTWRITEBYTECODE, which
         # would recompile bpdebug's sources at every start and count that as startup.
@@ -178,6 +185,10 @@ def _is_float(text: str) -> bool:
     return True
 
 
+def _size(size: tuple[int, int]) -> str:
+    return f"{size[0]}×{size[1]}"
+
+
 def _quit_key(which: str) -> str:
     return "ctrl+q" if which == "empty" else "q"
 
@@ -223,59 +234,125 @@ def startup(table, quick: bool, scenarios: list[str]) -> bool:
     return met
 
 
-# ---- step latency -------------------------------------------------------------------
+# ---- step latency, against a minimal app ----------------------------------------------
 
-def step_latency(table, quick: bool, which: str) -> bool:
-    presses = 15 if quick else 60
-    s = Session(which)
-    first, settled, via_next, missed = [], [], 0, 0
-    split: list[tuple[float, float, float]] = []  # handling, waiting for a frame, the frame
+STEP_SIZES = ((120, 36), (200, 60))
+STEP_RATIO = {"xor": 2.0, "mnist-size": 3.0}  # bpdebug / the one-label app, same run
+BASELINE = "label"  # bench/label_app.py: one Label whose text `n` changes
+FULL_SCREEN = "screen"  # bench/label_app.py: `n` changes every cell of the screen
+
+
+def _step(s: Session, engine: bool) -> dict | None:
+    """Press `n` once, then wait until the app's frames stop.  The latency runs from the
+    key event's posting to the end of the first frame that *begins* after the `step`
+    action returned: for bpdebug that action holds Engine.next, so no earlier frame
+    can show the step.  None when a part never came, or bpdebug refused to step."""
+    t_write = s.press("n")
+    post = s.wait_for("post", lambda e: e[1] == "n" and e[2] >= t_write, 2)
+    if post is None:
+        return None
+    t_post = post[2]
+    action = s.wait_for("action", lambda e: e[1] == "step" and e[2] >= t_post, 2)
+    if action is None:
+        return None
+    ready = action[3]
+    step = s.find("next", lambda e: t_post <= e[1] <= ready)
+    if engine and step is None:
+        return None
+    frame = s.wait_for("frame", lambda e: e[1] >= ready, 2)
+    if frame is None:
+        return None
+    s.quiet(0.1, 3)
+    burst = [f for f in s.frames() if f[1] >= ready]
+    return {"latency": frame[3] - t_post, "handle": ready - t_post, "wait": frame[1] - ready,
+            "paint": frame[3] - frame[1], "settled": burst[-1][3] - t_post, "frames": len(burst),
+            "engine": step[2] - step[1] if step is not None else None}
+
+
+def step_rounds(size: tuple[int, int], apps: list[str], rounds: int,
+                warm: int = 3) -> dict[str, list[dict | None]]:
+    """Every app runs at once, each in its own child on its own pty of this size.  A
+    round presses `n` once in each, one app at a time (each quiet before the next is
+    pressed), in an order that rotates every round, so a slow spell of the machine
+    usually covers every app of the round.  The first `warm` rounds are not kept."""
+    sessions: dict[str, Session] = {}
+    out: dict[str, list[dict | None]] = {which: [] for which in apps}
     try:
-        s.first_frame()
-        s.quiet(0.3, 10)
-        for _ in range(presses):
-            t_write = s.press("n")
-            post = s.wait_for("post", lambda e: e[1] == "n" and e[2] >= t_write, 2)
-            if post is None:
-                missed += 1
-                continue
-            t_post = post[2]
-            step = s.wait_for("next", lambda e: e[1] >= t_post, 2)
-            action = s.find("action", lambda e: e[2] >= t_post)
-            if step is not None:
-                ready, via_next = step[2], via_next + 1
-            elif action is not None:
-                ready = action[3]
-            else:
-                missed += 1
-                continue
-            frame = s.wait_for("frame", lambda e: e[1] >= ready, 2)
-            if frame is None:
-                missed += 1
-                continue
-            first.append(frame[3] - t_post)
-            split.append((ready - t_post, frame[1] - ready, frame[3] - frame[1]))
-            s.quiet(0.1, 3)
-            burst = [f for f in s.frames() if f[1] >= ready]
-            settled.append(burst[-1][3] - t_post)
-            time.sleep(random.uniform(0.02, 0.06))
+        for which in apps:
+            sessions[which] = Session(which, size=size)
+        for s in sessions.values():
+            s.first_frame()
+        for s in sessions.values():
+            s.quiet(0.3, 10)
+        for r in range(warm + rounds):
+            k = r % len(apps)
+            for which in apps[k:] + apps[:k]:
+                got = _step(sessions[which], engine=which not in (BASELINE, FULL_SCREEN))
+                if r >= warm:
+                    out[which].append(got)
+                time.sleep(random.uniform(0.02, 0.06))
     finally:
-        s.close("q")
-    if not first:
-        table.skip(f"step latency, {which}", "no step was seen (does `n` call Engine.next?)")
-        return True
-    target = STEP_TARGET.get(which, 0.033)
-    med, p95 = median(first), percentile(first, 95)
-    table.row(f"step latency `n`, {which}: median (p95)",
-              f"{med * 1e3:.1f} ms ({p95 * 1e3:.1f} ms)", f"median ≤ {target * 1e3:.0f} ms",
-              med <= target)
-    handle, wait, paint = (median([x[k] for x in split]) * 1e3 for k in range(3))
-    table.note(f"step `n`, {which}: {len(first)} presses ({via_next} through Engine.next, "
-               f"{missed} unanswered); medians: key event to the step done {handle:.1f} ms, "
-               f"then to the next frame's start {wait:.1f} ms (Textual paints at most "
-               f"60 times a second), that frame {paint:.1f} ms; until the frames stop: median "
-               f"{median(settled) * 1e3:.1f} ms, p95 {percentile(settled, 95) * 1e3:.1f} ms")
-    return med <= target
+        for which, s in sessions.items():
+            s.close(_quit_key(which))
+    return out
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f} ms"
+
+
+def _split(samples: list[dict]) -> str:
+    engine = [x["engine"] for x in samples if x["engine"] is not None]
+    inside = f" (Engine.next {_ms(median(engine))})" if engine else ""
+    return (f"key event to the action done {_ms(median([x['handle'] for x in samples]))}{inside}, "
+            f"then to the next frame's start {_ms(median([x['wait'] for x in samples]))}, "
+            f"that frame {_ms(median([x['paint'] for x in samples]))}; until the frames stop "
+            f"{_ms(median([x['settled'] for x in samples]))} "
+            f"(p95 {_ms(percentile([x['settled'] for x in samples], 95))}), "
+            f"frames painted {median([x['frames'] for x in samples]):g}")
+
+
+def step_latency(table, quick: bool, scenarios: list[str]) -> list[tuple[str, tuple[int, int]]]:
+    """The rows `step latency n, SCENARIO, SIZE: bpdebug / one-label app`; returns the
+    (scenario, size) pairs whose target was missed."""
+    rounds = 15 if quick else 60
+    missed = []
+    for size in STEP_SIZES:
+        got = step_rounds(size, [BASELINE, FULL_SCREEN] + scenarios, rounds)
+        base, full = got[BASELINE], got[FULL_SCREEN]
+        for which in scenarios:
+            pairs = [(x, b) for x, b in zip(got[which], base) if x is not None and b is not None]
+            figure = f"step latency `n`, {which}, {_size(size)}: bpdebug / one-label app"
+            target = STEP_RATIO.get(which, 3.0)
+            if not pairs:
+                table.skip(figure, "no step was seen (does `n` call Engine.next?)",
+                           f"≤ {target:.0f}×")
+                missed.append((which, size))
+                continue
+            mine = [x["latency"] for x, _ in pairs]
+            theirs = [b["latency"] for _, b in pairs]
+            ratio = median([x / b for x, b in zip(mine, theirs)])
+            table.row(figure, f"{ratio:.2f}× (median {_ms(median(mine))} / {_ms(median(theirs))}; "
+                              f"p95 {_ms(percentile(mine, 95))} / {_ms(percentile(theirs, 95))})",
+                      f"≤ {target:.0f}×", ratio <= target)
+            if ratio > target:
+                missed.append((which, size))
+            screens = [x["latency"] / f["latency"] for x, f in zip(got[which], full)
+                       if x is not None and f is not None]
+            table.note(f"step `n`, {which}, {_size(size)}: {len(pairs)} rounds kept of {rounds} "
+                       f"({rounds - len(pairs)} dropped: a step or a frame not seen); the ratio is "
+                       f"the median over rounds of the two latencies' ratio (the ratio of the "
+                       f"medians: {median(mine) / median(theirs):.2f}×); against the full-screen "
+                       f"app, in the same rounds: {median(screens):.2f}×; medians for bpdebug: "
+                       + _split([x for x, _ in pairs]))
+        for name, runs in (("one-label app", base), ("full-screen app", full)):
+            kept = [b for b in runs if b is not None]
+            if kept:
+                table.note(f"step `n`, {name}, {_size(size)}: {len(kept)} presses, latency median "
+                           f"{_ms(median([b['latency'] for b in kept]))}, p95 "
+                           f"{_ms(percentile([b['latency'] for b in kept], 95))}; medians: "
+                           + _split(kept))
+    return missed
 
 
 # ---- a key while training -----------------------------------------------------------
@@ -406,14 +483,16 @@ def import_breakdown(top: int = 5) -> tuple[dict[str, float], list[tuple[str, fl
     return totals, sorted(children, key=lambda kv: -kv[1])[:top]
 
 
-def profile_keys(which: str, key: str = "n", presses: int = 30, top: int = 8) -> list[str]:
-    """cProfile the app's thread while `key` is pressed `presses` times: the functions
-    with the most time of their own, as 'name file:line  ms per press'."""
+def profile_keys(which: str, key: str = "n", presses: int = 30, top: int = 8,
+                 size: tuple[int, int] = (COLS, ROWS)) -> list[str]:
+    """cProfile the app's thread while `key` is pressed `presses` times: first the time
+    of every function together, then the functions with the most time of their own,
+    as 'name (file:line) ms/press'."""
     import pstats
 
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "app.prof")
-        s = Session(which, {"BENCH_APP_PROFILE": path, "BENCH_APP_PROFILE_KEY": key})
+        s = Session(which, {"BENCH_APP_PROFILE": path, "BENCH_APP_PROFILE_KEY": key}, size)
         try:
             if s.wait_for("frame", timeout=60) is None:
                 return []
@@ -429,8 +508,8 @@ def profile_keys(which: str, key: str = "n", presses: int = 30, top: int = 8) ->
         stats = pstats.Stats(path).stats
     idle = ("poll", "select", "acquire", "sleep", "wait")  # waiting, not working
     rows = [kv for kv in stats.items() if not any(word in kv[0][2] for word in idle)]
+    out = [f"all functions {sum(kv[1][2] for kv in rows) / presses * 1e3:.1f} ms/press"]
     rows = sorted(rows, key=lambda kv: -kv[1][2])[:top]  # tottime
-    out = []
     for (file, line, name), (_cc, _nc, tottime, cumtime, _callers) in rows:
         short = "/".join(Path(file).parts[-2:]) if file != "~" else "builtin"
         out.append(f"{name} ({short}:{line}) {tottime / presses * 1e3:.1f} ms/press")
@@ -448,13 +527,40 @@ def _training(s: Session, since: float) -> bool:
     return bool(ends) and time.monotonic() - ends[-1][2] < 0.05
 
 
-def run(table, quick: bool) -> None:
+def steps(table, quick: bool, scenarios: list[str]) -> None:
+    """Step latency against the one-label app at every size; for a missed target, a
+    cProfile of both apps at that size (cProfile slows both, so only the shares count)."""
+    missed = step_latency(table, quick, scenarios)
+    presses = 15 if quick else 30
+    for size in dict.fromkeys(size for _, size in missed):
+        base = [(profile_keys(app, "n", presses, 0, size) or ["?"])[0]
+                for app in (BASELINE, FULL_SCREEN)]
+        for which in [w for w, sz in missed if sz == size]:
+            top = profile_keys(which, "n", presses, 6, size)
+            table.note(f"step profile, {which}, {_size(size)}, cProfile of the app's thread "
+                       f"(the one-label app: {base[0]}; the full-screen app: {base[1]}): "
+                       + "; ".join(top))
+
+
+def _skipped(table, figures: tuple[str, ...]) -> bool:
     reason = app_importable()
-    if reason is not None:
-        line = f"bpdebug.app.app is not importable yet ({reason})"
-        print(f"  app benchmarks skipped: {line}", flush=True)
-        for figure in ("time to first frame", "step latency", "key answered while training"):
-            table.skip(figure, line)
+    if reason is None:
+        return False
+    line = f"bpdebug.app.app is not importable yet ({reason})"
+    print(f"  app benchmarks skipped: {line}", flush=True)
+    for figure in figures:
+        table.skip(figure, line)
+    return True
+
+
+def run_steps(table, quick: bool) -> None:
+    """Only the step latency against the one-label app (`--only steps`)."""
+    if not _skipped(table, ("step latency",)):
+        steps(table, quick, ["xor", "mnist-size"])
+
+
+def run(table, quick: bool) -> None:
+    if _skipped(table, ("time to first frame", "step latency", "key answered while training")):
         return
     scenarios = ["xor", "mnist-size"]
     if not startup(table, quick, scenarios):
@@ -463,9 +569,5 @@ def run(table, quick: bool) -> None:
             + ", ".join(f"{name} {totals.get(name, 0):.0f}"
                         for name in ("textual.app", "numpy", "bpdebug.app.app"))
             + "; largest inside bpdebug.app.app: " + ", ".join(f"{n} {ms:.0f}" for n, ms in inside))
-    for which in scenarios:
-        if not step_latency(table, quick, which):
-            top = profile_keys(which, "n", 15 if quick else 30, 6)
-            table.note(f"step profile, {which}, cProfile of the app's thread, most time of "
-                       f"their own: " + "; ".join(top))
+    steps(table, quick, scenarios)
     training_answer(table, quick, "mnist-size")

@@ -3,6 +3,8 @@ reports what happens, with timestamps, on a pipe: the parent's side is app_bench
 
     python -m bench.app_child empty          # Textual's own empty App
     python -m bench.app_child xor            # BpdebugApp(load("xor"))
+    python -m bench.app_child label          # bench/label_app.py: one Label, `n` updates it
+    python -m bench.app_child screen         # bench/label_app.py: `n` redraws a full screen
 
 The hooks are wrapped around class methods before the app exists, so they see the
 running app without changing what it does.  Every time is time.monotonic()
@@ -153,13 +155,21 @@ def _hook_engine() -> None:
     Engine.train = train_hook
 
 
+BASELINES = ("empty", "label", "screen")  # Textual apps without bpdebug (and without an Engine)
+
+
 def make_app(which: str):
-    """The app to run: Textual's empty App, or bpdebug's on a bundled scenario."""
+    """The app to run: Textual's empty App, the one-label app, or bpdebug's on a
+    bundled scenario."""
     factory = os.environ.get("BENCH_APP_FACTORY")  # "module:callable", for trying the harness
     if which == "empty":
         from textual.app import App
         emit("imported", time.monotonic())
         return App()
+    if which in ("label", "screen"):
+        from bench.label_app import LabelApp, ScreenApp
+        emit("imported", time.monotonic())
+        return LabelApp() if which == "label" else ScreenApp()
     from bpdebug.scenario import load
     if factory:
         import importlib
@@ -175,7 +185,7 @@ def main() -> None:
     which = sys.argv[1]
     emit("start", _T_START)
     _hook_textual()
-    if which != "empty":
+    if which not in BASELINES:
         _hook_engine()
     app = make_app(which)
     emit("constructed", time.monotonic())

@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.run            # the full run (a few minutes)
     .venv/bin/python -m bench.run --quick    # a short run, noisier
     .venv/bin/python -m bench.run --only engine,memory
+    .venv/bin/python -m bench.run --quick --only steps   # step latency vs a one-label app
 
 Every figure that is a ratio is taken within this one run, so the machine's speed
 cancels out.  The table is also written to bench/results.md.
@@ -95,21 +96,29 @@ def app_rows(table: Table, quick: bool) -> None:
     app_bench.run(table, quick)
 
 
+def step_rows(table: Table, quick: bool) -> None:
+    from bench import app_bench
+
+    app_bench.run_steps(table, quick)
+
+
 def memory_rows(table: Table, quick: bool) -> None:
     from bench import memory_bench
 
     memory_bench.run(table, quick)
 
 
-SECTIONS = {"engine": engine_rows, "app": app_rows, "memory": memory_rows}
+SECTIONS = {"engine": engine_rows, "app": app_rows, "memory": memory_rows,
+            "steps": step_rows}  # steps: only the app's step latency (app includes it)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer rounds: a noisier, short run")
-    parser.add_argument("--only", default=",".join(SECTIONS),
-                        help="comma-separated sections: engine, app, memory")
+    parser.add_argument("--only", default="engine,app,memory",
+                        help="comma-separated sections: engine, app, memory, or steps (the "
+                             "app's step latency alone)")
     parser.add_argument("--threads", type=int, default=THREADS,
                         help="BLAS / torch threads (default: every core)")
     parser.add_argument("--out", default=str(HERE / "results.md"),

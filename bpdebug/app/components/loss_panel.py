@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from bpdebug.frame import Frame
+from bpdebug.app.components import unchanged
 from bpdebug.sparkline import bars, column_of, log_scale
 
 MARK_STYLE = "bold reverse yellow"
@@ -84,10 +85,12 @@ class LossPanel(Static):
             return
         history = frame.loss_history
         log = log_scale([v for v in history if math.isfinite(v)])
-        self.border_title = Content("cost J (log scale)" if log else "cost J")
+        title = "cost J (log scale)" if log else "cost J"
+        if self.border_title != title:  # setting it repaints the panel, even when the same
+            self.border_title = Content(title)
         width, height = self.content_region.size
         lines = chart(history, frame.iteration, width, max(0, height - TEXT_LINES - bool(self._note)))
         lines += [headline(frame), history_line(frame)]
         if self._note:
             lines.append(Content.styled(self._note, "bold yellow"))
-        self.update(Content("\n").join(lines))
+        unchanged.update(self, Content("\n").join(lines))
