@@ -38,14 +38,29 @@ Panels
                  numbers says there are more on that side (shift+←/→ to see them).
                  The line under each: min, max, mean, std ([min, max] μ mean σ std when
                  narrow), and how many NaN / Inf, which are never dropped. A red outline marks
-                 the matrix a mismatch is about. Tab focuses a matrix; up/down/page keys
-                 and the mouse scroll it; shift+←/→ scroll it sideways.
-  Cost J         J at the start of every iteration so far (log scale when it spans
-                 decades), the current J and the iteration count.
+                 the matrix a mismatch is about. Tab focuses a matrix: the arrows then
+                 move a cell cursor, [ ] around the cell, its row and column numbers
+                 reversed; page keys and the mouse scroll; shift+←/→ scroll sideways.
+                 On a wide screen, backward [l] also shows what produced dA[l]:
+                 W[l+1], dZ[l+1] (at the output, A[L] and Y); the update shows every
+                 layer's W, b, dW and db. Each panel is as big as its matrix needs.
+  Explain        enter on a cell writes it out as the post derives it, in index
+                 notation with every term's number: Z[l]_{j,i} = Σ_k W[l]_{j,k}
+                 A[l-1]_{k,i} + b[l]_j, dW[l]_{j,k} = 1/m Σ_i dZ[l]_{j,i} A[l-1]_{k,i}, ...
+                 (long sums: the first and last terms and how many more). The cells
+                 that feed it are underlined in their panels. + on an entry of W or
+                 b nudges it by ε and sets ΔJ/ε beside the gradient: nothing changes.
+  Cost J         J of the iteration on screen (the headline), and J of every
+                 iteration so far as bars, this iteration's marked (log scale when
+                 the cost spans decades).
 
 Keys
-  n  →  space     next step (refused, with the reason, past a shape mismatch)
+  n  →  space     next step (refused, with the reason, past a shape mismatch); → and ←
+                  move the cell cursor instead while a matrix panel has the focus
   p  ←            previous step (back across the update into the previous iteration)
+  tab             focus a matrix panel (shift+tab back); arrows move its cell cursor
+  enter           explain the cell under the cursor; esc closes the explanation
+  +               nudge the W or b entry under the cursor by ε
   f               run to the cost J
   e               run to the end of the iteration (after the update)
   1 … 9           jump to that layer's step in the current direction

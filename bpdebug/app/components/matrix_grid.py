@@ -28,8 +28,7 @@ from bpdebug import plan
 from bpdebug.frame import Frame
 from bpdebug.names import split as split_name
 from bpdebug.shapes import fmt
-from bpdebug.app.components.matrix_view import (AT_LEAST, FEWER, MatrixView, as_floats,
-                                                as_grid)
+from bpdebug.app.components.matrix_view import AT_LEAST, FEWER, MatrixView
 
 WIDE = 160  # columns from which backward steps show the row that produced dA[l]
 MIN_ROW = 5  # border, column header and two rows
@@ -88,13 +87,9 @@ class Need:
 
 def need(view: MatrixView, name: str, value) -> Need:
     """What the panel showing this value asks for, once ``view.show`` has been given it."""
-    try:
-        grid = as_grid(as_floats(value)) if value is not None else None
-    except (TypeError, ValueError, OverflowError):
-        grid = None
-    if grid is None or grid.size == 0:
+    if view.grid_shape is None:
         return Need(NOTE_WIDTH, 3, MIN_WIDTH, empty=True)
-    rows, columns = grid.shape
+    rows, columns = view.grid_shape
     title = len(name) + len(fmt(np.shape(value))) + 5  # "dW[1] 3×2 ✓" and the corners
     least = 2 + view.content_width(AT_LEAST, FEWER)
     return Need(max(title, 2 + view.content_width()), 2 + 1 + rows, least,

@@ -59,10 +59,13 @@ def note_for(note: str, width: int) -> str:
 
 
 def as_floats(value: Any) -> np.ndarray:
-    """A float64 copy: the engine may update its arrays in place while we still show them."""
+    """Float64 values that cannot change under the panel: the engine's own arrays are
+    frozen (read-only) and taken as they are; anything else is copied."""
     array = np.asarray(value)
     if np.iscomplexobj(array):
         array = array.real
+    if array.dtype == np.float64 and not array.flags.writeable:
+        return array  # a 784×256 matrix is not copied on every step
     return np.array(array, dtype=np.float64)
 
 
@@ -255,6 +258,11 @@ class MatrixView(ScrollView, can_focus=True):
     def cell_width(self) -> int:
         """One column on screen: a gap, the changed-mark column (when any changed), the number."""
         return self._cell
+
+    @property
+    def grid_shape(self) -> tuple[int, int] | None:
+        """Rows × columns as drawn, or None when the panel shows a note."""
+        return None if self._grid is None else self._grid.shape
 
     def content_width(self, columns: int | None = None, figures: int = FIGURES) -> int:
         """Columns of screen the row labels and ``columns`` matrix columns (all of them by
