@@ -95,15 +95,24 @@ async def test_a_784x256_matrix_draws_only_the_visible_rows_and_follows_the_scro
         assert view.render_line(1).text.split()[:2] == ["500", view.notation(-W[500, 10])]
 
 
-async def test_arrow_keys_scroll_a_focused_view():
+async def test_arrow_keys_move_the_cell_cursor_and_scroll_to_keep_it_in_view():
     async with matrix_view() as (app, pilot, view):
         view.show("W[1]", np.ones((784, 256)))
         view.focus()
         await pilot.pause()
-        await pilot.press("down", "down", "right")
+        rows = view.scrollable_content_region.height - 1  # the column numbers take a line
+        await pilot.press(*["down"] * (rows + 1), "right")
         await pilot.wait_for_scheduled_animations()
-        assert view.scroll_offset.y == 2 and view.scroll_offset.x > 0
-        assert view.render_line(1).text.lstrip().startswith("2 ")
+        assert view.cursor == (rows + 1, 1)
+        assert view.scroll_offset.y == 2  # just enough to bring the cursor's row on screen
+        last = view.render_line(rows).text
+        assert last.lstrip().startswith(f"{rows + 1} ") and "[" in last
+        await pilot.press(*["right"] * 40)
+        await pilot.wait_for_scheduled_animations()
+        assert view.cursor[1] == 41 and view.scroll_offset.x > 0
+        await pilot.press("pagedown")  # the page keys still scroll
+        await pilot.wait_for_scheduled_animations()
+        assert view.scroll_offset.y > 2
 
 
 async def test_changed_marks_appear_only_on_changed_entries():
