@@ -400,7 +400,7 @@ class MatrixView(ScrollView, can_focus=True):
             gap = " "
             if row == at_row and column == at_column:
                 gap, style = "[", style + CURSOR
-            elif row == at_row and column == at_column + 1:
+            elif row == at_row and column == at_column + 1 and at_column in shown:
                 gap = "]"
             segments += [Segment(gap, base + CURSOR if gap != " " else base), Segment(text, style)]
         if row == at_row and shown.stop == at_column + 1:
