@@ -45,7 +45,14 @@ VIEWS = {
                   "the gradient check on g: the missing 1/m puts every dW and db in 'wrong'"),
     "student": ("xor", "scenarios/students/forgot_m.py", (120, 36), ["f", "n"],
                 "--impl: a student's dW[2] beside the reference, the first divergence marked"),
-    "small": ("xor", None, (80, 24), ["n", "n"], "the same debugger at 80×24"),
+    "small": ("xor", None, (80, 24), ["f", "n", "n"],
+              "backward [1] at 80×24: three columns of every 4-example matrix, every key"),
+    "wide": ("xor", None, (200, 60), ["f", "n", "n"],
+             "backward [1] at 200×60: more figures, and W[2], dZ[2], dA[1] that produced dA[1]"),
+    "explain": ("xor", None, (120, 36), ["f", "n", "n", "focus:dW[1]", "right", "enter"],
+                "enter on dW[1]_{0,1}: 1/m Σ_i dZ[1]_{0,i} · A[0]_{1,i}, every term's number"),
+    "nudge": ("xor", None, (120, 36), ["f", "n", "n", "focus:W[1]", "right", "plus"],
+              "+ on W[1]_{0,1}: ΔJ/ε beside dW[1]_{0,1}, the post's nudge as an experiment"),
 }
 
 
@@ -62,18 +69,21 @@ async def shoot(name: str) -> Path:
             await app._student_worker.wait()
             await pilot.pause()
         for key in keys:
-            if key == TRAIN:
+            if key == TRAIN:  # press t, then wait for the training worker to finish
                 await pilot.press("t")
-                for _ in range(600):  # at most a minute
-                    await pilot.pause(0.1)
-                    if not app.training:
-                        break
-            elif key == "wait":
-                await pilot.pause(2.0)
+                await app.trainer.wait()
+            elif key == "wait":  # the gradient check's worker, on the screen on top
+                await app.screen.worker.wait()
+            elif key.startswith("focus:"):  # a matrix panel, by the quantity it shows
+                from bpdebug.app.components.matrix_grid import MatrixGrid
+                quantity = key.removeprefix("focus:")
+                next(v for v in app.query_one(MatrixGrid).views
+                     if v.matrix_name == quantity).focus()
             else:
                 await pilot.press(key)
             await pilot.pause()
-        await pilot.pause(0.2)
+        await pilot.pause()
+        await pilot.pause()
         path = app.save_screenshot(f"{name}.svg", path=str(OUT))
         await pilot.press("escape")
     return Path(path)

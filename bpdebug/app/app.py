@@ -42,6 +42,7 @@ ENGINE_ACTIONS = {"step", "back", "to_cost", "to_end", "reset", "layer", "gradie
                   "nudge"}
 # Of those, the ones that only change what is shown: they work while training too.
 VIEW_ACTIONS = {"scroll_matrix", "teaching_panels"}
+ROOMY = (180, 50)  # a screen at least this big shows the plots without x
 
 
 def shows_errors(action):
@@ -99,6 +100,7 @@ class BpdebugApp(App[int]):
         self._ui_free = threading.Event()
         self._ui_free.set()
         self.trainer: Worker | None = None  # the training thread's worker, once t is pressed
+        self._plots_chosen = False  # x was pressed: the plots no longer follow the size
         # An element explained (enter) or nudged (+): shown until the cursor moves.
         self._explained: dict | None = None
         self._comparisons: dict[int, object] = {}  # iteration -> the student's Comparison
@@ -128,12 +130,24 @@ class BpdebugApp(App[int]):
         for footer in self.query(Footer):
             footer.compact = event.size.width < 110
             footer.show_command_palette = event.size.width >= 90
+        self._plots_if_roomy()
+
+    def _plots_if_roomy(self) -> None:
+        """A big screen shows the plots (gradient norms, decision boundary) on its own,
+        until x says otherwise: a teacher should see more, not more empty space."""
+        if self._plots_chosen or self.engine is None or not self.query("#debugger"):
+            return
+        width, height = self.size
+        roomy = width >= ROOMY[0] and height >= ROOMY[1]
+        if roomy != bool(self._plots()):
+            self._toggle_plots()
 
     def on_mount(self) -> None:
         if self.scenario is None:
             self.push_screen(PickerScreen())
         if self.engine is not None:
             self.sub_title = self.engine.scenario.title
+            self.call_after_refresh(self._plots_if_roomy)
             if self.student is not None:
                 try:
                     self._mount_student()
@@ -157,6 +171,7 @@ class BpdebugApp(App[int]):
             old.remove()
         self.mount(Debugger(self.frame(), id="debugger"), before=self.query_one(Footer))
         self.pop_screen()
+        self.call_after_refresh(self._plots_if_roomy)
 
     @property
     def debugger(self) -> Debugger:
@@ -223,8 +238,15 @@ class BpdebugApp(App[int]):
     def action_teaching_panels(self) -> None:
         """Show or hide the decision boundary and the gradient norms on the right (at any
         time: while training they follow the frames the training posts)."""
+        self._plots_chosen = True
+        self._toggle_plots()
+
+    def _plots(self) -> list:
+        return [p for p in self.debugger.panels if p.id in ("teaching-boundary", "teaching-norms")]
+
+    def _toggle_plots(self) -> None:
         debugger = self.debugger
-        shown = [p for p in debugger.panels if p.id in ("teaching-boundary", "teaching-norms")]
+        shown = self._plots()
         if shown:
             for panel in shown:
                 debugger.remove_panel(panel)

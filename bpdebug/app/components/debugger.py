@@ -152,8 +152,8 @@ class Debugger(Vertical):
         # The matrices first, as long as the equations keep a few lines (they scroll);
         # then the equations as tall as their lines; what is left to the cost chart.
         top = max(TOP_MIN, min(lines + 2, cap, available - matrices))
-        if top + matrices < available:
-            top = min(max(cap, top), available - matrices)
+        if top + matrices < available and len(self.frame.loss_history) > 1:
+            top = min(max(cap, top), available - matrices)  # a taller cost chart
         self.query_one("#top").styles.height = top
         room = width - LOSS_MIN_WIDTH
         scroll = self.query_one("#equations-scroll")
