@@ -18,6 +18,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from bpdebug.floats import NotAFloat, as_float
+
 KEYS = {
     "nan": bool,
     "gradient_norm_above": float,
@@ -95,9 +97,16 @@ def parse(table: dict) -> tuple[Watch, list[tuple[str, str]]]:
             problems.append((key, "unknown watchpoint"))
         elif kind is bool and not isinstance(value, bool):
             problems.append((key, "must be true or false"))
-        elif kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                or not math.isfinite(value) or value < 0):
-            problems.append((key, "must be a number ≥ 0"))
+        elif kind is float:
+            try:
+                number = as_float(value)
+            except NotAFloat as error:
+                problems.append((key, f"{error} ≥ 0" if str(error) == "must be a number" else str(error)))
+                continue
+            if not math.isfinite(number) or number < 0:
+                problems.append((key, "must be a number ≥ 0"))
+            else:
+                setattr(watch, key, number)
         else:
-            setattr(watch, key, float(value) if kind is float else value)
+            setattr(watch, key, value)
     return watch, problems
