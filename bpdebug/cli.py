@@ -67,6 +67,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list the bundled scenarios")
     p.add_argument("--max-memory", type=_size, default=1 << 30, metavar="SIZE",
                    help="refuse scenarios whose matrices would need more (default 1GiB)")
+    p.add_argument("--max-file-size", type=_size, default=16 << 20, metavar="SIZE",
+                   help="refuse scenario files larger than this, before parsing (default 16MiB)")
     p.add_argument("--version", action="version", version=f"bpdebug {__version__}")
     return p
 
@@ -89,6 +91,11 @@ def _main(args: argparse.Namespace) -> int:
         for name, title, description in bundled():
             print(f"{name:22} {title}" + (f" — {description.splitlines()[0]}" if description else ""))
         return EXIT_OK
+    for flag, value in (("SCENARIO", args.scenario), ("--export", args.export),
+                        ("--transcript", args.transcript), ("--impl", args.impl)):
+        if value is not None and not value.strip():
+            print(f"bpdebug: {flag}: an empty name is not a file", file=sys.stderr)
+            return EXIT_USAGE
     if args.export and not args.export.lower().endswith((".npz", ".json")):
         print(f"bpdebug: --export: {args.export}: the name must end in .npz or .json", file=sys.stderr)
         return EXIT_USAGE
@@ -97,10 +104,13 @@ def _main(args: argparse.Namespace) -> int:
             print("bpdebug: --check, --train, --export and --transcript need a SCENARIO",
                   file=sys.stderr)
             return EXIT_USAGE
+        if not _terminal():
+            return EXIT_USAGE
         from bpdebug.app.app import run
         return run(None)
     try:
-        scenario = load(args.scenario, max_memory=args.max_memory)
+        scenario = load(args.scenario, max_memory=args.max_memory,
+                        max_file_size=args.max_file_size)
     except ScenarioError as error:
         print(f"bpdebug: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -115,6 +125,8 @@ def _main(args: argparse.Namespace) -> int:
             return EXIT_USAGE
 
     if not (args.check or args.train is not None or args.export or args.transcript):
+        if not _terminal():
+            return EXIT_USAGE
         from bpdebug.app.app import run
         return run(scenario, student=student) if student is not None else run(scenario)
 
@@ -156,6 +168,16 @@ def _main(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         print(f"wrote iteration {engine.iteration} to {args.transcript}")
     return code or (EXIT_INTERRUPTED if interrupted else EXIT_OK)
+
+
+def _terminal() -> bool:
+    """The app draws on a terminal and reads keys from one; without, it would spin
+    writing escape codes into a file.  Says so and returns False when there is none."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return True
+    print("bpdebug needs a terminal; use --check, --train or --export headless",
+          file=sys.stderr)
+    return False
 
 
 def _train(engine, n: int) -> int:
