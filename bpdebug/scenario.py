@@ -533,12 +533,30 @@ class _Reader:
 
 
 def estimated_bytes(sizes: list[int], m: int) -> int:
-    """What one iteration's matrices take, checked before anything is allocated:
-    the data, W/b with their gradients and updates, and Z, A, dZ, dA for the
-    iteration on screen and the one before it."""
-    params = sum(sizes[l] * sizes[l - 1] + sizes[l] for l in range(1, len(sizes)))
-    cache = sum(sizes) * m
-    return 8 * ((sizes[0] + sizes[-1]) * m + 6 * params + 8 * cache)
+    """The process's peak, counted before anything is allocated (the memory guard).
+
+    With P the parameters' entries (every W[l] and b[l]) and C = (n[1] + ... + n[L])·m
+    the entries of one of Z, A, dZ, dA for every layer:
+
+    * the data X and Y;
+    * each iteration the engine keeps for stepping (3): W, b, dW, db, the updated
+      W and b (3P), Z, A, dZ, dA (4C) and dA[0];
+    * the time-travel history, which shrinks its budget for big networks;
+    * while training or checking, on top: one more iteration's worth of NumPy
+      temporaries, or the gradient check's two copies of a W and its forward pass.
+    """
+    from bpdebug.engine import CACHED_ITERATIONS  # not at the top: the engine imports this module
+    from bpdebug.timeline import PER_ARRAY, history_bytes
+
+    L = len(sizes) - 1
+    P = sum(sizes[l] * sizes[l - 1] + sizes[l] for l in range(1, L + 1))
+    C = sum(sizes[1:]) * m
+    data = (sizes[0] + sizes[-1]) * m
+    iteration = 3 * P + 4 * C + sizes[0] * m
+    largest = max(sizes[l] * sizes[l - 1] for l in range(1, L + 1))
+    working = max(iteration, 2 * largest + 2 * C)
+    return (8 * (data + (CACHED_ITERATIONS + 1) * iteration + working)
+            + history_bytes(8 * P + PER_ARRAY * 2 * L))
 
 
 def _bytes(n: int) -> str:

@@ -7,7 +7,9 @@ inside the app (a notification, the status line, the equation panel), never a tr
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import signal
 import threading
 import time
 import traceback
@@ -478,7 +480,26 @@ class BpdebugApp(App[int]):
 
 
 def run(scenario, student=None) -> int:
-    """Open the debugger on a scenario (None: the picker first); the exit code."""
+    """Open the debugger on a scenario (None: the picker first); the exit code.
+
+    SIGTERM and SIGHUP end the app as q does, so Textual restores the terminal (main
+    screen, mouse tracking off, cooked mode), then the exit code is 128 + the signal,
+    as a shell reports a process the signal ended: 143 and 129."""
     app = BpdebugApp(scenario, student=student)
-    app.run()
+
+    def ask_to_exit(signum, frame) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # before the event loop runs or after it ends: nothing to restore
+            raise SystemExit(128 + signum) from None
+        # A handler may interrupt the loop anywhere: schedule the exit, do not run it here.
+        loop.call_soon_threadsafe(functools.partial(app.exit, return_code=128 + signum))
+
+    handled = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s]
+    previous = {s: signal.signal(s, ask_to_exit) for s in handled}
+    try:
+        app.run()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
     return app.return_code or 0
