@@ -124,7 +124,7 @@ def test_version_and_help():
     assert re.match(r"bpdebug \d+\.\d+", run("--version").stdout)
     help = run("--help").stdout
     for flag in ("--check", "--train", "--export", "--impl", "--transcript", "--list",
-                 "--max-memory", "--version"):
+                 "--max-memory", "--max-file-size", "--version"):
         assert flag in help
 
 
