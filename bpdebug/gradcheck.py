@@ -141,7 +141,9 @@ def check(params: dict, grads: dict, forward: Forward, L: int,
             gap = np.abs(a - n)
             worst = int(np.nanargmax(gap)) if np.isfinite(gap).any() else 0
             quiet = finite and below_noise(a, n, J0)
-        out.append(ParamCheck("d" + name, l, error if np.isfinite(error) or not finite else float("inf"),
+        if finite and not np.isfinite(error):
+            error = float("inf")
+        out.append(ParamCheck("d" + name, l, error,
                               tuple(int(i) for i in np.unravel_index(at[worst], theta.shape)),
                               float(a[worst]), float(n[worst]), int(a.size), int(theta.size),
                               quiet, one_sided, skipped, finite))

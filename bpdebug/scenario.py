@@ -164,7 +164,8 @@ def _read(path: Path, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> str:
         what = _kind_of_file(path)
         if what:
             raise ScenarioError(file, "", f"{what}, not a regular file") from None
-        raise ScenarioError(file, "", f"cannot read it: {getattr(error, 'strerror', None) or error}") from None
+        reason = getattr(error, "strerror", None) or error
+        raise ScenarioError(file, "", f"cannot read it: {reason}") from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode) or info.st_size > max_file_size:
         os.close(fd)
@@ -197,8 +198,10 @@ def _kind_of_file(path: Path, info: os.stat_result | None = None) -> str:
         mode = (info or os.stat(path)).st_mode
     except (OSError, ValueError):
         return ""
-    for test, words in ((stat.S_ISDIR, "is a directory"), (stat.S_ISFIFO, "is a FIFO (named pipe)"),
-                        (stat.S_ISCHR, "is a character device"), (stat.S_ISBLK, "is a block device"),
+    for test, words in ((stat.S_ISDIR, "is a directory"),
+                        (stat.S_ISFIFO, "is a FIFO (named pipe)"),
+                        (stat.S_ISCHR, "is a character device"),
+                        (stat.S_ISBLK, "is a block device"),
                         (stat.S_ISSOCK, "is a socket")):
         if test(mode):
             return words
@@ -305,7 +308,9 @@ class _Reader:
         if not math.isfinite(value):
             self.fail(path, f"must be finite, not {value}")
         if value < low or (strict and value == low) or value > high:
-            bounds = f"{'>' if strict else '≥'} {low:g}" + (f" and ≤ {high:g}" if high < math.inf else "")
+            bounds = f"{'>' if strict else '≥'} {low:g}"
+            if high < math.inf:
+                bounds += f" and ≤ {high:g}"
             self.fail(path, f"must be {bounds}, not {value:g}")
         return value
 
@@ -423,7 +428,8 @@ class _Reader:
         self.known(data, "data", KEYS["data"])
         X, Y, x_axis, y_axis, n0, m = self.data(data, specs, loss, seed)
 
-        return Scenario(name=escape_controls(name), path=escape_controls(self.file), title=title, description=description.strip(),
+        return Scenario(name=escape_controls(name), path=escape_controls(self.file), title=title,
+                        description=description.strip(),
                         seed=seed, X=X, Y=Y, n0=n0, m=m, examples_axis=x_axis,
                         y_examples_axis=y_axis, layers=tuple(specs), loss=loss,
                         learning_rate=learning_rate, iterations=iterations,

@@ -101,7 +101,8 @@ def parse(table: dict) -> tuple[Watch, list[tuple[str, str]]]:
             try:
                 number = as_float(value)
             except NotAFloat as error:
-                problems.append((key, f"{error} ≥ 0" if str(error) == "must be a number" else str(error)))
+                message = str(error)
+                problems.append((key, message + " ≥ 0" if message == "must be a number" else message))
                 continue
             if not math.isfinite(number) or number < 0:
                 problems.append((key, "must be a number ≥ 0"))
