@@ -354,18 +354,24 @@ def _read_until(fd: int, wanted: bytes, out: bytearray) -> bool:
             return True
 
 
+@pytest.mark.parametrize("training", [False, True])
 @pytest.mark.parametrize("signum,code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
-def test_sigterm_and_sighup_restore_the_terminal_and_exit_128_plus_the_signal(signum, code):
+def test_sigterm_and_sighup_restore_the_terminal_and_exit_128_plus_the_signal(
+        tmp_path, signum, code, training):
     import fcntl
     import struct
     import termios
 
+    endless = tmp_path / "endless.toml"  # while training: ten million iterations
+    endless.write_text((BUNDLED / "spiral.toml").read_text().split("[train]")[0]
+                       + "[train]\niterations = 10000000\n")
     pid, fd = pty.fork()
     if pid == 0:  # the child: bpdebug on a real (pseudo) terminal
         try:
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
             os.chdir(ROOT)
-            os.execve(sys.executable, [sys.executable, "-m", "bpdebug", "xor"],
+            os.execve(sys.executable, [sys.executable, "-m", "bpdebug",
+                                       str(endless) if training else "xor"],
                       dict(os.environ, TERM="xterm-256color"))
         finally:
             os._exit(99)
@@ -373,6 +379,9 @@ def test_sigterm_and_sighup_restore_the_terminal_and_exit_128_plus_the_signal(si
     try:
         drawn = _read_until(fd, b"n takes the first step", out)  # the status line: a whole frame
         assert drawn, bytes(out[-500:])
+        if training:
+            os.write(fd, b"t")
+            assert _read_until(fd, b"t or Esc stops", out), bytes(out[-500:])
         os.kill(pid, signum)
         _read_until(fd, b"", out)
     finally:

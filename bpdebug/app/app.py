@@ -493,7 +493,12 @@ def run(scenario, student=None) -> int:
         except RuntimeError:  # before the event loop runs or after it ends: nothing to restore
             raise SystemExit(128 + signum) from None
         # A handler may interrupt the loop anywhere: schedule the exit, do not run it here.
-        loop.call_soon_threadsafe(functools.partial(app.exit, return_code=128 + signum))
+        loop.call_soon_threadsafe(stop_and_exit, 128 + signum)
+
+    def stop_and_exit(code: int) -> None:
+        app._stop.set()  # as q does: a training thread stops at its next iteration
+        app._ui_free.set()
+        app.exit(return_code=code)
 
     handled = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s]
     previous = {s: signal.signal(s, ask_to_exit) for s in handled}
