@@ -8,6 +8,7 @@ that raised; 2 unusable input (file, flags).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import signal
 import sys
@@ -104,6 +105,8 @@ def parser() -> argparse.ArgumentParser:
                    help="with --serve: the port to listen on (default 8000)")
     p.add_argument("--max-memory", type=_size, default=1 << 30, metavar="SIZE",
                    help="refuse scenarios whose matrices would need more (default 1GiB)")
+    p.add_argument("--max-file-size", type=_size, default=16 << 20, metavar="SIZE",
+                   help="refuse scenario files larger than this, before parsing (default 16MiB)")
     p.add_argument("--version", action="version", version=f"bpdebug {__version__}")
     return p
 
@@ -128,6 +131,11 @@ def _main(args: argparse.Namespace) -> int:
         for name, title, description in bundled():
             print(f"{name:22} {title}" + (f" — {description.splitlines()[0]}" if description else ""))
         return EXIT_OK
+    for flag, value in (("SCENARIO", args.scenario), ("--export", args.export),
+                        ("--transcript", args.transcript)):
+        if value is not None and not value.strip():
+            print(f"bpdebug: {flag}: an empty name is not a file", file=sys.stderr)
+            return EXIT_USAGE
     refused = _refused(args)
     if refused:
         print(f"bpdebug: {refused}", file=sys.stderr)
@@ -140,10 +148,13 @@ def _main(args: argparse.Namespace) -> int:
             print("bpdebug: --check, --train, --export, --transcript and --explain need a SCENARIO",
                   file=sys.stderr)
             return EXIT_USAGE
+        if not _terminal():
+            return EXIT_USAGE
         from bpdebug.app.app import run
         return run(None)
     try:
-        scenario = load(args.scenario, max_memory=args.max_memory)
+        scenario = load(args.scenario, max_memory=args.max_memory,
+                        max_file_size=args.max_file_size)
     except ScenarioError as error:
         print(f"bpdebug: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -152,10 +163,14 @@ def _main(args: argparse.Namespace) -> int:
         from bpdebug.student_cli import check_impl, open_impl
         if args.check:
             return check_impl(scenario, args)
+        if not _terminal():
+            return EXIT_USAGE
         return open_impl(scenario, args)
 
     if not (args.check or args.train is not None or args.export or args.transcript
             or args.explain):
+        if not _terminal():
+            return EXIT_USAGE
         from bpdebug.app.app import run
         return run(scenario)
 
@@ -271,6 +286,18 @@ def _refused(args: argparse.Namespace) -> str | None:
         if getattr(args, flag) is not None and not args.impl:
             return f"--{flag.replace('_', '-')} is the limit for --impl FILE: add --impl"
     return None
+
+
+def _terminal() -> bool:
+    """The app draws on a terminal and reads keys from one; without, it would spin
+    writing escape codes into a file.  Says so and returns False when there is none."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return True
+    if os.environ.get("TEXTUAL_DRIVER"):  # a session textual-serve (--serve) runs for a browser
+        return True
+    print("bpdebug needs a terminal; use --check, --train or --export headless",
+          file=sys.stderr)
+    return False
 
 
 def _train(engine, n: int) -> int:

@@ -13,6 +13,12 @@ from typing import Callable
 
 import numpy as np
 
+# The ranges a scenario may ask for (the loader refuses anything outside them, so
+# generated data is always finite): examples 1..10^9 (then the memory guard),
+# noise 0..MAX_NOISE (the standard deviation of the Gaussian added to points that
+# lie within a few units of 0), classes 2..10^6, features 1..10^9.
+MAX_NOISE = 1e3
+
 
 @dataclass(frozen=True)
 class Generator:

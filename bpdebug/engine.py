@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from bpdebug import gradcheck, names, plan
+from bpdebug import gradcheck, names, plan, timeline
 from bpdebug.batches import Batches
 from bpdebug.frame import Frame, Network, Training, data_columns, frozen
 from bpdebug.equations import (Broken, Check, Equation, compile_equations, numpy_says,
@@ -91,6 +91,9 @@ class _Iteration:
         return bool(self.records) and not self.records[-1].ok
 
 
+CACHED_ITERATIONS = 3  # whole iterations kept for stepping (the memory guard counts them)
+
+
 class Unreachable(Exception):
     """Iteration i does not complete, so no later iteration exists."""
 
@@ -122,7 +125,7 @@ def expected_shapes(sizes: list[int], m: int) -> dict[str, Shape]:
 
 
 class Engine:
-    def __init__(self, scenario: Scenario, history_budget: int = 24 << 20):
+    def __init__(self, scenario: Scenario, history_budget: int = timeline.BUDGET):
         self.scenario = scenario
         self.sizes = scenario.sizes
         self.L = scenario.L
@@ -303,7 +306,7 @@ class Engine:
                 return blocker
             it = self._start(i, self.history.get(i))
             self._iterations[i] = it
-            while len(self._iterations) > 3:
+            while len(self._iterations) > CACHED_ITERATIONS:
                 self._iterations.popitem(last=False)
         self._iterations.move_to_end(i)
         while len(it.records) <= k and not it.stopped:

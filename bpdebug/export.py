@@ -3,15 +3,20 @@
 X, Y, W1..WL, b1..bL (as that iteration used them), A0..AL, Z1..ZL, cost,
 dZ1..dZL, dW1..dWL, db1..dbL, dA0..dA{L-1}, loss_history.  The file is written
 to a temporary name beside the target and renamed over it, so a crash never
-leaves half a file.
+leaves half a file (see atomic_write for symlinks, special files and modes).
 """
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
-import tempfile
+import secrets
+import signal
+import stat
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -48,19 +53,90 @@ def write(path: str | os.PathLike, data: dict[str, np.ndarray]) -> None:
     atomic_write(path, payload)
 
 
+class NotRegularFile(OSError):
+    """The target exists and is not a regular file (a FIFO, /dev/null, a directory)."""
+
+
 def atomic_write(path: str | os.PathLike, payload: bytes) -> None:
-    """A temporary file beside the target, then a rename: whole or absent, never half."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    """A temporary file beside the target, then a rename: whole or absent, never half.
+
+    A symlink is written through (the file it points to is replaced, the link stays);
+    a target that exists but is not a regular file is refused with NotRegularFile,
+    never replaced, so /dev/null or a FIFO stays what it was.  A new file gets the
+    mode the umask gives; a replaced one keeps its mode.  The temporary file is
+    removed whether the write ends by an exception, Ctrl-C, SIGTERM or SIGHUP.
+    """
+    target = Path(os.path.realpath(path))
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        info = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise NotRegularFile(errno.EEXIST, "exists and is not a regular file: not replaced")
+    with _removed_if_interrupted() as temporaries:
+        fd, tmp = _create_beside(target)
+        temporaries.append(tmp)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                if info is not None:
+                    os.fchmod(handle.fileno(), stat.S_IMODE(info.st_mode))
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def _create_beside(target: Path) -> tuple[int, str]:
+    # Not tempfile.mkstemp: it creates 0600 whatever the umask; 0666 lets the umask
+    # decide, as for any file a program creates.
+    for _ in range(100):
+        tmp = str(target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
+                           0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name beside the target")
+
+
+class _Signalled(BaseException):
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_signalled(signum, frame):
+    raise _Signalled(signum)
+
+
+@contextmanager
+def _removed_if_interrupted():
+    """SIGTERM and SIGHUP raise while the block runs, so its cleanup runs; then the
+    signal is delivered again to whatever handled it before (by default: the process
+    ends by that signal, as it would have).  Python handlers live in the main thread
+    only; elsewhere the block runs as it is (Ctrl-C and exceptions still clean up)."""
+    temporaries: list[str] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield temporaries
+        return
+    signals = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s]
+    previous = {s: signal.signal(s, _raise_signalled) for s in signals}
+    try:
+        yield temporaries
+    except _Signalled as caught:
+        for tmp in temporaries:
+            Path(tmp).unlink(missing_ok=True)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        previous = {}
+        signal.raise_signal(caught.signum)
+        raise InterruptedError(errno.EINTR, f"interrupted by signal {caught.signum}") from None
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def _jsonable(value: np.ndarray):

@@ -16,6 +16,9 @@ from bpdebug.names import parameters, split
 
 EPS = 1e-7
 GOOD, CLOSER, SUSPICIOUS, WRONG = "good", "look closer", "suspicious", "wrong"
+# Beyond what float64 differences can measure: J, a gradient or a difference
+# overflowed, or θ is so large that θ ± ε == θ.  Not a verdict on the code.
+NOT_FINITE = "not finite"
 # Above this many parameters in one matrix, a seeded sample of entries is checked,
 # so that --check stays quick on the 784-128-64-10 network.
 SAMPLE = 100
@@ -44,9 +47,12 @@ class ParamCheck:
     within_noise: bool = False  # the difference is below what finite differences can see
     one_sided: int = 0  # entries next to a ReLU kink, taken with a one-sided difference
     skipped: int = 0  # entries between kinks that no difference can check
+    finite: bool = True  # False: see NOT_FINITE
 
     @property
     def band(self) -> str:
+        if not self.finite:
+            return NOT_FINITE
         return GOOD if self.within_noise else band(self.error)
 
     @property
@@ -55,6 +61,12 @@ class ParamCheck:
 
 
 def relative_error(a: np.ndarray, n: np.ndarray) -> float:
+    # Scaled by the largest magnitude first, so finite values near 1e300 do not
+    # overflow the norms (the ratio is the same).
+    scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(n), initial=0.0)))
+    if scale == 0:
+        return 0.0
+    a, n = a / scale, n / scale
     diff = float(np.linalg.norm(a - n))
     return 0.0 if diff == 0 else diff / float(np.linalg.norm(a) + np.linalg.norm(n))
 
@@ -64,7 +76,7 @@ def below_noise(a: np.ndarray, n: np.ndarray, J: float) -> bool:
     # difference below that says nothing, and without this floor a vanishing but
     # correct gradient (1e-10) would look "wrong".
     noise = 10 * np.finfo(float).eps * max(abs(J), 1.0) / EPS * np.sqrt(max(a.size, 1))
-    return float(np.linalg.norm(a - n)) <= noise
+    return float(np.sqrt(np.sum(np.square(a - n)))) <= noise
 
 
 Forward = Callable[[dict], "tuple[float, np.ndarray]"]
@@ -96,7 +108,9 @@ def check(params: dict, grads: dict, forward: Forward, L: int,
         if theta.size > sample:
             flat = np.sort(rng.choice(theta.size, size=sample, replace=False))
         numeric = np.full(flat.size, np.nan)
+        measured = np.zeros(flat.size, bool)  # not the NaNs: an overflow gives NaN too
         one_sided = skipped = 0
+        lost = not np.isfinite(J0)
         for j, f in enumerate(flat):
             idx = np.unravel_index(f, theta.shape)
             nudged = dict(params)
@@ -107,6 +121,8 @@ def check(params: dict, grads: dict, forward: Forward, L: int,
             J_plus, pattern_plus = forward(nudged)
             nudged[name] = minus
             J_minus, pattern_minus = forward(nudged)
+            lost = lost or plus[idx] == theta[idx] or minus[idx] == theta[idx]
+            measured[j] = True
             if np.array_equal(pattern_plus, pattern_minus):
                 numeric[j] = (J_plus - J_minus) / (2 * EPS)
             elif np.array_equal(pattern_plus, pattern0):
@@ -114,20 +130,23 @@ def check(params: dict, grads: dict, forward: Forward, L: int,
             elif np.array_equal(pattern_minus, pattern0):
                 numeric[j], one_sided = (J0 - J_minus) / EPS, one_sided + 1
             else:
-                skipped += 1
+                measured[j], skipped = False, skipped + 1
             done += 1
             if progress is not None:
                 progress(done, total_work)
-        keep = ~np.isnan(numeric)
-        a, n, at = analytic.reshape(-1)[flat][keep], numeric[keep], flat[keep]
+        a, n, at = analytic.reshape(-1)[flat][measured], numeric[measured], flat[measured]
         if a.size == 0:
             continue
         with np.errstate(all="ignore"):
-            error = relative_error(a, n)
+            finite = not lost and bool(np.all(np.isfinite(a)) and np.all(np.isfinite(n)))
+            error = relative_error(a, n) if finite else float("nan")
             gap = np.abs(a - n)
             worst = int(np.nanargmax(gap)) if np.isfinite(gap).any() else 0
-        out.append(ParamCheck("d" + name, l, error if np.isfinite(error) else float("inf"),
+            quiet = finite and below_noise(a, n, J0)
+        if finite and not np.isfinite(error):
+            error = float("inf")
+        out.append(ParamCheck("d" + name, l, error,
                               tuple(int(i) for i in np.unravel_index(at[worst], theta.shape)),
                               float(a[worst]), float(n[worst]), int(a.size), int(theta.size),
-                              below_noise(a, n, J0), one_sided, skipped))
+                              quiet, one_sided, skipped, finite))
     return out

@@ -61,7 +61,9 @@ def gradcheck_table(checks: list[ParamCheck]) -> list[str]:
             note += f", {c.skipped} skipped between kinks"
         if c.within_noise and c.error > 1e-7:
             note += ", the difference is below finite differences' noise floor"
-        rows.append((str(c.layer), c.name, errors[k], c.band,
+        if not c.finite:
+            note += ", beyond float64: an overflow, or θ ± ε == θ"
+        rows.append((str(c.layer), c.name, errors[k] if c.finite else "—", c.band,
                      str(c.worst), pairs[2 * k], pairs[2 * k + 1], note))
     widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
     numeric = {2, 5, 6}  # right-aligned, so the points line up
@@ -100,6 +102,15 @@ def check_report(engine: Engine) -> tuple[list[str], int]:
     checks = engine.gradient_check(i) or []
     lines += ["", f"gradient check: central differences, eps {EPS:g}, float64; "
               "relative error ‖a−n‖/(‖a‖+‖n‖)", *gradcheck_table(checks)]
+    if not checks:  # an empty table is not a pass
+        lines += ["", "verdict: no gradient could be checked (every entry sits between ReLU "
+                  "kinks or the values are not finite) → exit 1"]
+        return lines, 1
+    unmeasurable = [c.name for c in checks if not c.finite]
+    if unmeasurable and all(c.ok or not c.finite for c in checks):
+        lines += ["", f"verdict: the gradient check cannot measure {', '.join(unmeasurable)}: "
+                  "the values are beyond float64 (not finite) → exit 1"]
+        return lines, 1
     bad = [c.name for c in checks if not c.ok]
     if bad:
         lines += ["", f"verdict: gradient check failed for {', '.join(bad)} → exit 1"]

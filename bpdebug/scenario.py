@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from difflib import get_close_matches
@@ -19,9 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from bpdebug.activations import ACTIVATIONS
-from bpdebug.datasets import GENERATORS, generate
+from bpdebug.datasets import GENERATORS, MAX_NOISE, generate
+from bpdebug.floats import NotAFloat, as_float, as_float_array
 from bpdebug.losses import LOSSES
 from bpdebug.mistakes import CATALOGUE, collisions
+from bpdebug.printable import escape_controls
 from bpdebug.watch import KEYS as WATCH_KEYS
 from bpdebug.watch import Watch
 from bpdebug.watch import parse as parse_watch
@@ -33,7 +37,8 @@ class ScenarioError(Exception):
     def __init__(self, file: str, key: str, message: str, line: int | None = None):
         self.file, self.key, self.message, self.line = file, key, message, line
         where = f"{file}:{line}" if line else file
-        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+        text = f"{where}: {key}: {message}" if key else f"{where}: {message}"
+        super().__init__(escape_controls(text))  # a file name or message may hold escapes
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,7 @@ def _bundled_dir() -> Path:
 
 BUNDLED = _bundled_dir()
 DEFAULT_MAX_MEMORY = 1 << 30
+DEFAULT_MAX_FILE_SIZE = 16 << 20  # checked before a byte is parsed
 INITS = ("he", "xavier", "normal", "zeros")
 
 
@@ -132,15 +138,17 @@ def bundled() -> list[tuple[str, str, str]]:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             doc = {}
         title, description = doc.get("title", path.stem), doc.get("description", "")
-        out.append((path.stem, str(title), str(description).strip()))
+        out.append((path.stem, escape_controls(str(title)),
+                    escape_controls(str(description).strip(), keep="\n")))
     return out
 
 
-def load(source: str | Path, max_memory: int = DEFAULT_MAX_MEMORY) -> Scenario:
+def load(source: str | Path, max_memory: int = DEFAULT_MAX_MEMORY,
+         max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> Scenario:
     """Read and validate a scenario file.  Raises ScenarioError, and nothing else,
     for a file that cannot be used; a valid file whose shapes do not fit loads."""
     path, name = resolve(source)
-    text = _read(path)
+    text = _read(path, max_file_size)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -153,16 +161,38 @@ def load(source: str | Path, max_memory: int = DEFAULT_MAX_MEMORY) -> Scenario:
     return _Reader(str(path), text, max_memory).scenario(doc, name)
 
 
-def _read(path: Path) -> str:
+def _read(path: Path, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> str:
+    """The file's text.  Only a regular file is read (after links are resolved), and
+    no more than ``max_file_size`` bytes of it: /dev/zero, a FIFO or a directory
+    would otherwise read forever, block forever or fail late."""
     file = str(path)
-    if path.is_dir():
-        raise ScenarioError(file, "", "is a directory, not a scenario file")
     try:
-        raw = path.read_bytes()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then says what
+        # was opened, so nothing is swapped in between a check and the read.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise ScenarioError(file, "", "no such file") from None
-    except OSError as error:
-        raise ScenarioError(file, "", f"cannot read it: {error.strerror or error}") from None
+    except (OSError, ValueError) as error:  # ENXIO: a socket; ValueError: a NUL in the name
+        what = _kind_of_file(path)
+        if what:
+            raise ScenarioError(file, "", f"{what}, not a regular file") from None
+        reason = getattr(error, "strerror", None) or error
+        raise ScenarioError(file, "", f"cannot read it: {reason}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > max_file_size:
+        os.close(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError(file, "", f"{_kind_of_file(path, info)}, not a regular file")
+        raise ScenarioError(file, "", f"the file is {_bytes(info.st_size)}, more than the "
+                            f"{_bytes(max_file_size)} limit (--max-file-size raises it)")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            raw = handle.read(max_file_size + 1)  # a file that grows after fstat stops here too
+        except OSError as error:
+            raise ScenarioError(file, "", f"cannot read it: {error.strerror or error}") from None
+    if len(raw) > max_file_size:
+        raise ScenarioError(file, "", f"the file is more than the {_bytes(max_file_size)} "
+                            "limit (--max-file-size raises it)")
     if b"\x00" in raw:
         raise ScenarioError(file, "", "a binary file, not a TOML scenario")
     try:
@@ -172,6 +202,22 @@ def _read(path: Path) -> str:
     if not text.strip():
         raise ScenarioError(file, "", "the file is empty: a scenario needs [data] and [[layers]]")
     return text
+
+
+def _kind_of_file(path: Path, info: os.stat_result | None = None) -> str:
+    """What a path that is not a regular file is, in words ("" if it cannot be told)."""
+    try:
+        mode = (info or os.stat(path)).st_mode
+    except (OSError, ValueError):
+        return ""
+    for test, words in ((stat.S_ISDIR, "is a directory"),
+                        (stat.S_ISFIFO, "is a FIFO (named pipe)"),
+                        (stat.S_ISCHR, "is a character device"),
+                        (stat.S_ISBLK, "is a block device"),
+                        (stat.S_ISSOCK, "is a socket")):
+        if test(mode):
+            return words
+    return "is a special file"
 
 
 def _lines_of_keys(text: str) -> dict[str, int]:
@@ -263,15 +309,22 @@ class _Reader:
         return value
 
     def number(self, table: dict, key: str, path: str, default: float, low: float,
-               strict: bool = False) -> float:
+               strict: bool = False, high: float = math.inf) -> float:
         value = table.get(key, default)
         if not _is_number(value):
             self.fail(path, f"must be a number, not {_kind(value)}")
+        try:
+            value = as_float(value)
+        except NotAFloat as error:
+            self.fail(path, str(error))
         if not math.isfinite(value):
             self.fail(path, f"must be finite, not {value}")
-        if value < low or (strict and value == low):
-            self.fail(path, f"must be {'>' if strict else '≥'} {low:g}, not {value:g}")
-        return float(value)
+        if value < low or (strict and value == low) or value > high:
+            bounds = f"{'>' if strict else '≥'} {low:g}"
+            if high < math.inf:
+                bounds += f" and ≤ {high:g}"
+            self.fail(path, f"must be {bounds}, not {value:g}")
+        return value
 
     def text(self, table: dict, key: str, default: str | None) -> str:
         value = table.get(key, default)
@@ -309,7 +362,10 @@ class _Reader:
                         self.fail(path, f"entry ({r}, {c}) is {_kind(v)}, not a number")
             if not value[0]:
                 self.fail(path, "has empty rows")
-        array = np.array(value, dtype=np.float64)
+        try:
+            array = as_float_array(value)
+        except NotAFloat as error:
+            self.fail(path, str(error))
         if not np.all(np.isfinite(array)):
             bad = np.argwhere(~np.isfinite(array))[0] + 1
             self.fail(path, f"entry {tuple(int(i) for i in bad)} is {array[tuple(bad - 1)]}: "
@@ -320,8 +376,8 @@ class _Reader:
 
     def scenario(self, doc: dict, name: str) -> Scenario:
         self.known(doc, "", KEYS[""])
-        title = self.text(doc, "title", name)
-        description = self.text(doc, "description", "")
+        title = escape_controls(self.text(doc, "title", name))
+        description = escape_controls(self.text(doc, "description", ""), keep="\n")
         seed = self.integer(doc, "seed", "seed", 0, 0)
 
         layers_doc = doc.get("layers")
@@ -387,7 +443,8 @@ class _Reader:
         self.known(data, "data", KEYS["data"])
         X, Y, x_axis, y_axis, n0, m = self.data(data, specs, loss, seed)
 
-        return Scenario(name=name, path=self.file, title=title, description=description.strip(),
+        return Scenario(name=escape_controls(name), path=escape_controls(self.file), title=title,
+                        description=description.strip(),
                         seed=seed, X=X, Y=Y, n0=n0, m=m, examples_axis=x_axis,
                         y_examples_axis=y_axis, layers=tuple(specs), loss=loss,
                         learning_rate=learning_rate, iterations=iterations,
@@ -457,7 +514,7 @@ class _Reader:
         gen = GENERATORS[name]
         nL, L, output = specs[-1].units, len(specs), specs[-1].activation
         m = self.integer(data, "examples", "data.examples", 200, 1, 10**9)
-        noise = self.number(data, "noise", "data.noise", 0.1, 0)
+        noise = self.number(data, "noise", "data.noise", 0.1, 0, high=MAX_NOISE)
         default_classes = gen.classes if gen.classes is not None else (nL if nL > 1 else 2)
         classes = self.integer(data, "classes", "data.classes", default_classes, 2, 10**6) \
             if gen.classes != 0 else 0
@@ -470,6 +527,8 @@ class _Reader:
         n0 = features
         self.guard([n0] + [s.units for s in specs], m, "data.examples")  # before generating
         X, labels = generate(name, seed, m, noise, classes, features)
+        if not (np.all(np.isfinite(X)) and np.all(np.isfinite(labels))):  # a guard: the ranges prevent it
+            self.fail("data.generator", f"{name} made data that is not finite: data must be finite")
         # Y fits the output layer: 0/1 for one unit, one-hot for k units, real for a regression.
         if classes == 0:
             if nL != 1:
@@ -495,12 +554,30 @@ class _Reader:
 
 
 def estimated_bytes(sizes: list[int], m: int) -> int:
-    """What one iteration's matrices take, checked before anything is allocated:
-    the data, W/b with their gradients and updates, and Z, A, dZ, dA for the
-    iteration on screen and the one before it."""
-    params = sum(sizes[l] * sizes[l - 1] + sizes[l] for l in range(1, len(sizes)))
-    cache = sum(sizes) * m
-    return 8 * ((sizes[0] + sizes[-1]) * m + 6 * params + 8 * cache)
+    """The process's peak, counted before anything is allocated (the memory guard).
+
+    With P the parameters' entries (every W[l] and b[l]) and C = (n[1] + ... + n[L])·m
+    the entries of one of Z, A, dZ, dA for every layer:
+
+    * the data X and Y;
+    * each iteration the engine keeps for stepping (3): W, b, dW, db, the updated
+      W and b (3P), Z, A, dZ, dA (4C) and dA[0];
+    * the time-travel history, which shrinks its budget for big networks;
+    * while training or checking, on top: one more iteration's worth of NumPy
+      temporaries, or the gradient check's two copies of a W and its forward pass.
+    """
+    from bpdebug.engine import CACHED_ITERATIONS  # not at the top: the engine imports this module
+    from bpdebug.timeline import PER_ARRAY, history_bytes
+
+    L = len(sizes) - 1
+    P = sum(sizes[l] * sizes[l - 1] + sizes[l] for l in range(1, L + 1))
+    C = sum(sizes[1:]) * m
+    data = (sizes[0] + sizes[-1]) * m
+    iteration = 3 * P + 4 * C + sizes[0] * m
+    largest = max(sizes[l] * sizes[l - 1] for l in range(1, L + 1))
+    working = max(iteration, 2 * largest + 2 * C)
+    return (8 * (data + (CACHED_ITERATIONS + 1) * iteration + working)
+            + history_bytes(8 * P + PER_ARRAY * 2 * L))
 
 
 def _bytes(n: int) -> str:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from bpdebug.floats import NotAFloat, as_float
+
 @dataclass(frozen=True)
 class Watchpoint:
     """One condition: its [watch] key, its kind, what it watches, and the threshold the
@@ -103,9 +105,17 @@ def parse(table: dict) -> tuple[Watch, list[tuple[str, str]]]:
             problems.append((key, "unknown watchpoint"))
         elif kind is bool and not isinstance(value, bool):
             problems.append((key, "must be true or false"))
-        elif kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                or not math.isfinite(value) or value < 0):
-            problems.append((key, "must be a number ≥ 0"))
+        elif kind is float:
+            try:
+                number = as_float(value)
+            except NotAFloat as error:
+                message = str(error)
+                problems.append((key, message + " ≥ 0" if message == "must be a number" else message))
+                continue
+            if not math.isfinite(number) or number < 0:
+                problems.append((key, "must be a number ≥ 0"))
+            else:
+                found[key] = number
         else:
-            found[key] = float(value) if kind is float else value
+            found[key] = value
     return Watch(**found), problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -123,22 +124,40 @@ def test_version_and_help():
     assert re.match(r"bpdebug \d+\.\d+", run("--version").stdout)
     help = run("--help").stdout
     for flag in ("--check", "--train", "--export", "--impl", "--transcript", "--explain", "--list",
-                 "--max-memory", "--version"):
+                 "--max-memory", "--max-file-size", "--version"):
         assert flag in help
 
 
 def test_ctrl_c_stops_a_huge_train_prints_progress_and_exports_whole(tmp_path):
+    import pty
+    import select
     import signal
-    import time
 
     out = tmp_path / "after.npz"
+    # stderr on a pseudo-terminal, so the progress bar is drawn: seeing it is how the
+    # test knows training has started (no sleep, whatever the machine's load).
+    progress, terminal = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "bpdebug", "sine", "--train", "1000000000", "--export", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-        stdin=subprocess.DEVNULL)
-    time.sleep(2.0)  # not a timing assertion: just long enough to be inside the training loop
+        stdout=subprocess.PIPE, stderr=terminal, text=True, cwd=ROOT, stdin=subprocess.DEVNULL)
+    os.close(terminal)
+    seen = b""
+    while b"/1000000000" not in seen:
+        ready, _, _ = select.select([progress], [], [], 120)  # a hang guard only
+        assert ready, seen
+        seen += os.read(progress, 4096)
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
+    stdout, _ = process.communicate(timeout=120)
+    while True:  # the rest of stderr, for the messages
+        try:
+            chunk = os.read(progress, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(progress)
+    stderr = seen.decode(errors="replace")
     assert process.returncode == 130, stderr
     done = int(re.search(r"interrupted after (\d+) of 1000000000 iterations", stdout).group(1))
     assert done > 0 and "Traceback" not in stderr

@@ -35,7 +35,7 @@ async def monkey(name: str, events: int, seed: int) -> None:
                 key = rng.choice(KEYS)
                 await pilot.press(key)
                 if key == "t" and rng.random() < 0.5:
-                    await pilot.pause(0.05)  # let training run a little under the keys
+                    await pilot.pause()  # let training run a little under the keys
         await pilot.resize_terminal(120, 36)
         # Whatever is on top (help, a check, the watch list), Escape closes it, and q quits.
         for _ in range(3):

@@ -26,6 +26,8 @@ from bpdebug.frame import with_student
 from bpdebug.scenario import LayerSpec, Scenario
 from bpdebug.watch import Watch
 
+from tests.waiting import event, until
+
 STUDENTS = "scenarios/students/"
 
 
@@ -276,17 +278,14 @@ async def test_esc_closes_and_stops_a_long_check():
     app = Host()
     async with app.run_test() as pilot:
         screen = GradCheckScreen(Engine(scenario))
-        app.push_screen(screen)
-        await pilot.pause(0.2)
-        assert screen.query_one(ProgressBar).progress > 0  # it is under way
+        await app.push_screen(screen)
+        bar = screen.query_one(ProgressBar)
+        await until(pilot, lambda: bar.progress > 0)  # a Progress message came: under way
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is not screen and screen.checks is None
-        for _ in range(100):  # the thread stops at its next progress call
-            if screen.finished.is_set():
-                break
-            await pilot.pause(0.05)
-        assert screen.finished.is_set()
+        await event(screen.finished)  # the thread stops at its next progress call
+        await until(pilot, lambda: screen.worker.state == WorkerState.CANCELLED)
         assert screen.worker.state == WorkerState.CANCELLED
 
 

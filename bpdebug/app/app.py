@@ -9,8 +9,10 @@ inside the app (a notification, the status line, the equation panel), never a tr
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
+import signal
 import threading
 import time
 import traceback
@@ -639,11 +641,33 @@ class BpdebugApp(App[int]):
 
 
 def run(scenario, student=None) -> int:
-    """Open the debugger on a scenario (None: the picker first); the exit code."""
+    """Open the debugger on a scenario (None: the picker first); the exit code.
+
+    SIGTERM and SIGHUP end the app as q does, so Textual restores the terminal (main
+    screen, mouse tracking off, cooked mode), then the exit code is 128 + the signal,
+    as a shell reports a process the signal ended: 143 and 129."""
     app = BpdebugApp(scenario, student=student)
+
+    def ask_to_exit(signum, frame) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # before the event loop runs or after it ends: nothing to restore
+            raise SystemExit(128 + signum) from None
+        # A handler may interrupt the loop anywhere: schedule the exit, do not run it here.
+        loop.call_soon_threadsafe(stop_and_exit, 128 + signum)
+
+    def stop_and_exit(code: int) -> None:
+        app._stop.set()  # as q does: a training thread stops at its next iteration
+        app._ui_free.set()
+        app.exit(return_code=code)
+
+    handled = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s]
+    previous = {s: signal.signal(s, ask_to_exit) for s in handled}
     try:
         app.run()
     finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
         if student is not None:  # however the app ended, no child outlives it
             from bpdebug.student_process import kill_all
             kill_all()
