@@ -36,7 +36,7 @@ def _size(text: str) -> int:
 
 def _path(text: str) -> str:
     if not text.strip():
-        raise argparse.ArgumentTypeError("an empty name: give a file name")
+        raise argparse.ArgumentTypeError("an empty name is not a file")
     return text
 
 
@@ -122,6 +122,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
 
 
+def first_sentence(text: str) -> str:
+    """A description's first sentence, on one line (a file wraps it wherever it likes)."""
+    words = " ".join(text.split())
+    end = words.find(". ")
+    return words if end < 0 else words[:end + 1]
+
+
 def _main(args: argparse.Namespace) -> int:
     from bpdebug.scenario import ScenarioError, bundled, load
 
@@ -129,7 +136,7 @@ def _main(args: argparse.Namespace) -> int:
         return _serve(args)
     if args.list:
         for name, title, description in bundled():
-            print(f"{name:22} {title}" + (f" — {description.splitlines()[0]}" if description else ""))
+            print(f"{name:22} {title}" + (f" — {first_sentence(description)}" if description else ""))
         return EXIT_OK
     for flag, value in (("SCENARIO", args.scenario), ("--export", args.export),
                         ("--transcript", args.transcript)):
@@ -163,9 +170,7 @@ def _main(args: argparse.Namespace) -> int:
         from bpdebug.student_cli import check_impl, open_impl
         if args.check:
             return check_impl(scenario, args)
-        if not _terminal():
-            return EXIT_USAGE
-        return open_impl(scenario, args)
+        return open_impl(scenario, args, terminal=_terminal)
 
     if not (args.check or args.train is not None or args.export or args.transcript
             or args.explain):

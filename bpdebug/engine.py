@@ -274,7 +274,19 @@ class Engine:
             before = previous.env if previous is not None else self.starting_values(0)
         return Frame(self.network, self.position, iteration, record, frozen(values),
                      frozen(before), frozen(expected), tuple(self.loss_history), self.watch,
-                     alert=self.alert(record), blocked=self.blocked)
+                     alert=self.alert(record), blocked=self.blocked, cost=self.cost(iteration))
+
+    def cost(self, i: int) -> float | None:
+        """J of iteration i: from the history when known, else one forward pass (the
+        same compiled equations, so the same number); None when it cannot be done."""
+        if i < len(self.loss_history):
+            return self.loss_history[i]
+        try:
+            if self._stop_before(i) is not None:
+                return None
+            return float(self.cost_function(i)(self.history.get(i))[0])
+        except Exception:  # noqa: BLE001 - a mismatch in the forward pass: no J to show
+            return None
 
     def training_frame(self, i: int, done: int, total: int) -> Frame:
         """What a training thread shows: iteration i about to start, its parameters and

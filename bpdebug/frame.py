@@ -113,6 +113,7 @@ class Frame:
     explanation: object | None = None
     nudge: object | None = None
     note: str | None = None  # why an element has no equation to show
+    cost: float | None = None  # J of this iteration, worked out for the frame if need be
 
     # ---- where the cursor is ----------------------------------------------------
 
@@ -149,7 +150,10 @@ class Frame:
 
     @property
     def J(self) -> float | None:
-        """This iteration's J, once it has been computed (by a step or by training)."""
+        """This iteration's J: the cost of its own parameters on its own batch, whichever
+        way the cursor came here (None only when its forward pass cannot be done)."""
+        if self.cost is not None:
+            return self.cost
         if self.iteration < len(self.loss_history):
             return self.loss_history[self.iteration]
         return None

@@ -15,8 +15,9 @@ def _limits(args):
     return Limits(args.impl_timeout or default.timeout, args.impl_memory or default.memory)
 
 
-def open_impl(scenario, args) -> int:
-    """The debugger with one student's file beside the reference."""
+def open_impl(scenario, args, terminal=lambda: True) -> int:
+    """The debugger with one student's file beside the reference; ``terminal()`` says
+    (and tells the user) whether there is a terminal to open it on."""
     from pathlib import Path
 
     from bpdebug.student import StudentFileError, load_student
@@ -28,6 +29,8 @@ def open_impl(scenario, args) -> int:
         submission = load_student(args.impl[0])
     except StudentFileError as error:
         print(f"bpdebug: --impl: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if not terminal():
         return EXIT_USAGE
     from dataclasses import replace
 

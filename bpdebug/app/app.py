@@ -256,7 +256,8 @@ class BpdebugApp(App[int]):
         from bpdebug.app.components.decision_boundary import DecisionBoundary
         from bpdebug.app.components.gradient_norms import GradientNorms
         debugger.add_panel(GradientNorms(id="teaching-norms"))
-        debugger.add_panel(DecisionBoundary(id="teaching-boundary"))
+        if debugger.frame.network.sizes[0] in (1, 2):  # a plane or a line to draw it over
+            debugger.add_panel(DecisionBoundary(id="teaching-boundary"))
 
     # ---- which keys apply --------------------------------------------------------
 
@@ -265,7 +266,7 @@ class BpdebugApp(App[int]):
         if action in ("help", "quit"):
             return True
         if action == "stop":
-            return self.training or self._explained is not None
+            return self.training
         return self.engine is not None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -526,11 +527,16 @@ class BpdebugApp(App[int]):
         self.refresh_bindings()
         self.trainer = self._train(n)
 
-    def action_stop(self) -> None:
-        if not self.training and self._explained is not None:  # esc closes an explanation
+    def on_key(self, event: events.Key) -> None:
+        # Esc, when it stops nothing, closes an explained element (not a footer key of its
+        # own: "esc Stop" shows only while training).
+        if event.key == "escape" and self._explained is not None and not self.training \
+                and self.screen is self.screen_stack[0]:
             self._explained = None
             self.show()
-            return
+            event.stop()
+
+    def action_stop(self) -> None:
         if self.training:
             self._stop.set()
             self._ui_free.set()

@@ -144,14 +144,21 @@ class Debugger(Vertical):
         lines = len(equations.content.plain.splitlines()) if isinstance(
             equations.content, Content) else 1
         available = height - 3  # the strip's two lines and the status line
-        share = TOP_SHARE_BLOCKED if self.has_class("-blocked") else TOP_SHARE
-        cap = max(TOP_MIN, int(available * share))
+        story = self.has_class("-blocked") or self.frame.explanation is not None \
+            or self.frame.nudge is not None
+        cap = max(TOP_MIN, int(available * (TOP_SHARE_BLOCKED if story else TOP_SHARE)))
         grid = self.query_one(MatrixGrid)
         grid_width = width - (self.extras.outer_size.width if self.panels else 0)
         matrices = grid.needed_height(grid_width)
-        # The matrices first, as long as the equations keep a few lines (they scroll);
-        # then the equations as tall as their lines; what is left to the cost chart.
-        top = max(TOP_MIN, min(lines + 2, cap, available - matrices))
+        want = lines + 2
+        # The equations as tall as their lines when the matrices leave room; else up to a
+        # share of the screen (more for a mismatch's story or an explained element), the
+        # matrices taking the rest; the matrices first on a small screen otherwise.
+        if story or height >= 30:
+            top = min(want, max(cap, available - matrices))
+        else:
+            top = min(want, cap, max(TOP_MIN, available - matrices))
+        top = max(TOP_MIN, top)
         if top + matrices < available and len(self.frame.loss_history) > 1:
             top = min(max(cap, top), available - matrices)  # a taller cost chart
         self.query_one("#top").styles.height = top

@@ -35,23 +35,30 @@ def _find(text: str, operand: str, start: int) -> int:
     return at
 
 
-def shape_row(text: str, anchors: list[tuple[str, str]]) -> str:
-    """The line under an equation: each label centred under its operand.
-
-    ``anchors`` are (operand text, label) in the order the operands are written; each
-    operand is looked up after the previous one, so W[2] in ``W[2] := W[2] − α · dW[2]``
-    lands under the right occurrence. Labels never overlap: one that would is pushed right,
-    by as little as it takes.
-    """
-    row = ""
-    search_from = 0
+def placed(text: str, anchors: list[tuple[str, str]]) -> list[tuple[int, str, str]]:
+    """(where, operand, label) for each anchor, at the first occurrence of its operand
+    that an earlier anchor has not taken, in the order they are written: W[2] in
+    ``W[2] := W[2] − α · dW[2]`` lands under its second occurrence, and in the cost's
+    ``Y log A[2] + (1-Y) log(1-A[2])`` Y goes under the first Y, whatever order the
+    operands were evaluated in."""
+    taken: set[int] = set()
+    out = []
     for operand, label in anchors:
-        at = _find(text, operand, search_from)
-        if at < 0:
-            at = _find(text, operand, 0)
+        at = _find(text, operand, 0)
+        while at in taken:
+            at = _find(text, operand, at + 1)
         if at < 0:
             continue
-        search_from = at + len(operand)
+        taken.add(at)
+        out.append((at, operand, label))
+    return sorted(out)
+
+
+def shape_row(text: str, anchors: list[tuple[str, str]]) -> str:
+    """The line under an equation: each label centred under its operand.  Labels never
+    overlap: one that would is pushed right, by as little as it takes."""
+    row = ""
+    for at, operand, label in placed(text, anchors):
         centre = cell_len(text[:at]) + cell_len(operand) / 2
         start = max(0, round(centre - cell_len(label) / 2), cell_len(row) + (1 if row else 0))
         row += " " * (start - cell_len(row)) + label
@@ -62,17 +69,14 @@ def spaced(text: str, anchors: list[tuple[str, str]]) -> str:
     """The equation with room around each operand whose label is longer than it, so the
     labels can sit centred under their operands instead of drifting right."""
     out, at = "", 0
-    for operand, label in anchors:
-        found = _find(text, operand, at)
-        if found < 0:
-            continue
+    for found, operand, label in placed(text, anchors):
         end = found + len(operand)
         alone = ((found == 0 or text[found - 1] in " ·") and
                  (end == len(text) or text[end] in " ·"))
         # An operand inside a formula, (1-Y) say, keeps its place: padding would tear it.
         pad = max(0, cell_len(label) + 1 - cell_len(operand)) if alone else 0
         out += text[at:found] + " " * (pad // 2) + operand + " " * (pad - pad // 2)
-        at = found + len(operand)
+        at = end
     return out + text[at:]
 
 

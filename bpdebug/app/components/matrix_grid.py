@@ -83,6 +83,7 @@ class Need:
     least: int
     per_example: bool = False
     empty: bool = False
+    one: int = MIN_WIDTH  # one whole column: less and the panel shows no number at all
 
 
 def need(view: MatrixView, name: str, value) -> Need:
@@ -93,7 +94,8 @@ def need(view: MatrixView, name: str, value) -> Need:
     title = len(name) + len(fmt(np.shape(value))) + 5  # "dW[1] 3×2 ✓" and the corners
     least = 2 + view.content_width(AT_LEAST, FEWER)
     return Need(max(title, 2 + view.content_width()), 2 + 1 + rows, least,
-                split_name(name)[0] in PER_EXAMPLE)
+                split_name(name)[0] in PER_EXAMPLE,
+                one=max(MIN_WIDTH, 2 + view.content_width(1, FEWER) + 1))
 
 
 def widths(total: int, needs: list[Need]) -> list[int]:
@@ -103,13 +105,19 @@ def widths(total: int, needs: list[Need]) -> list[int]:
     whole matrix, then in proportion to size."""
     least = [n.least for n in needs]
     if sum(least) > total:
-        keep = sum(n.least for n in needs if n.per_example)
         others = [k for k, n in enumerate(needs) if not n.per_example]
-        room = share(max(0, total - keep), [least[k] for k in others], MIN_WIDTH, spare=False)
-        for k, size in zip(others, room):
-            least[k] = size
-        if sum(least) > total:
-            return share(total, [n.least for n in needs], MIN_WIDTH, spare=False)
+        keep = sum(n.least for n in needs if n.per_example)
+        # Each other panel keeps one whole column (a panel with no number says nothing),
+        # and what is left goes towards their three.
+        ones = [min(needs[k].one, least[k]) for k in others]
+        room = total - keep - sum(ones)
+        more = share(max(0, room), [least[k] - one for k, one in zip(others, ones)], 0,
+                     spare=False)
+        for k, one, extra in zip(others, ones, more):
+            least[k] = one + min(extra, least[k] - one)
+        if room < 0 or sum(least) > total:  # not even that: all give way, to a column each
+            floor = min(min(n.one for n in needs), total // len(needs))
+            return share(total, [n.least for n in needs], floor, spare=False)
         return least
     more = share(total - sum(least), [n.width - l for n, l in zip(needs, least)], 0,
                  spare=False)
