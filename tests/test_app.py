@@ -26,7 +26,7 @@ from bpdebug.report import network_line
 from bpdebug.scenario import ScenarioError, bundled, load
 from bpdebug.shapes import fmt
 
-from tests.waiting import event, until, worker_in
+from tests.waiting import event, until
 
 SIZE = (120, 36)
 
