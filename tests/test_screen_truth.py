@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from textual.app import App, ComposeResult
-from textual.widgets import Footer
 
 from bpdebug import plan
 from bpdebug.app.app import BpdebugApp
