@@ -18,7 +18,7 @@ import numpy as np
 
 from bpdebug import gradcheck, names, plan, timeline
 from bpdebug.batches import Batches
-from bpdebug.frame import Frame, Network, Training, data_columns, frozen
+from bpdebug.frame import Costs, Frame, Network, Training, data_columns, frozen
 from bpdebug.equations import (Broken, Check, Equation, compile_equations, numpy_says,
                                operands)
 from bpdebug.losses import LOSSES
@@ -273,7 +273,7 @@ class Engine:
             values, iteration, expected = record.env, record.iteration, record.expected
             before = previous.env if previous is not None else self.starting_values(0)
         return Frame(self.network, self.position, iteration, record, frozen(values),
-                     frozen(before), frozen(expected), tuple(self.loss_history), self.watch,
+                     frozen(before), frozen(expected), Costs(self.loss_history), self.watch,
                      alert=self.alert(record), blocked=self.blocked, cost=self.cost(iteration))
 
     def cost(self, i: int) -> float | None:
@@ -293,7 +293,7 @@ class Engine:
         batch, the cost so far.  Called from the thread that trains."""
         m = self.batches.m_of(i)
         return Frame(self.network, i * self.S, i, None, frozen(self.starting_values(i)), frozen({}),
-                     frozen(expected_shapes(self.sizes, m)), tuple(self.loss_history),
+                     frozen(expected_shapes(self.sizes, m)), Costs(self.loss_history),
                      self.watch, training=Training(done, total))
 
     def starting_values(self, i: int) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -102,7 +102,7 @@ class Frame:
     values: Mapping[str, object]  # every quantity as it stands after this step
     before: Mapping[str, object]  # the same, one step earlier: what changed is marked
     expected: Mapping[str, Shape]  # the shape each quantity must have
-    loss_history: tuple[float, ...]  # J of every iteration computed so far, from iteration 0
+    loss_history: Sequence[float]  # J of every iteration computed so far, from iteration 0
     watch: object  # watch.Watch in force
     alert: str | None = None  # the watchpoint this step trips
     blocked: str | None = None  # why the cursor cannot move forward
@@ -177,6 +177,34 @@ class Frame:
         for step in self.network.steps[:self.k + 1]:
             done |= {names.key(eq.target) for eq in step.equations}
         return frozenset(done)
+
+
+class Costs(Sequence):
+    """The cost history as it stood when a frame was made: the first n entries of the
+    engine's list, which only ever grows by appending, so they never change.  A frame
+    keeps this instead of a copy: ten million iterations cost nothing to freeze."""
+
+    def __init__(self, costs: list[float], n: int | None = None) -> None:
+        self._costs, self._n = costs, len(costs) if n is None else n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self._costs[j] for j in range(*k.indices(self._n))]
+        if k < 0:
+            k += self._n
+        if not 0 <= k < self._n:
+            raise IndexError(k)
+        return self._costs[k]
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and len(other) == self._n and \
+            all(a == b for a, b in zip(self, other))
+
+    def __repr__(self) -> str:
+        return f"Costs({self._n} of {len(self._costs)})"
 
 
 def with_student(frame: Frame, comparison, running: bool = False) -> Frame:

@@ -41,11 +41,16 @@ def column_of(i: int, n: int, width: int) -> int | None:
     return next((k for k, last in enumerate(shown) if last >= i), len(shown) - 1)
 
 
-def bars(values: list[float], width: int, height: int = 1) -> list[str]:
+def shown(values, width: int) -> list[float]:
+    """The values the ``width`` columns stand for (any sequence: only these are read)."""
+    return [values[k] for k in columns(len(values), width)]
+
+
+def bars(values, width: int, height: int = 1) -> list[str]:
     """The history squeezed into ``width`` columns of ``height`` rows (the top row first)."""
-    if not values or width <= 0 or height <= 0:
+    if not len(values) or width <= 0 or height <= 0:
         return [""] * max(height, 0)
-    picked = [values[k] for k in columns(len(values), width)]
+    picked = shown(values, width)
     finite = [v for v in picked if math.isfinite(v)]
     log = log_scale(picked)
     scale = math.log10 if log else (lambda v: v)

@@ -570,7 +570,8 @@ class BpdebugApp(App[int]):
             return
         try:
             training = message.frame.training
-            self.debugger.show(message.frame, note=f"training {training.done}/{training.total}")
+            self.debugger.show(message.frame, note=f"training {training.done}/{training.total}",
+                               keep_status=True)
         except Exception as error:  # noqa: BLE001
             self.report_error("training progress", error)
 

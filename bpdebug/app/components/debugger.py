@@ -98,7 +98,8 @@ class Debugger(Vertical):
             self.extras.remove_class("has-panels")
 
     def show(self, frame: Frame, layer: int | None = None,
-             status: Content | str | None = None, note: str = "") -> None:
+             status: Content | str | None = None, note: str = "",
+             keep_status: bool = False) -> None:
         """Draw every panel from this frame; a panel that raises shows the error instead."""
         self.frame = frame
         self.set_class(not frame.ok, "-blocked")
@@ -111,7 +112,8 @@ class Debugger(Vertical):
         for draw in draws:
             failed = self._draw(draw) or failed
         if failed is None:
-            self.say(status if status is not None else summary(frame))
+            if not keep_status:  # a training frame leaves what was last said (a refusal)
+                self.say(status if status is not None else summary(frame))
         else:
             self.say(Content.styled(f"internal error: {failed}", "bold red"))
         self._fit()

@@ -4,14 +4,13 @@ decades (bpdebug.sparkline, the same rule --train prints with)."""
 
 from __future__ import annotations
 
-import math
 
 from textual.content import Content
 from textual.widgets import Static
 
 from bpdebug.frame import Frame
 from bpdebug.app.components import unchanged
-from bpdebug.sparkline import bars, column_of, log_scale
+from bpdebug.sparkline import bars, column_of, log_scale, shown
 
 MARK_STYLE = "bold reverse yellow"
 TEXT_LINES = 2
@@ -34,11 +33,11 @@ def history_line(frame: Frame) -> Content:
     return Content.styled(" · ".join(p for p in (count, first) if p), "dim")
 
 
-def chart(history: tuple[float, ...], current: int, width: int, height: int) -> list[Content]:
+def chart(history, current: int, width: int, height: int) -> list[Content]:
     """The bars, the column holding the current iteration marked."""
     if len(history) < 2 or width <= 0 or height <= 0:
         return []
-    rows = bars(list(history), width, height)
+    rows = bars(history, width, height)
     mark = column_of(current, len(history), width)
     out = []
     for row in rows:
@@ -84,11 +83,12 @@ class LossPanel(Static):
         if frame is None:
             return
         history = frame.loss_history
-        log = log_scale([v for v in history if math.isfinite(v)])
+        width, height = self.content_region.size
+        # Only what the columns show is read: a long training run costs no more to draw.
+        log = log_scale(shown(history, max(width, 1)))
         title = "cost J (log scale)" if log else "cost J"
         if self.border_title != title:  # setting it repaints the panel, even when the same
             self.border_title = Content(title)
-        width, height = self.content_region.size
         lines = chart(history, frame.iteration, width, max(0, height - TEXT_LINES - bool(self._note)))
         lines += [headline(frame), history_line(frame)]
         if self._note:
