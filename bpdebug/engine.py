@@ -155,6 +155,7 @@ class Engine:
         self._first_stop: int | None = None  # the first iteration known to stop at a step
         self._checked_zero = False
         self._network: Network | None = None
+        self._ahead: tuple[int, float | None] | None = None  # J worked out before its step
 
     # ---- the timeline -------------------------------------------------------------
 
@@ -281,12 +282,15 @@ class Engine:
         same compiled equations, so the same number); None when it cannot be done."""
         if i < len(self.loss_history):
             return self.loss_history[i]
+        if self._ahead is not None and self._ahead[0] == i:  # every step until the cost
+            return self._ahead[1]
         try:
-            if self._stop_before(i) is not None:
-                return None
-            return float(self.cost_function(i)(self.history.get(i))[0])
+            J = None if self._stop_before(i) is not None else \
+                float(self.cost_function(i)(self.history.get(i))[0])
         except Exception:  # noqa: BLE001 - a mismatch in the forward pass: no J to show
-            return None
+            J = None
+        self._ahead = (i, J)  # an iteration's J is a pure function of it: kept once known
+        return J
 
     def training_frame(self, i: int, done: int, total: int) -> Frame:
         """What a training thread shows: iteration i about to start, its parameters and

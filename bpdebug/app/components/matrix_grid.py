@@ -207,26 +207,25 @@ class MatrixGrid(VerticalScroll):
         self._needs: list[list[Need]] = []
 
     @property
-    def names(self) -> list[str]:
-        return [name for row in self.rows for name in row]
-
-    @property
     def views(self) -> list[MatrixView]:
         return [view for view in self.query(Panel) if view.display]
 
-    def plan(self, width: int, height: int) -> tuple[list[list[int]], list[int]]:
-        """The panels' widths, row by row, and the rows' heights, for this much room."""
+    def _rows(self, width: int) -> tuple[list[list[int]], list[int]]:
+        """The panels' widths, row by row, and the height each row wants at them."""
         sizes = [widths(width, needs) for needs in self._needs]
         # A panel narrower than its matrix gets a horizontal scrollbar: a line more.
         wanted = [max(n.height + (w < n.width) for n, w in zip(needs, row))
                   for needs, row in zip(self._needs, sizes)]
+        return sizes, wanted
+
+    def plan(self, width: int, height: int) -> tuple[list[list[int]], list[int]]:
+        """The panels' widths, row by row, and the rows' heights, for this much room."""
+        sizes, wanted = self._rows(width)
         return sizes, share(height, wanted, MIN_ROW, spare=False)
 
     def needed_height(self, width: int | None = None) -> int:
         """The height every row needs at this width (the grid's own by default)."""
-        sizes, _ = self.plan(width or self.size.width, 0)
-        return sum(max(n.height + (w < n.width) for n, w in zip(needs, row))
-                   for needs, row in zip(self._needs, sizes))
+        return sum(self._rows(width or self.size.width)[1])
 
     def show(self, frame: Frame, layer: int | None = None) -> None:
         network = frame.network
