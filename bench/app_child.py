@@ -126,7 +126,7 @@ def _hook_textual() -> None:
 
 
 def _hook_engine() -> None:
-    from bpdebug.engine import Engine
+    from bpdebug.engine.cursor import Engine
 
     step = Engine.next
 
@@ -170,7 +170,7 @@ def make_app(which: str):
         from bench.label_app import LabelApp, ScreenApp
         emit("imported", time.monotonic())
         return LabelApp() if which == "label" else ScreenApp()
-    from bpdebug.scenario import load
+    from bpdebug.scenario.reader import load
     if factory:
         import importlib
         module, _, name = factory.partition(":")

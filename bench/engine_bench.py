@@ -19,7 +19,7 @@ import numpy as np
 from bench import scenarios
 from bench.bare import Bare
 from bench.timing import interleaved, median
-from bpdebug.engine import Engine
+from bpdebug.engine.cursor import Engine
 
 
 @dataclass
@@ -132,7 +132,7 @@ def bench_size(size: scenarios.Size, threads: int, with_torch: bool, rounds: int
 def line_breakdown(scenario, repeats: int = 200) -> list[tuple[str, float]]:
     """The compiled iteration line by line: (line, median µs), the same code with a
     clock read between lines (what bounds the iteration)."""
-    from bpdebug.equations import compile_equations
+    from bpdebug.engine.equations import compile_equations
 
     engine = Engine(scenario)
     engine.train(3)

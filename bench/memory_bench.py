@@ -26,7 +26,7 @@ def rss_bytes() -> int:
 
 def child(total: int) -> None:
     from bench.scenarios import mnist_size
-    from bpdebug.engine import Engine
+    from bpdebug.engine.cursor import Engine
 
     engine = Engine(mnist_size())
     engine.train(10)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bpdebug.parameters import initial_parameters
-from bpdebug.scenario import LayerSpec, Scenario
+from bpdebug.engine.parameters import initial_parameters
+from bpdebug.scenario.model import LayerSpec, Scenario
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ def _make(name, X, Y, layers, loss, lr, seed=0) -> Scenario:
 
 def xor() -> Scenario:
     try:
-        from bpdebug.scenario import load
+        from bpdebug.scenario.reader import load
         return load("xor")
     except Exception:  # noqa: BLE001 - the loader is optional: build the same thing
         X = np.array([[0, 0, 1, 1], [0, 1, 0, 1]], float)
@@ -53,7 +53,7 @@ def two_16_16_1() -> Scenario:
 
 def mnist_size() -> Scenario:
     try:
-        from bpdebug.scenario import load
+        from bpdebug.scenario.reader import load
         s = load("mnist-size")
         if s.sizes == [784, 128, 64, 10] and s.m == 256:
             return s

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import bpdebug
 from bpdebug.app.app import BpdebugApp
-from bpdebug.scenario import BUNDLED, bundled, load
+from bpdebug.scenario.files import BUNDLED, bundled
+from bpdebug.scenario.reader import load
 
 
 async def step_once() -> str:

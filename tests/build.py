@@ -9,8 +9,8 @@ from typing import Sequence
 
 import numpy as np
 
-from bpdebug.scenario import LayerSpec, Scenario
-from bpdebug.watch import parse as parse_watch
+from bpdebug.scenario.model import LayerSpec, Scenario
+from bpdebug.engine.watch import parse as parse_watch
 
 # Which output activations each loss goes with (the pairings the engine accepts).
 OUTPUTS = {

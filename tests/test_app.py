@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import OptionList
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from bpdebug import plan
+from bpdebug.engine import plan
 from bpdebug.app.app import BpdebugApp
 from bpdebug.app.components.equation_panel import EquationPanel
 from bpdebug.app.components.help_screen import HelpScreen
@@ -20,11 +20,13 @@ from bpdebug.app.components.matrix_grid import MatrixGrid
 from bpdebug.app.components.matrix_view import MatrixView
 from bpdebug.app.components.network_strip import NetworkStrip
 from bpdebug.app.components.picker import PickerScreen
-from bpdebug.equations import Equation, Expr
-from bpdebug.notation import notation
-from bpdebug.report import network_line
-from bpdebug.scenario import ScenarioError, bundled, load
-from bpdebug.shapes import fmt
+from bpdebug.engine.equations import Equation, Expr
+from bpdebug.engine.notation import notation
+from bpdebug.teach.report import network_line
+from bpdebug.scenario.files import bundled
+from bpdebug.scenario.model import ScenarioError
+from bpdebug.scenario.reader import load
+from bpdebug.engine.shapes import fmt
 
 from tests.waiting import event, until
 
@@ -479,7 +481,7 @@ async def test_quitting_while_training_exits_cleanly():
 
 
 def test_the_cost_is_log_scaled_when_it_spans_decades():
-    from bpdebug.sparkline import bars, log_scale
+    from bpdebug.engine.sparkline import bars, log_scale
 
     assert log_scale([1000.0, 10.0, 1.0]) and not log_scale([0.7, 0.5, 0.4])
     # log10: 3, 1, 0 put the middle bar a third of the way up, not at the bottom
@@ -668,7 +670,7 @@ async def test_x_shows_and_hides_the_decision_boundary_and_gradient_norms():
                                         ("correct.py", None)])
 async def test_with_a_student_file_their_code_is_compared_beside_the_reference(file, first):
     from bpdebug.app.components.student_panel import StudentPanel
-    from bpdebug.student import load_student
+    from bpdebug.teach.student import load_student
 
     from tests.students import compared
 
@@ -690,7 +692,7 @@ async def test_with_a_student_file_their_code_is_compared_beside_the_reference(f
 
 
 async def test_m_writes_the_iteration_as_a_markdown_handout(tmp_path, monkeypatch):
-    from bpdebug.transcript import transcript
+    from bpdebug.teach.transcript import transcript
 
     monkeypatch.chdir(tmp_path)
     app = BpdebugApp(load("xor"))
@@ -705,7 +707,7 @@ async def test_m_writes_the_iteration_as_a_markdown_handout(tmp_path, monkeypatc
 
 async def test_g_with_a_student_checks_the_students_own_gradients():
     from bpdebug.app.components.gradcheck_screen import GradCheckScreen
-    from bpdebug.student import load_student
+    from bpdebug.teach.student import load_student
 
     from tests.students import compared
 

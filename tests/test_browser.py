@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from bpdebug.engine import Engine
-from bpdebug.scenario import load
-from bpdebug.transcript import transcript
+from bpdebug.engine.cursor import Engine
+from bpdebug.scenario.reader import load
+from bpdebug.teach.transcript import transcript
 from tests.browser import chromium, open_app, screen, served, wait_for_text
 
 pytestmark = pytest.mark.browser

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bpdebug.cli import main
-from bpdebug.scenario import BUNDLED, bundled
+from bpdebug.cli.main import main
+from bpdebug.scenario.files import BUNDLED, bundled
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = Path(__file__).parent / "broken"

@@ -4,7 +4,7 @@ hand-written run of plain gradient descent."""
 import numpy as np
 import pytest
 
-from bpdebug.cli import main
+from bpdebug.cli.main import main
 from tests import autograd
 
 PAIRS = [  # (hidden activation, output activation, loss, output units)

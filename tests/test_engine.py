@@ -7,8 +7,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from bpdebug import losses, plan
-from bpdebug.engine import Engine, expected_shapes
+from bpdebug.engine import losses, plan
+from bpdebug.engine.checked import expected_shapes
+from bpdebug.engine.cursor import Engine
 from tests import build
 
 

@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bpdebug.engine import Engine
-from bpdebug.explain import (BadElement, Element, Explanation, Nudge, Stopped, Sum, explain,
+from bpdebug.engine.cursor import Engine
+from bpdebug.teach.explain import (BadElement, Element, Explanation, Nudge, Stopped, Sum, explain,
                              names, nudge, parse)
-from bpdebug.scenario import load
+from bpdebug.scenario.reader import load
 from tests import build
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ from bpdebug.app.app import BpdebugApp
 from bpdebug.app.components.equation_panel import EquationPanel
 from bpdebug.app.components.matrix_grid import MatrixGrid
 from bpdebug.app.components.matrix_view import MatrixView
-from bpdebug.scenario import load
+from bpdebug.scenario.reader import load
 
 
 def views(app) -> dict[str, MatrixView]:

@@ -12,10 +12,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from bpdebug import plan
-from bpdebug.engine import Engine
-from bpdebug.frame import Frame, Network, with_student
-from bpdebug.scenario import bundled, load
+from bpdebug.engine import plan
+from bpdebug.engine.cursor import Engine
+from bpdebug.engine.frame import Frame, Network, with_student
+from bpdebug.scenario.files import bundled
+from bpdebug.scenario.reader import load
 from tests import build
 
 BUNDLED = [name for name, _, _ in bundled()]
@@ -151,7 +152,7 @@ def test_the_watchpoint_stops_training_on_the_step_that_stepping_stops_on():
 
 
 def test_the_student_view_shows_only_what_the_cursor_has_reached():
-    from bpdebug import student
+    from bpdebug.teach import student
 
     scenario = load("xor")
     comparison = student.run(scenario, student.load_student("scenarios/students/forgot_m.py"))

@@ -4,8 +4,8 @@ accepts, against central differences of a J computed here, not by the engine."""
 import numpy as np
 import pytest
 
-from bpdebug.engine import Engine
-from bpdebug.losses import LOSSES
+from bpdebug.engine.cursor import Engine
+from bpdebug.engine.losses import LOSSES
 from tests import build
 
 # Every output/loss pairing, each behind every hidden activation.

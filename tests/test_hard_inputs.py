@@ -20,10 +20,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bpdebug import gradcheck
-from bpdebug.engine import Engine
-from bpdebug.report import check_report
-from bpdebug.scenario import BUNDLED, ScenarioError, estimated_bytes, load
+from bpdebug.engine import gradcheck
+from bpdebug.engine.cursor import Engine
+from bpdebug.teach.report import check_report
+from bpdebug.scenario.files import BUNDLED
+from bpdebug.scenario.memory import estimated_bytes
+from bpdebug.scenario.model import ScenarioError
+from bpdebug.scenario.reader import load
 
 ROOT = Path(__file__).resolve().parent.parent
 XOR = (BUNDLED / "xor.toml").read_text()
@@ -213,7 +216,7 @@ def test_control_characters_in_a_title_are_shown_escaped_everywhere(tmp_path):
 
 
 def test_the_bundled_list_escapes_titles_too(tmp_path, monkeypatch):
-    from bpdebug import scenario as module
+    from bpdebug.scenario import files as module
 
     (tmp_path / "evil.toml").write_text(f"title = {json.dumps(PWNED)}\n" + XOR[XOR.index("[data]"):])
     monkeypatch.setattr(module, "BUNDLED", tmp_path)
@@ -286,7 +289,7 @@ def test_a_replaced_file_keeps_its_mode(tmp_path):
 
 WRITER = textwrap.dedent("""\
     import os, sys
-    from bpdebug import export
+    from bpdebug.teach import export
     how = sys.argv[2]
     def fsync(fd):
         if how == "raise":
@@ -403,9 +406,10 @@ def test_sigterm_and_sighup_restore_the_terminal_and_exit_128_plus_the_signal(
 
 PEAK = textwrap.dedent("""\
     import json, resource, sys
-    from bpdebug import gradcheck
-    from bpdebug.engine import Engine
-    from bpdebug.scenario import estimated_bytes, load
+    from bpdebug.engine import gradcheck
+    from bpdebug.engine.cursor import Engine
+    from bpdebug.scenario.memory import estimated_bytes
+    from bpdebug.scenario.reader import load
     scenario = load(sys.argv[1], max_memory=1 << 40)
     engine = Engine(scenario)
     engine.train(6)  # fills the history
@@ -444,7 +448,7 @@ def test_the_peak_memory_stays_within_one_and_a_half_times_the_estimate(tmp_path
 
 
 def test_the_history_budget_shrinks_for_a_big_network():
-    from bpdebug.timeline import history_bytes, slots
+    from bpdebug.engine.timeline import history_bytes, slots
 
     big = 128 << 20  # one set of parameters of 2-4000-4000-1
     assert slots(big) == (2, 1)

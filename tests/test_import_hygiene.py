@@ -1,6 +1,8 @@
 """The wall between model and screen: the engine, the loader and every headless module
-load without Textual or Rich (as harlequin's test_import_hygiene checks)."""
+load without Textual or Rich (as harlequin's test_import_hygiene checks); and the
+layers import one way only, down towards the engine."""
 
+import ast
 import importlib.util
 import json
 import subprocess
@@ -17,13 +19,15 @@ UI = ("textual", "rich")
 def headless_modules() -> list[str]:
     """Every module of the package outside bpdebug/app: found by walking the files, so a
     new module is checked the day it is added, and a list cannot go stale."""
-    package = ROOT / "bpdebug"
+    return [module for module, _ in modules() if not module.startswith("bpdebug.app")]
+
+
+def modules() -> list[tuple[str, Path]]:
+    """Every module of the package and its file."""
     out = []
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted((ROOT / "bpdebug").rglob("*.py")):
         parts = path.relative_to(ROOT).with_suffix("").parts
-        if parts[:2] == ("bpdebug", "app") or parts[-1] == "__main__":
-            continue  # __main__ runs the command line when imported: checked below, run
-        out.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+        out.append((".".join(parts[:-1] if parts[-1] == "__init__" else parts), path))
     return out
 
 
@@ -31,9 +35,74 @@ HEADLESS = headless_modules()
 
 
 def test_the_walk_finds_the_layers():
-    assert {"bpdebug.engine", "bpdebug.scenario", "bpdebug.cli", "bpdebug.frame",
-            "bpdebug.boundary", "bpdebug.explain"} <= set(HEADLESS)
+    assert {"bpdebug.engine", "bpdebug.engine.cursor", "bpdebug.engine.frame",
+            "bpdebug.engine.boundary", "bpdebug.scenario.reader", "bpdebug.teach.explain",
+            "bpdebug.cli", "bpdebug.__main__"} <= set(HEADLESS)
     assert not [m for m in HEADLESS if m.startswith("bpdebug.app")]
+    assert len(HEADLESS) + len([m for m, _ in modules() if m.startswith("bpdebug.app")]) \
+        == len(list((ROOT / "bpdebug").rglob("*.py")))
+
+
+# ---- the layers ----------------------------------------------------------------------
+
+# What each layer may import at run time besides itself.  The engine stands alone; a
+# scenario is read into what the engine runs; teaching, the command line and the app
+# stand on those; only the command line starts the app.
+MAY_IMPORT = {
+    "engine": set(),
+    "scenario": {"engine"},
+    "teach": {"engine", "scenario"},
+    "app": {"engine", "scenario", "teach"},
+    "cli": {"engine", "scenario", "teach", "app", "__version__"},
+    "": {"cli", "__version__"},  # bpdebug/__init__.py and __main__.py
+}
+
+
+def layer_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in MAY_IMPORT else ""
+
+
+def runtime_imports(tree: ast.AST) -> list[str]:
+    """The bpdebug modules a file imports when it runs (an ``if TYPE_CHECKING:`` block,
+    read only by type checkers, does not count)."""
+    found: list[str] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and ast.unparse(child.test) == "TYPE_CHECKING":
+                for branch in child.orelse:
+                    visit(branch)
+                continue
+            if isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
+                if child.module == "bpdebug":
+                    found.extend(f"bpdebug.{alias.name}" for alias in child.names)
+                else:
+                    found.append(child.module)
+            elif isinstance(child, ast.Import):
+                found.extend(alias.name for alias in child.names)
+            visit(child)
+
+    visit(tree)
+    return [name for name in found if name == "bpdebug" or name.startswith("bpdebug.")]
+
+
+def test_the_layers_import_one_way_only():
+    wrong = []
+    for module, path in modules():
+        layer = layer_of(module)
+        for imported in runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            target = imported.split(".")[1] if "." in imported else ""
+            if target != layer and target not in MAY_IMPORT[layer]:
+                wrong.append(f"{module} imports {imported}")
+    assert wrong == []
+
+
+def test_the_layer_check_sees_a_wrong_arrow():
+    tree = ast.parse("from typing import TYPE_CHECKING\n"
+                     "if TYPE_CHECKING:\n    from bpdebug.scenario.model import Scenario\n"
+                     "def f():\n    from bpdebug.app.app import run\n")
+    assert runtime_imports(tree) == ["bpdebug.app.app"]
 
 
 def loaded_after(code: str) -> list[str]:
@@ -71,7 +140,7 @@ def test_the_check_really_sees_textual_when_the_app_is_imported():
 def test_headless_command_lines_never_load_textual_or_rich(tmp_path):
     scenario = ROOT / "scenarios" / "xor.toml"
     out = tmp_path / "out.npz"
-    code = (f"from bpdebug.cli import main\n"
+    code = (f"from bpdebug.cli.main import main\n"
             f"import contextlib, io\n"
             f"with contextlib.redirect_stdout(io.StringIO()):\n"
             f"    main([{str(scenario)!r}, '--check'])\n"

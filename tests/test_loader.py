@@ -10,8 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bpdebug.engine import Engine
-from bpdebug.scenario import BUNDLED, ScenarioError, bundled, estimated_bytes, load
+from bpdebug.engine.cursor import Engine
+from bpdebug.scenario.files import BUNDLED, bundled
+from bpdebug.scenario.memory import estimated_bytes
+from bpdebug.scenario.model import ScenarioError
+from bpdebug.scenario.reader import load
 
 BROKEN = Path(__file__).parent / "broken"
 

@@ -18,9 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bpdebug.engine import Engine
-from bpdebug.scenario import BUNDLED, ScenarioError, estimated_bytes, load
-from bpdebug.timeline import BUDGET
+from bpdebug.engine.cursor import Engine
+from bpdebug.scenario.files import BUNDLED
+from bpdebug.scenario.memory import estimated_bytes
+from bpdebug.scenario.model import ScenarioError
+from bpdebug.scenario.reader import load
+from bpdebug.engine.timeline import BUDGET
 
 SCENARIOS = sorted(BUNDLED.glob("*.toml"))
 TEXTS = {p.name: p.read_text(encoding="utf-8") for p in SCENARIOS}

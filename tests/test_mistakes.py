@@ -5,9 +5,9 @@ caught by the gradient check while the correct network passes it."""
 import numpy as np
 import pytest
 
-from bpdebug import plan
-from bpdebug.engine import Engine
-from bpdebug.mistakes import CATALOGUE
+from bpdebug.engine import plan
+from bpdebug.engine.cursor import Engine
+from bpdebug.engine.mistakes import CATALOGUE
 from tests import build
 
 # n[0..L] with every neighbouring size different from m and from each other, so that
@@ -233,7 +233,8 @@ def test_a_mistake_rewrites_only_the_equations_it_names(name):
 
 
 def test_two_mistakes_that_rewrite_the_same_equation_are_refused_when_loaded(tmp_path):
-    from bpdebug.scenario import ScenarioError, load
+    from bpdebug.scenario.model import ScenarioError
+    from bpdebug.scenario.reader import load
 
     text = open("scenarios/bug-forgot-m.toml").read().replace(
         'bugs = ["forgot_one_over_m"]', 'bugs = ["forgot_one_over_m", "db_wrong_axis"]')

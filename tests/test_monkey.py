@@ -15,7 +15,8 @@ import random
 import pytest
 
 from bpdebug.app.app import BpdebugApp
-from bpdebug.scenario import bundled, load
+from bpdebug.scenario.files import bundled
+from bpdebug.scenario.reader import load
 
 KEYS = ["n", "right", "space", "p", "left", "f", "e", "r", "t", "escape", "question_mark",
         "g", "w", "1", "2", "3", "4", "9", "up", "down", "pageup", "pagedown", "tab",

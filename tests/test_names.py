@@ -1,8 +1,8 @@
-"""The post's names in their three spellings, converted in one place (bpdebug/names.py)."""
+"""The post's names in their three spellings, converted in one place (bpdebug/engine/names.py)."""
 
 import pytest
 
-from bpdebug import names
+from bpdebug.engine import names
 
 
 @pytest.mark.parametrize("post,key,identifier", [

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from bpdebug.notation import FIGURES, format_array, format_number, format_rows, format_together, notation
+from bpdebug.engine.notation import FIGURES, format_array, format_number, format_rows, format_together, notation
 
 FIXED = re.compile(r"^-?\d+(\.\d+)?$")
 SCIENTIFIC = re.compile(r"^-?\d(\.\d+)?e[+-]\d+$")

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 import bpdebug
-from bpdebug.scenario import BUNDLED, bundled
+from bpdebug.scenario.files import BUNDLED, bundled
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())

@@ -4,8 +4,8 @@ tests/build.py: every Z, A, J, dZ, dW, db, dA and the update, on random networks
 import numpy as np
 import pytest
 
-from bpdebug import plan
-from bpdebug.engine import Engine
+from bpdebug.engine import plan
+from bpdebug.engine.cursor import Engine
 from tests import build
 
 ACTS = build.HIDDEN

@@ -19,9 +19,9 @@ from bpdebug.app.components.heatmap import CHANGED_MARK
 from bpdebug.app.components.matrix_grid import MatrixGrid
 from bpdebug.app.components.matrix_view import AT_LEAST, FEWER, NOT_YET
 from bpdebug.app.components.matrix_view import MORE, NOT_COMPUTED, MatrixView, as_floats, as_grid
-from bpdebug.notation import FIGURES, notation
-from bpdebug.scenario import load
-from bpdebug.watch import Watch
+from bpdebug.engine.notation import FIGURES, notation
+from bpdebug.scenario.reader import load
+from bpdebug.engine.watch import Watch
 
 SIZES = [(80, 24), (120, 36), (200, 60)]
 SCENARIOS = {"xor": 30, "moons": 30, "mnist-size": 2, "deep-sigmoid": 20, "diverge": 5,

@@ -18,15 +18,15 @@ import numpy as np
 import pytest
 from textual.app import App, ComposeResult
 
-from bpdebug import plan
+from bpdebug.engine import plan
 from bpdebug.app.app import BpdebugApp
 from bpdebug.app.components.equation_panel import EquationPanel, shape_row, spaced
 from bpdebug.app.components.loss_panel import LossPanel
 from bpdebug.app.components.matrix_grid import MatrixGrid, Need, share, widths
-from bpdebug.engine import Engine
-from bpdebug.frame import Frame, Network, frozen
-from bpdebug.scenario import load
-from bpdebug.watch import Watch
+from bpdebug.engine.cursor import Engine
+from bpdebug.engine.frame import Frame, Network, frozen
+from bpdebug.scenario.reader import load
+from bpdebug.engine.watch import Watch
 
 APP = Path(__file__).resolve().parent.parent / "bpdebug" / "app"
 
@@ -122,7 +122,7 @@ async def test_training_stops_on_the_step_where_the_nan_appears():
 
 async def test_the_first_student_comparison_is_drawn_without_a_key_and_only_up_to_the_cursor():
     from bpdebug.app.components.student_panel import StudentPanel
-    from bpdebug.student import load_student
+    from bpdebug.teach.student import load_student
 
     app = BpdebugApp(load("xor"), student=load_student("scenarios/students/forgot_m.py"))
     async with app.run_test(size=(120, 36)) as pilot:
@@ -273,7 +273,7 @@ class Host(App):
 def hand_built() -> Frame:
     """A 1-1 network at forward [1], every number chosen by hand."""
     steps = tuple(Engine(load("sine")).steps[:0])  # no engine state: only the step list
-    from bpdebug.equations import Equation, Name
+    from bpdebug.engine.equations import Equation, Name
     forward = plan.Step(plan.FORWARD, 1, (Equation("Z[1]", Name("W[1]")),))
     network = Network("hand", "hand", (1, 2), ("linear",), "mean_squared_error", 0.5, 3,
                       steps + (forward,))

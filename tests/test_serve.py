@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from bpdebug.app.app import BpdebugApp
-from bpdebug.cli import main
-from bpdebug.scenario import load
-from bpdebug.serve import command
-from bpdebug.transcript import transcript
+from bpdebug.cli.main import main
+from bpdebug.scenario.reader import load
+from bpdebug.cli.serve import command
+from bpdebug.teach.transcript import transcript
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +39,7 @@ def test_without_textual_serve_it_says_which_extra_to_install():
                "    def find_spec(self, name, *_):\n"
                "        if name.split('.')[0] == 'textual_serve': raise ImportError(name)\n"
                "sys.meta_path.insert(0, Block())\n"
-               "from bpdebug.cli import main\n"
+               "from bpdebug.cli.main import main\n"
                "raise SystemExit(main(['--serve', 'xor']))\n")
     done = subprocess.run([sys.executable, "-c", blocked], cwd=ROOT, capture_output=True,
                           text=True, timeout=120, stdin=subprocess.DEVNULL)

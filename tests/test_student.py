@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from bpdebug import student
-from bpdebug.cli import main
-from bpdebug.scenario import LayerSpec, Scenario
+from bpdebug.teach import student
+from bpdebug.cli.main import main
+from bpdebug.scenario.model import LayerSpec, Scenario
 
 STUDENTS = "scenarios/students/"
 

@@ -17,8 +17,8 @@ import pytest
 
 from bpdebug.app.app import BpdebugApp
 from bpdebug.app.components.student_panel import StudentPanel
-from bpdebug.scenario import load
-from bpdebug.student import Limits, load_student
+from bpdebug.scenario.reader import load
+from bpdebug.teach.student import Limits, load_student
 from tests.students import (CASES, compared, notebook, write_case, write_spam, write_txt,
                             write_with_helper)
 

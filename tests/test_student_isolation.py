@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bpdebug import student
-from bpdebug.scenario import load
+from bpdebug.teach import student
+from bpdebug.scenario.reader import load
 from tests.students import (CASES, CORRECT, notebook, write_case, write_spam, write_txt,
                             write_with_helper)
 
@@ -169,9 +169,10 @@ def test_flags_that_do_not_fit_together_are_refused_with_one_line(argv, phrase, 
     assert not (ROOT / "e.json").exists() and not (ROOT / "r.csv").exists()
 
 
-@pytest.mark.parametrize("module", ["bpdebug.student_child", "bpdebug.student_process",
-                                    "bpdebug.submission", "bpdebug.grading",
-                                    "bpdebug.student_cli"])
+@pytest.mark.parametrize("module", ["bpdebug.teach.student_child",
+                                    "bpdebug.teach.student_process",
+                                    "bpdebug.teach.submission", "bpdebug.teach.grading",
+                                    "bpdebug.cli.student"])
 def test_the_student_modules_never_load_textual_or_rich(module):
     from tests.test_import_hygiene import UI, loaded_after
     loaded = loaded_after(f"import {module}")

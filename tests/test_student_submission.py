@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bpdebug.submission import SubmissionError, read
+from bpdebug.teach.submission import SubmissionError, read
 
 
 def write_notebook(path, cells, **extra):

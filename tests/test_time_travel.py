@@ -4,8 +4,8 @@ environment, and the parameters, across updates and far-away jumps."""
 import numpy as np
 import pytest
 
-from bpdebug import plan
-from bpdebug.engine import Engine
+from bpdebug.engine import plan
+from bpdebug.engine.cursor import Engine
 from tests import build
 
 

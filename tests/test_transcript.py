@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bpdebug.cli import main
-from bpdebug.engine import Engine
-from bpdebug.scenario import load
-from bpdebug.notation import format_rows
-from bpdebug.transcript import FIGURES as TRANSCRIPT_FIGURES, transcript
+from bpdebug.cli.main import main
+from bpdebug.engine.cursor import Engine
+from bpdebug.scenario.reader import load
+from bpdebug.engine.notation import format_rows
+from bpdebug.teach.transcript import FIGURES as TRANSCRIPT_FIGURES, transcript
 
 GOLDEN = Path(__file__).parent / "golden"
 

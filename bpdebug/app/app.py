@@ -24,9 +24,10 @@ from textual.content import Content
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from bpdebug import plan
-from bpdebug.engine import Engine, TrainResult
-from bpdebug.frame import Frame, with_student
+from bpdebug.engine import plan
+from bpdebug.engine.cursor import Engine
+from bpdebug.engine.training import TrainResult
+from bpdebug.engine.frame import Frame, with_student
 from bpdebug.app.commands import DebuggerCommands
 from bpdebug.app.components.debugger import Debugger
 from bpdebug.app.components.heatmap import CELL_WIDTH
@@ -228,7 +229,7 @@ class BpdebugApp(App[int]):
     def _compare(self, i: int) -> tuple[int, object]:
         """The student's code on iteration i, in its child process, against its own
         reference engine.  Never raises: every ending is in the Comparison."""
-        from bpdebug import student
+        from bpdebug.teach import student
 
         def started(child) -> None:
             self._student_child = child
@@ -409,8 +410,8 @@ class BpdebugApp(App[int]):
             return
         from pathlib import Path
 
-        from bpdebug.export import atomic_write
-        from bpdebug.transcript import transcript
+        from bpdebug.teach.export import atomic_write
+        from bpdebug.teach.transcript import transcript
         i = self.debugger.frame.iteration
         name = f"{self.engine.scenario.name}-iteration-{i}.md"
         if self.is_web:  # the server's disk is not the student's: the browser downloads it
@@ -430,7 +431,7 @@ class BpdebugApp(App[int]):
     def _element(self):
         """The element under the focused panel's cell cursor, and the iteration that
         computed the value the panel shows; or a note saying why there is none."""
-        from bpdebug.explain import Element
+        from bpdebug.teach.explain import Element
         view = self.focused
         if not isinstance(view, MatrixView) or view.cursor is None:
             return None, None, "tab to a matrix panel, move to a cell with the arrows, then enter"
@@ -455,7 +456,7 @@ class BpdebugApp(App[int]):
         """Write the element under the cell cursor out as the post derives it."""
         if self._refuse_while_training():
             return
-        from bpdebug.explain import Stopped, explain
+        from bpdebug.teach.explain import Stopped, explain
         element, i, note = self._element()
         explained = {"position": self.engine.position, "note": note}
         if i is not None:
@@ -472,7 +473,7 @@ class BpdebugApp(App[int]):
         """Nudge the W or b entry under the cell cursor by ε; nothing changes."""
         if self._refuse_while_training():
             return
-        from bpdebug.explain import BadElement, Stopped, nudge
+        from bpdebug.teach.explain import BadElement, Stopped, nudge
         element, i, note = self._element()
         explained = dict(self._explained or {}) if (self._explained or {}).get(
             "position") == self.engine.position else {}
@@ -505,7 +506,7 @@ class BpdebugApp(App[int]):
         self._stop.set()
         self._ui_free.set()
         if self.student is not None:  # the student's child must not outlive the app
-            from bpdebug.student_process import kill_all
+            from bpdebug.teach.student_process import kill_all
             self._student_stop.set()
             kill_all()
         self.exit(return_code=0)
@@ -676,6 +677,6 @@ def run(scenario, student=None) -> int:
         for s, handler in previous.items():
             signal.signal(s, handler)
         if student is not None:  # however the app ended, no child outlives it
-            from bpdebug.student_process import kill_all
+            from bpdebug.teach.student_process import kill_all
             kill_all()
     return app.return_code or 0

@@ -22,8 +22,8 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from bpdebug.frame import Frame
-from bpdebug.shapes import fmt
+from bpdebug.engine.frame import Frame
+from bpdebug.engine.shapes import fmt
 from bpdebug.app.components import unchanged
 from bpdebug.app.components.equation_panel import EquationPanel
 from bpdebug.app.components.loss_panel import LossPanel

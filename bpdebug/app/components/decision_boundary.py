@@ -23,10 +23,10 @@ from textual.content import Content
 from textual.strip import Strip
 from textual.widget import Widget
 
-from bpdebug import plan
-from bpdebug.boundary import (boundary, bounds_of, centres, curve_rows, labels_of,
+from bpdebug.engine import plan
+from bpdebug.engine.boundary import (boundary, bounds_of, centres, curve_rows, labels_of,
                               point_cells, predict, threshold)
-from bpdebug.frame import Frame, Network
+from bpdebug.engine.frame import Frame, Network
 from bpdebug.app.components.heatmap import NEGATIVE, NON_FINITE, POSITIVE, solid
 
 # Class 0 and 1 take the heat map's blue and red, so "y = 1" reads as "positive" everywhere.

@@ -13,11 +13,11 @@ from rich.cells import cell_len
 from textual.content import Content
 from textual.widgets import Static
 
-from bpdebug import plan
-from bpdebug.engine import Record
-from bpdebug.equations import Apply, Expr, Name, T
-from bpdebug.frame import Frame
-from bpdebug.shapes import Operand, Shape, fmt
+from bpdebug.engine import plan
+from bpdebug.engine.checked import Record
+from bpdebug.engine.equations import Apply, Expr, Name, T
+from bpdebug.engine.frame import Frame
+from bpdebug.engine.shapes import Operand, Shape, fmt
 from bpdebug.app.components import unchanged
 
 OK_STYLE = "bold green"

@@ -27,10 +27,10 @@ from textual.screen import ModalScreen
 from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from bpdebug import gradcheck
-from bpdebug.report import gradcheck_table
-from bpdebug.shapes import fmt
-from bpdebug.student import reference_engine
+from bpdebug.engine import gradcheck
+from bpdebug.teach.report import gradcheck_table
+from bpdebug.engine.shapes import fmt
+from bpdebug.teach.student import reference_engine
 
 BAND_STYLE = {
     gradcheck.GOOD: "green",

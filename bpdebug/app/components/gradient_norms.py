@@ -16,7 +16,7 @@ import numpy as np
 from textual.content import Content
 from textual.widgets import Static
 
-from bpdebug.notation import notation
+from bpdebug.engine.notation import notation
 
 LOW, HIGH = 1e-8, 1e2
 EIGHTHS = " ▏▎▍▌▋▊▉"

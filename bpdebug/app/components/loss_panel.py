@@ -8,9 +8,9 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from bpdebug.frame import Frame
+from bpdebug.engine.frame import Frame
 from bpdebug.app.components import unchanged
-from bpdebug.sparkline import bars, column_of, log_scale, shown
+from bpdebug.engine.sparkline import bars, column_of, log_scale, shown
 
 MARK_STYLE = "bold reverse yellow"
 TEXT_LINES = 2

@@ -29,8 +29,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from bpdebug.notation import FIGURES, Notation, notation
-from bpdebug.shapes import Shape, fmt
+from bpdebug.engine.notation import FIGURES, Notation, notation
+from bpdebug.engine.shapes import Shape, fmt
 from bpdebug.app.components.heatmap import (
     CHANGED_MARK,
     NON_FINITE_STYLE,

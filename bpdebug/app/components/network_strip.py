@@ -10,8 +10,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from bpdebug import plan
-from bpdebug.frame import Frame
+from bpdebug.engine import plan
+from bpdebug.engine.frame import Frame
 from bpdebug.app.components import unchanged
 from bpdebug.app.components.equation_panel import DIRECTION_STYLE
 

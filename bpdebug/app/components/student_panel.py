@@ -22,8 +22,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 from bpdebug.app.components.matrix_view import MatrixView
-from bpdebug.notation import format_number, format_together
-from bpdebug.shapes import fmt
+from bpdebug.engine.notation import format_number, format_together
+from bpdebug.engine.shapes import fmt
 
 MARK = {"ok": ("✓", "green"), "not run": ("·", "dim")}
 FIRST = "◀ first divergence"
@@ -120,7 +120,7 @@ def crash_lines(crash) -> list[Content]:
 def output_text(comparison) -> Content:
     """What the student's code printed (control codes already escaped), every kept line,
     and the notebook lines skipped as IPython."""
-    from bpdebug.student import output_lines
+    from bpdebug.teach.student import output_lines
     parts = []
     if comparison.skipped:
         parts.append(Content.styled("skipped IPython lines: " + "; ".join(comparison.skipped),

@@ -19,7 +19,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Static
 
-from bpdebug.watch import WATCHPOINTS, Watch
+from bpdebug.engine.watch import WATCHPOINTS, Watch
 
 DEFAULTS = {w.key: w.default for w in WATCHPOINTS}
 

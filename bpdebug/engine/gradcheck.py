@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from bpdebug.names import parameters, split
+from bpdebug.engine.names import parameters, split
 
 EPS = 1e-7
 GOOD, CLOSER, SUSPICIOUS, WRONG = "good", "look closer", "suspicious", "wrong"

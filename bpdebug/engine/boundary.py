@@ -12,8 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
-from bpdebug import plan
-from bpdebug.activations import ACTIVATIONS
+from bpdebug.engine import plan
+from bpdebug.engine.activations import ACTIVATIONS
 
 MARGIN = 0.1  # of the data's range, on every side
 Bounds = tuple[float, float, float, float]  # x1 from, x1 to, x2 from, x2 to

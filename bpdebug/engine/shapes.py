@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bpdebug.names import split
+from bpdebug.engine.names import split
 
 Shape = tuple[int, ...]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from bpdebug.floats import NotAFloat, as_float
+from bpdebug.engine.floats import NotAFloat, as_float
 
 @dataclass(frozen=True)
 class Watchpoint:

@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from bpdebug import student
-from bpdebug.submission import SubmissionError, read
+from bpdebug.teach import student
+from bpdebug.teach.submission import SubmissionError, read
 
 SUFFIXES = (".py", ".ipynb", ".txt", "")
 SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", "site-packages", "node_modules"}
@@ -103,7 +103,7 @@ def grade(scenario, names: list[str], limits, i: int = 0, jobs: int | None = Non
           progress=None) -> list[Graded]:
     """Every submission's verdict, sorted by file name; `progress(done, total)` after each.
     On KeyboardInterrupt every child is killed before it propagates."""
-    from bpdebug.student_process import kill_all
+    from bpdebug.teach.student_process import kill_all
 
     ref = student.reference(scenario, i)
     jobs = max(1, jobs or os.cpu_count() or 1)

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bpdebug.engine import Engine
-from bpdebug.names import key, parameters, post
+from bpdebug.engine.cursor import Engine
+from bpdebug.engine.names import key, parameters, post
 
 
 def arrays(engine: Engine, i: int) -> dict[str, np.ndarray] | None:

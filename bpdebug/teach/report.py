@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import math
 
-from bpdebug.engine import Engine, Record
-from bpdebug.gradcheck import EPS, ParamCheck
-from bpdebug.notation import format_together
-from bpdebug.shapes import fmt
-from bpdebug.sparkline import bars
+from bpdebug.engine.checked import Record
+from bpdebug.engine.cursor import Engine
+from bpdebug.engine.gradcheck import EPS, ParamCheck
+from bpdebug.engine.notation import format_together
+from bpdebug.engine.shapes import fmt
+from bpdebug.engine.sparkline import bars
 
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from bpdebug.scenario import Scenario
+if TYPE_CHECKING:  # made by bpdebug.scenario, which stands on the engine
+    from bpdebug.scenario.model import Scenario
 
 Params = dict  # "W[1]" -> array, "b[1]" -> array, ...
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from bpdebug.equations import (Apply, Equation, Expr, MatMul, Minus, Name, Plus, Scale,
+from bpdebug.engine.equations import (Apply, Equation, Expr, MatMul, Minus, Name, Plus, Scale,
                                SumExamples, T, Times)
 
 # The equations a mistake can corrupt, as the post writes them.

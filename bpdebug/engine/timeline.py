@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Callable
 
-from bpdebug.parameters import Params, nbytes
+from bpdebug.engine.parameters import Params, nbytes
 
 MAX_CHECKPOINTS = 24
 BUDGET = 24 << 20  # bytes of parameters the history keeps, unless that is fewer than 3 sets

@@ -14,8 +14,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from bpdebug import names, plan
-from bpdebug.shapes import Shape
+from bpdebug.engine import names, plan
+from bpdebug.engine.shapes import Shape
 
 EMPTY: Mapping = MappingProxyType({})
 

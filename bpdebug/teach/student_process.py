@@ -2,7 +2,7 @@
 
 A fresh interpreter through subprocess, not multiprocessing: fork would copy the app's
 threads and terminal state into the child, and spawn would send results back as pickles;
-a plain ``python -m bpdebug.student_child`` gives a clean interpreter whose file
+a plain ``python -m bpdebug.teach.student_child`` gives a clean interpreter whose file
 descriptors we choose (stdin /dev/null, fd 1 and 2 into one pipe), its own session (no
 controlling terminal, so it cannot draw on ours or receive our Ctrl-C) and one process
 group to kill, and it sends back only files we read with allow_pickle=False.
@@ -84,7 +84,7 @@ class ChildProcess:
         job = json.loads(job_file.read_text())
         job[status_fd_name] = write_end
         job_file.write_text(json.dumps(job))
-        package_parent = str(Path(__file__).resolve().parent.parent)
+        package_parent = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1",
                    # One BLAS thread: a class is graded in parallel, one child per core.
                    OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
@@ -98,7 +98,7 @@ class ChildProcess:
                 return self.outcome
             try:
                 self.process = subprocess.Popen(
-                    [sys.executable, "-m", "bpdebug.student_child", str(self.job_dir)],
+                    [sys.executable, "-m", "bpdebug.teach.student_child", str(self.job_dir)],
                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                     pass_fds=(write_end,), cwd=self.job_dir, env=env, start_new_session=True)
             finally:

@@ -1,5 +1,5 @@
 """The child process that imports and calls a student's code: ``python -m
-bpdebug.student_child JOBDIR``.  bpdebug's own process never imports it.
+bpdebug.teach.student_child JOBDIR``.  bpdebug's own process never imports it.
 
 The parent (student.py) writes JOBDIR/job.json and JOBDIR/inputs.npz; this process
 sets its limits, runs the submission as a module in the student's folder, calls
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bpdebug.shapes import fmt
-from bpdebug.submission import FUNCTIONS, SubmissionError, read
+from bpdebug.engine.shapes import fmt
+from bpdebug.teach.submission import FUNCTIONS, SubmissionError, read
 
 
 class Child:
@@ -56,7 +56,7 @@ class Child:
         if filename in self.filenames:
             return True
         return (filename.startswith(self.folder + os.sep) and "-packages" not in filename
-                and not filename.startswith(str(Path(__file__).parent)))
+                and not filename.startswith(str(Path(__file__).parents[1])))
 
     # ---- running -------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 def _limits(args):
-    from bpdebug.student import Limits
+    from bpdebug.teach.student import Limits
     default = Limits()
     return Limits(args.impl_timeout or default.timeout, args.impl_memory or default.memory)
 
@@ -20,7 +20,7 @@ def open_impl(scenario, args, terminal=lambda: True) -> int:
     (and tells the user) whether there is a terminal to open it on."""
     from pathlib import Path
 
-    from bpdebug.student import StudentFileError, load_student
+    from bpdebug.teach.student import StudentFileError, load_student
     if len(args.impl) > 1 or Path(args.impl[0]).is_dir():
         print("bpdebug: --impl: the debugger shows one student's file; to check several, "
               "add --check", file=sys.stderr)
@@ -43,7 +43,7 @@ def check_impl(scenario, args) -> int:
     each; 0 when every one is correct, 1 when any is not, 2 for unusable input."""
     from pathlib import Path
 
-    from bpdebug import grading, student
+    from bpdebug.teach import grading, student
     limits = _limits(args)
     single = len(args.impl) == 1 and not Path(args.impl[0]).is_dir()
     try:
@@ -94,8 +94,8 @@ def check_impl(scenario, args) -> int:
 def _write_report(path: str | None, results) -> int:
     if not path:
         return EXIT_OK
-    from bpdebug import grading
-    from bpdebug.export import atomic_write
+    from bpdebug.teach import grading
+    from bpdebug.teach.export import atomic_write
     try:
         atomic_write(path, grading.table(results, path))
     except OSError as error:

@@ -22,11 +22,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bpdebug import plan
-from bpdebug.engine import Engine, Record, expected_shapes
-from bpdebug.equations import (AddBias, Apply, Cost, Equation, Expr, LossGrad, MatMul, Minus,
+from bpdebug.engine import plan
+from bpdebug.engine.checked import Record, expected_shapes
+from bpdebug.engine.cursor import Engine
+from bpdebug.engine.equations import (AddBias, Apply, Cost, Equation, Expr, LossGrad, MatMul, Minus,
                                Name, Plus, Scale, SumExamples, T, Times)
-from bpdebug.mistakes import CATALOGUE
+from bpdebug.engine.mistakes import CATALOGUE
 
 HEAD, TAIL = 3, 1  # a long sum shows its first HEAD and last TAIL terms, and how many between
 LETTERS = "kijrs"  # summation indices, in the post's order of preference

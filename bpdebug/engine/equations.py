@@ -21,8 +21,8 @@ from typing import Callable
 
 import numpy as np
 
-from bpdebug.names import identifier
-from bpdebug.shapes import Operand, Shape, fmt, likely_cause, rule_for
+from bpdebug.engine.names import identifier
+from bpdebug.engine.shapes import Operand, Shape, fmt, likely_cause, rule_for
 
 Array = np.ndarray
 Env = dict  # name ("W[1]", "A[0]", "Y", "1/m", "α") -> array or float

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bpdebug.activations import ACTIVATIONS, Activation
-from bpdebug.equations import (AddBias, Apply, Cost, Equation, LossGrad, MatMul, Minus, Name,
+from bpdebug.engine.activations import ACTIVATIONS, Activation
+from bpdebug.engine.equations import (AddBias, Apply, Cost, Equation, LossGrad, MatMul, Minus, Name,
                                Scale, SumExamples, T, Times)
-from bpdebug.losses import Loss
-from bpdebug.mistakes import Site, rewritten
+from bpdebug.engine.losses import Loss
+from bpdebug.engine.mistakes import Site, rewritten
 
 FORWARD, COST, BACKWARD, UPDATE = "forward", "cost", "backward", "update"
 

@@ -6,9 +6,12 @@ back into it, sees exactly the same examples.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from bpdebug.scenario import Scenario
+if TYPE_CHECKING:  # made by bpdebug.scenario, which stands on the engine
+    from bpdebug.scenario.model import Scenario
 
 # A stream of its own for shuffling, apart from the data ([seed, 0]) and the
 # layers' init ([seed, l]).

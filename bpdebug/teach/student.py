@@ -25,12 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from bpdebug.engine import Engine
-from bpdebug.shapes import fmt
-from bpdebug.submission import SubmissionError, read
+from bpdebug.engine.cursor import Engine
+from bpdebug.engine.shapes import fmt
+from bpdebug.teach.submission import SubmissionError, read
 
 RTOL, ATOL = 1e-6, 1e-9
-_PACKAGE = str(Path(__file__).resolve().parent)
+_PACKAGE = str(Path(__file__).resolve().parents[1])  # bpdebug/
 
 
 class StudentFileError(Exception):
@@ -307,7 +307,7 @@ def run(scenario, submission: Submission, i: int = 0, limits: Limits | None = No
     and compare every entry.  `started(child)` is told the ChildProcess, which can be
     killed from another thread; a killed run, or one whose `stop` Event is set (before it
     starts or while it runs), returns a Comparison whose crash.cause is "cancelled"."""
-    from bpdebug.student_process import ChildProcess
+    from bpdebug.teach.student_process import ChildProcess
 
     limits = limits or submission.limits
     ref = ref or reference(scenario, i)

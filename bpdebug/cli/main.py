@@ -167,7 +167,7 @@ def _main(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     if args.impl:
-        from bpdebug.student_cli import check_impl, open_impl
+        from bpdebug.cli.student import check_impl, open_impl
         if args.check:
             return check_impl(scenario, args)
         return open_impl(scenario, args, terminal=_terminal)
@@ -179,11 +179,11 @@ def _main(args: argparse.Namespace) -> int:
         from bpdebug.app.app import run
         return run(scenario)
 
-    from bpdebug.engine import Engine
+    from bpdebug.engine.cursor import Engine
 
     engine = Engine(scenario)
     if args.explain:  # a name or index that does not exist is refused before any training
-        from bpdebug.explain import BadElement, parse
+        from bpdebug.teach.explain import BadElement, parse
         try:
             element = parse(args.explain, engine, args.train or 0)
         except BadElement as error:
@@ -197,14 +197,14 @@ def _main(args: argparse.Namespace) -> int:
             return code
         interrupted, code = code == EXIT_INTERRUPTED, EXIT_OK
     if args.check:
-        from bpdebug.report import check_report
+        from bpdebug.teach.report import check_report
         lines, code = check_report(engine)
         print("\n".join(lines))
     if args.export:
         code = max(code, _export(engine, args.export))
     if args.transcript:
-        from bpdebug.export import atomic_write
-        from bpdebug.transcript import transcript
+        from bpdebug.teach.export import atomic_write
+        from bpdebug.teach.transcript import transcript
         try:
             atomic_write(args.transcript, transcript(engine).encode())
         except OSError as error:
@@ -213,7 +213,7 @@ def _main(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         print(f"wrote iteration {engine.iteration} to {args.transcript}")
     if args.explain:
-        from bpdebug.explain import BadElement, printout
+        from bpdebug.teach.explain import BadElement, printout
         try:
             lines, stopped = printout(engine, element)
         except BadElement as error:  # a last mini-batch smaller than the others
@@ -257,7 +257,7 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"bpdebug: {error}", file=sys.stderr)
             return EXIT_USAGE
         path, title = Path(scenario.path).resolve(), f"bpdebug {scenario.name}"
-    from bpdebug.serve import ServeError, serve
+    from bpdebug.cli.serve import ServeError, serve
     try:
         serve(path, title, args.host or "127.0.0.1", port, args.max_memory)
     except ServeError as error:
@@ -306,7 +306,7 @@ def _terminal() -> bool:
 
 
 def _train(engine, n: int) -> int:
-    from bpdebug.report import sparkline
+    from bpdebug.teach.report import sparkline
 
     interrupted = []
     previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
@@ -345,7 +345,7 @@ def _train(engine, n: int) -> int:
 
 
 def _export(engine, path: str) -> int:
-    from bpdebug.export import arrays, write
+    from bpdebug.teach.export import arrays, write
 
     data = arrays(engine, engine.iteration)
     if data is None:
