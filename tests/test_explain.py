@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from bpdebug.engine.cursor import Engine
 from bpdebug.teach.explain import (BadElement, Element, Explanation, Nudge, Stopped, Sum, explain,
-                             names, nudge, parse)
+                                   names, nudge, parse)
 from bpdebug.scenario.reader import load
 from tests import build
 

@@ -13,6 +13,7 @@ import re
 import signal
 import sys
 import time
+from typing import Callable
 
 from bpdebug import __version__
 
@@ -40,24 +41,23 @@ def _path(text: str) -> str:
     return text
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 < value < 1e6:
-        raise argparse.ArgumentTypeError(f"must be more than 0 seconds: {text!r}")
-    return value
+def _number(kind: type, what: str, ok: Callable, must: str) -> Callable[[str], float]:
+    """An argparse type: ``kind(text)``, refused with "not <what>" when it is not one and
+    with ``must`` (a format of text and value) when ``ok`` says no."""
+    def convert(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(must.format(text=text, value=value))
+        return value
+    return convert
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: {value}")
-    return value
+_seconds = _number(float, "a number of seconds", lambda s: 0 < s < 1e6,
+                   "must be more than 0 seconds: {text!r}")
+_count = _number(int, "a whole number", lambda n: n >= 0, "must be 0 or more: {value}")
 
 
 def parser() -> argparse.ArgumentParser:

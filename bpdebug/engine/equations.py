@@ -16,8 +16,9 @@ order, so stepping and training give bit-identical numbers:
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, ClassVar, dataclass_transform
 
 import numpy as np
 
@@ -57,8 +58,14 @@ def numpy_says(op: Callable[[], object]) -> str:
     return f"NumPy does not complain: it silently broadcasts to {fmt(np.shape(out))}"
 
 
+@dataclass_transform(frozen_default=True)
 class Expr:
-    """A node of an equation."""
+    """A node of an equation.  Every node is a frozen dataclass of its operands (and
+    whatever else it needs to be written and computed)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        dataclass(frozen=True)(cls)
 
     def __call__(self, env: Env) -> Array:
         raise NotImplementedError
@@ -70,16 +77,14 @@ class Expr:
     def check(self, env: Env, ctx: Check) -> Array:
         raise NotImplementedError
 
-    def atom(self) -> bool:
-        """Atoms are shown as one operand with one shape under them."""
-        return False
+    atom: ClassVar[bool] = False  # an atom is shown as one operand with one shape under it
 
 
-@dataclass(frozen=True)
 class Name(Expr):
     """A named matrix of the post: W[l], b[l], A[l-1], dZ[l], Y ..."""
 
     name: str
+    atom = True
 
     def __call__(self, env: Env) -> Array:
         return env[self.name]
@@ -95,9 +100,6 @@ class Name(Expr):
                          expected=expected, actual=shape)
         return value
 
-    def atom(self) -> bool:
-        return True
-
     def code(self, ns: dict) -> str:
         return identifier(self.name)
 
@@ -105,22 +107,31 @@ class Name(Expr):
         return self.name
 
 
-@dataclass(frozen=True)
-class T(Expr):
+class Transformed(Expr):
+    """One named matrix put through a function, shown as one operand with the shape of
+    the result: A[l-1]ᵀ, relu'(Z[1]).  A subclass has the field x and says ``of``."""
+
+    atom = True
+
+    def of(self, value: Array) -> Array:
+        raise NotImplementedError
+
+    def __call__(self, env: Env) -> Array:
+        return self.of(self.x(env))
+
+    def check(self, env: Env, ctx: Check) -> Array:
+        value = self.of(self.x.check(env, ctx))
+        ctx.operands[-1] = Operand(str(self), np.shape(value))
+        return value
+
+
+class T(Transformed):
     """Transpose: A[l-1]ᵀ."""
 
     x: Name
 
-    def __call__(self, env: Env) -> Array:
-        return self.x(env).T
-
-    def check(self, env: Env, ctx: Check) -> Array:
-        value = self.x.check(env, ctx).T
-        ctx.operands[-1] = Operand(str(self), np.shape(value))
-        return value
-
-    def atom(self) -> bool:
-        return True
+    def of(self, value: Array) -> Array:
+        return value.T
 
     def code(self, ns: dict) -> str:
         return f"{self.x.code(ns)}.T"
@@ -129,24 +140,15 @@ class T(Expr):
         return f"{self.x}ᵀ"
 
 
-@dataclass(frozen=True)
-class Apply(Expr):
+class Apply(Transformed):
     """An element-wise function of one matrix: relu(Z[1]), sigmoid'(Z[2])."""
 
     label: str  # "relu" or "relu'"
     fn: Callable[[Array], Array]
     x: Name
 
-    def __call__(self, env: Env) -> Array:
-        return self.fn(self.x(env))
-
-    def check(self, env: Env, ctx: Check) -> Array:
-        value = self.fn(self.x.check(env, ctx))
-        ctx.operands[-1] = Operand(str(self), np.shape(value))
-        return value
-
-    def atom(self) -> bool:
-        return True
+    def of(self, value: Array) -> Array:
+        return self.fn(value)
 
     def code(self, ns: dict) -> str:
         return f"{constant(ns, self.fn)}({self.x.code(ns)})"
@@ -156,10 +158,9 @@ class Apply(Expr):
 
 
 def _wrap(x: Expr) -> str:
-    return str(x) if x.atom() or isinstance(x, (MatMul, Scale, SumExamples)) else f"({x})"
+    return str(x) if x.atom or isinstance(x, (MatMul, Scale, SumExamples)) else f"({x})"
 
 
-@dataclass(frozen=True)
 class MatMul(Expr):
     """A matrix product a·b: the inner dimensions must agree."""
 
@@ -197,101 +198,66 @@ def _same_shape(op: str, what: str, left: Expr, right: Expr, a: Array, b: Array,
                      f"{right} is {fmt(np.shape(b))}", f"{left} {op} {right}", numpy=numpy_says(do))
 
 
-@dataclass(frozen=True)
-class Times(Expr):
-    """The element-wise product a * b of two same-shaped matrices."""
+class ElementWise(Expr):
+    """a ∘ b of two same-shaped matrices, for an operator ∘ a subclass names."""
 
     a: Expr
     b: Expr
+    op: ClassVar[Callable[[Array, Array], Array]]
+    symbol: ClassVar[str]  # as the post writes it: *, −, +
+    python: ClassVar[str]  # as the compiled code writes it: *, -, +
+    what: ClassVar[str]  # in a broken rule's words
 
     def __call__(self, env: Env) -> Array:
-        return self.a(env) * self.b(env)
+        return self.op(self.a(env), self.b(env))
 
     def check(self, env: Env, ctx: Check) -> Array:
         a, b = self.a.check(env, ctx), self.b.check(env, ctx)
-        _same_shape("*", "an element-wise product", self.a, self.b, a, b, lambda: a * b)
-        return a * b
+        _same_shape(self.symbol, self.what, self.a, self.b, a, b, lambda: self.op(a, b))
+        return self.op(a, b)
 
     def code(self, ns: dict) -> str:
-        return f"({self.a.code(ns)} * {self.b.code(ns)})"
+        return f"({self.a.code(ns)} {self.python} {self.b.code(ns)})"
 
     def __str__(self) -> str:
-        return f"{_wrap(self.a)} * {_wrap(self.b)}"
+        return f"{_wrap(self.a)} {self.symbol} {_wrap(self.b)}"
 
 
-@dataclass(frozen=True)
-class Minus(Expr):
-    """a − b of two same-shaped matrices."""
+class Times(ElementWise):
+    """The element-wise product a * b."""
 
-    a: Expr
-    b: Expr
-
-    def __call__(self, env: Env) -> Array:
-        return self.a(env) - self.b(env)
-
-    def check(self, env: Env, ctx: Check) -> Array:
-        a, b = self.a.check(env, ctx), self.b.check(env, ctx)
-        _same_shape("−", "a difference", self.a, self.b, a, b, lambda: a - b)
-        return a - b
-
-    def code(self, ns: dict) -> str:
-        return f"({self.a.code(ns)} - {self.b.code(ns)})"
-
-    def __str__(self) -> str:
-        return f"{_wrap(self.a)} − {_wrap(self.b)}"
+    op, symbol, python, what = operator.mul, "*", "*", "an element-wise product"
 
 
-@dataclass(frozen=True)
-class Plus(Expr):
-    """a + b of two same-shaped matrices (the update with the sign flipped)."""
+class Minus(ElementWise):
+    """a − b."""
 
-    a: Expr
-    b: Expr
+    op, symbol, python, what = operator.sub, "−", "-", "a difference"
 
-    def __call__(self, env: Env) -> Array:
-        return self.a(env) + self.b(env)
+
+class Plus(ElementWise):
+    """a + b (the update with the sign flipped)."""
+
+    op, symbol, python, what = operator.add, "+", "+", "a sum"
+
+
+class AddBias(ElementWise):
+    """a + b, where the column b is added to every example: b must be n×1."""
+
+    op, symbol, python, what = operator.add, "+", "+", "a bias"
 
     def check(self, env: Env, ctx: Check) -> Array:
-        a, b = self.a.check(env, ctx), self.b.check(env, ctx)
-        _same_shape("+", "a sum", self.a, self.b, a, b, lambda: a + b)
-        return a + b
-
-    def code(self, ns: dict) -> str:
-        return f"({self.a.code(ns)} + {self.b.code(ns)})"
-
-    def __str__(self) -> str:
-        return f"{_wrap(self.a)} + {_wrap(self.b)}"
-
-
-@dataclass(frozen=True)
-class AddBias(Expr):
-    """z + b, where the column b is added to every example: b must be n×1."""
-
-    z: Expr
-    b: Expr
-
-    def __call__(self, env: Env) -> Array:
-        return self.z(env) + self.b(env)
-
-    def check(self, env: Env, ctx: Check) -> Array:
-        z, b = self.z.check(env, ctx), self.b.check(env, ctx)
+        z, b = self.a.check(env, ctx), self.b.check(env, ctx)
         if len(np.shape(z)) != 2 or np.shape(b) != (np.shape(z)[0], 1):
             rows = np.shape(z)[0] if np.ndim(z) else "n"
             raise Broken(f"a bias is one column added to every example: {self.b} must be {rows}×1 "
-                         f"to go with {self.z} {fmt(np.shape(z))}, but it is {fmt(np.shape(b))}",
+                         f"to go with {self.a} {fmt(np.shape(z))}, but it is {fmt(np.shape(b))}",
                          str(self.b), likely_cause(str(self.b), np.shape(b), (rows, 1))
                          if isinstance(rows, int) else None,
                          numpy_says(lambda: z + b), actual=np.shape(b))
         return z + b
 
-    def code(self, ns: dict) -> str:
-        return f"({self.z.code(ns)} + {self.b.code(ns)})"
 
-    def __str__(self) -> str:
-        return f"{_wrap(self.z)} + {_wrap(self.b)}"
-
-
-@dataclass(frozen=True)
 class Scale(Expr):
     """A scalar from the environment times a matrix: 1/m · (...), α · dW[l]."""
 
@@ -311,7 +277,6 @@ class Scale(Expr):
         return f"{self.factor} · {_wrap(self.x)}"
 
 
-@dataclass(frozen=True)
 class SumExamples(Expr):
     """Σ over the examples, i.e. along each row (axis=1), kept as a column."""
 
@@ -338,7 +303,6 @@ class SumExamples(Expr):
         return f"Σ{'(' + ', '.join(how) + ')' if how else ''} {_wrap(self.x)}"
 
 
-@dataclass(frozen=True)
 class Cost(Expr):
     """J from the output layer: A[L] and Y must have the same shape."""
 
@@ -363,7 +327,6 @@ class Cost(Expr):
         return self.formula
 
 
-@dataclass(frozen=True)
 class LossGrad(Expr):
     """dA[L] = m·∂J/∂A[L], for an output layer that does not match its loss."""
 
@@ -435,7 +398,7 @@ def operands(expr: Expr, env: Env) -> tuple[Operand, ...]:
     out: list[Operand] = []
 
     def walk(node: Expr) -> None:
-        if node.atom():
+        if node.atom:
             try:
                 with np.errstate(all="ignore"):
                     out.append(Operand(str(node), np.shape(node(env))))

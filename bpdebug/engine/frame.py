@@ -88,12 +88,6 @@ class Student:
 
 
 @dataclass(frozen=True)
-class Training:
-    done: int
-    total: int
-
-
-@dataclass(frozen=True)
 class Frame:
     network: Network
     position: int  # steps done since the start of iteration 0
@@ -224,3 +218,10 @@ def data_columns(X: np.ndarray, Y: np.ndarray, x_axis: int, y_axis: int):
 def frozen(mapping: Mapping | None) -> Mapping:
     return EMPTY if not mapping else MappingProxyType(dict(mapping))
 
+
+@dataclass(frozen=True)
+class Training:
+    """How far a training run has come: done of total iterations."""
+
+    done: int
+    total: int

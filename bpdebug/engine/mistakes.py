@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from bpdebug.engine.equations import (Apply, Equation, Expr, MatMul, Minus, Name, Plus, Scale,
-                               SumExamples, T, Times)
+                                      SumExamples, T, Times)
 
 # The equations a mistake can corrupt, as the post writes them.
 DZ_OUTPUT = "dZ[L] = A[L] − Y"
@@ -56,20 +56,37 @@ class Mistake:
         return equation if wrong is None else replace(equation, expr=wrong, mistake=self.name)
 
 
-# ---- the rewrites: each recognises the right expression and returns the wrong one ----
+# ---- the catalogue: each mistake, then its rewrite of the right expression (a rewrite
+# that does not recognise the expression it is shown falls through: None, unchanged) ----
 
+CATALOGUE: dict[str, Mistake] = {}
+
+
+def mistake(name: str, wrong: str, kind: str, symptom: str, cause: str, *corrupts: str):
+    """Enter a mistake into the catalogue, with the function under it as its rewrite of
+    the equations it corrupts."""
+    def enter(rewrite: Rewrite | None) -> Rewrite | None:
+        CATALOGUE[name] = Mistake(name, wrong, kind, symptom, cause, frozenset(corrupts), rewrite)
+        return rewrite
+    return enter
+
+
+@mistake("dW_no_transpose", "dW[l] = 1/m dZ[l]·A[l-1]", "shape",
+         "shape mismatch at backward [L], dW[L]: the inner dimensions m and n[L-1] disagree",
+         "missing transpose: dW[l] = 1/m dZ[l]·A[l-1]ᵀ (n[l]×m times m×n[l-1])", DW)
 def _no_transpose_in_dW(expr: Expr, site: Site) -> Expr | None:
     match expr:  # 1/m · dZ[l]·A[l-1]ᵀ  ->  1/m · dZ[l]·A[l-1]
         case Scale("1/m", MatMul(Name() as dZ, T(prev))) if dZ.name.startswith("dZ"):
             return Scale("1/m", MatMul(dZ, prev))
-    return None
 
 
+@mistake("dA_no_transpose", "dA[l-1] = W[l]·dZ[l]", "shape",
+         "shape mismatch at backward [L], dA[L-1]: W[L] is n[L]×n[L-1] and dZ[L] is n[L]×m",
+         "missing transpose: dA[l-1] = W[l]ᵀ·dZ[l] (n[l-1]×n[l] times n[l]×m)", DA)
 def _no_transpose_in_dA(expr: Expr, site: Site) -> Expr | None:
     match expr:  # W[l]ᵀ·dZ[l]  ->  W[l]·dZ[l]
         case MatMul(T(W), Name() as dZ) if dZ.name.startswith("dZ"):
             return MatMul(W, dZ)
-    return None
 
 
 def _db_sum(**how) -> Rewrite:
@@ -77,118 +94,75 @@ def _db_sum(**how) -> Rewrite:
         match expr:  # 1/m · Σ dZ[l]  ->  1/m · np.sum(dZ[l], ...)
             case Scale("1/m", SumExamples(dZ)):
                 return Scale("1/m", SumExamples(dZ, **how))
-        return None
     return rewrite
 
 
+mistake("db_wrong_axis", "db[l] = 1/m np.sum(dZ[l], axis=0, keepdims=True)", "shape",
+        "shape mismatch at backward [L], db[L]: 1×m instead of n[L]×1",
+        "summed over the units instead of the examples: db[l] sums each row, axis=1",
+        DB)(_db_sum(axis=0))
+mistake("db_no_keepdims", "db[l] = 1/m np.sum(dZ[l], axis=1)", "shape",
+        "shape mismatch at backward [L], db[L]: (n,) instead of n×1, which the update "
+        "b − α·db would silently broadcast into an n×n matrix",
+        "np.sum without keepdims=True drops the column axis; b[l] − α·db[l] would then "
+        "silently broadcast b[l] to n[l]×n[l]", DB)(_db_sum(keepdims=False))
+
+
+@mistake("forgot_one_over_m", "dW[l] = dZ[l]·A[l-1]ᵀ and db[l] = Σ dZ[l]", "value",
+         "no shape error; the gradient check fails for every dW and db (they are m times "
+         "too large) and the cost jumps about unless the learning rate is tiny",
+         "the 1/m is missing: dW and db are averages over the m examples", DW, DB)
 def _without_one_over_m(expr: Expr, site: Site) -> Expr | None:
     match expr:  # 1/m · (...) in dW and db  ->  (...)
         case Scale("1/m", MatMul(Name() as dZ, T()) as product) if dZ.name.startswith("dZ"):
             return product
         case Scale("1/m", SumExamples() as total):
             return total
-    return None
 
 
+@mistake("activation_not_derivative", "dZ[l] = dA[l] * g(Z[l])", "value",
+         "no shape error; the gradient check fails for every layer below the output",
+         "g(Z[l]) was used where the chain rule needs g'(Z[l])", DZ)
 def _g_not_g_prime(expr: Expr, site: Site) -> Expr | None:
     match expr:  # dA[l] * g'(Z[l])  ->  dA[l] * g(Z[l])
         case Times(dA, Apply(label, _, Z)) if label.endswith("'"):
             return Times(dA, Apply(site.g.name, site.g.g, Z))
-    return None
 
 
+@mistake("output_derivative_everywhere", "dZ[l] = dA[l] * g'(Z[L])", "shape",
+         "the post's recap typo: when n[l] ≠ n[L], a shape mismatch at backward [L-1], "
+         "dZ[L-1] (NumPy would silently broadcast); when they are equal, the gradient "
+         "check fails instead",
+         "g' must be taken at this layer's own Z[l], not the output's Z[L] (the post's "
+         "recap writes g'(Z^[L]) where it means g'(Z^[l]))", DZ)
 def _output_derivative(expr: Expr, site: Site) -> Expr | None:
     match expr:  # dA[l] * g'(Z[l])  ->  dA[l] * g'(Z[L]), below the output only
         case Times(dA, Apply(label, fn, Name())) if label.endswith("'") and site.l < site.L:
             return Times(dA, Apply(label, fn, Name(f"Z[{site.L}]")))
-    return None
 
 
-def _target_minus_prediction(expr: Expr, site: Site) -> Expr | None:
-    match expr:  # A[L] − Y  ->  Y − A[L]
-        case Minus(Name() as A, Name("Y") as Y) if A.name.startswith("A["):
-            return Minus(Y, A)
-    return None
+# The data is wrong, not an equation: batches.py turns X, so there is nothing to rewrite.
+mistake("examples_as_rows", "A[0] = X with X stored as examples × features", "shape",
+        "shape mismatch at forward [1], Z[1]: W[1] is n[1]×n[0] but A[0] is m×n[0]",
+        "X seems to be examples × features: transpose it (columns are examples)", DATA)(None)
 
 
+@mistake("gradient_ascent", "W[l] := W[l] + α·dW[l]", "value",
+         "no shape error and the gradients check out; the cost rises every iteration",
+         "the update must go against the gradient: W[l] := W[l] − α·dW[l]", UPDATE)
 def _ascent(expr: Expr, site: Site) -> Expr | None:
     match expr:  # W[l] − α dW[l]  ->  W[l] + α dW[l]
         case Minus(Name() as p, Scale("α", grad)):
             return Plus(p, Scale("α", grad))
-    return None
 
 
-CATALOGUE: dict[str, Mistake] = {
-    m.name: m
-    for m in (
-        Mistake(
-            "dW_no_transpose", "dW[l] = 1/m dZ[l]·A[l-1]", "shape",
-            "shape mismatch at backward [L], dW[L]: the inner dimensions m and n[L-1] disagree",
-            "missing transpose: dW[l] = 1/m dZ[l]·A[l-1]ᵀ (n[l]×m times m×n[l-1])",
-            frozenset({DW}), _no_transpose_in_dW,
-        ),
-        Mistake(
-            "dA_no_transpose", "dA[l-1] = W[l]·dZ[l]", "shape",
-            "shape mismatch at backward [L], dA[L-1]: W[L] is n[L]×n[L-1] and dZ[L] is n[L]×m",
-            "missing transpose: dA[l-1] = W[l]ᵀ·dZ[l] (n[l-1]×n[l] times n[l]×m)",
-            frozenset({DA}), _no_transpose_in_dA,
-        ),
-        Mistake(
-            "db_wrong_axis", "db[l] = 1/m np.sum(dZ[l], axis=0, keepdims=True)", "shape",
-            "shape mismatch at backward [L], db[L]: 1×m instead of n[L]×1",
-            "summed over the units instead of the examples: db[l] sums each row, axis=1",
-            frozenset({DB}), _db_sum(axis=0),
-        ),
-        Mistake(
-            "db_no_keepdims", "db[l] = 1/m np.sum(dZ[l], axis=1)", "shape",
-            "shape mismatch at backward [L], db[L]: (n,) instead of n×1, which the update "
-            "b − α·db would silently broadcast into an n×n matrix",
-            "np.sum without keepdims=True drops the column axis; b[l] − α·db[l] would then "
-            "silently broadcast b[l] to n[l]×n[l]",
-            frozenset({DB}), _db_sum(keepdims=False),
-        ),
-        Mistake(
-            "forgot_one_over_m", "dW[l] = dZ[l]·A[l-1]ᵀ and db[l] = Σ dZ[l]", "value",
-            "no shape error; the gradient check fails for every dW and db (they are m times "
-            "too large) and the cost jumps about unless the learning rate is tiny",
-            "the 1/m is missing: dW and db are averages over the m examples",
-            frozenset({DW, DB}), _without_one_over_m,
-        ),
-        Mistake(
-            "activation_not_derivative", "dZ[l] = dA[l] * g(Z[l])", "value",
-            "no shape error; the gradient check fails for every layer below the output",
-            "g(Z[l]) was used where the chain rule needs g'(Z[l])",
-            frozenset({DZ}), _g_not_g_prime,
-        ),
-        Mistake(
-            "output_derivative_everywhere", "dZ[l] = dA[l] * g'(Z[L])", "shape",
-            "the post's recap typo: when n[l] ≠ n[L], a shape mismatch at backward [L-1], "
-            "dZ[L-1] (NumPy would silently broadcast); when they are equal, the gradient "
-            "check fails instead",
-            "g' must be taken at this layer's own Z[l], not the output's Z[L] (the post's "
-            "recap writes g'(Z^[L]) where it means g'(Z^[l]))",
-            frozenset({DZ}), _output_derivative,
-        ),
-        Mistake(
-            "examples_as_rows", "A[0] = X with X stored as examples × features", "shape",
-            "shape mismatch at forward [1], Z[1]: W[1] is n[1]×n[0] but A[0] is m×n[0]",
-            "X seems to be examples × features: transpose it (columns are examples)",
-            frozenset({DATA}),  # the data is wrong, not an equation: batches.py turns X
-        ),
-        Mistake(
-            "gradient_ascent", "W[l] := W[l] + α·dW[l]", "value",
-            "no shape error and the gradients check out; the cost rises every iteration",
-            "the update must go against the gradient: W[l] := W[l] − α·dW[l]",
-            frozenset({UPDATE}), _ascent,
-        ),
-        Mistake(
-            "dZ_output_sign", "dZ[L] = Y − A[L]", "value",
-            "no shape error; the gradient check fails for every layer and the cost rises",
-            "dZ[L] = A[L] − Y: the prediction minus the target",
-            frozenset({DZ_OUTPUT}), _target_minus_prediction,
-        ),
-    )
-}
+@mistake("dZ_output_sign", "dZ[L] = Y − A[L]", "value",
+         "no shape error; the gradient check fails for every layer and the cost rises",
+         "dZ[L] = A[L] − Y: the prediction minus the target", DZ_OUTPUT)
+def _target_minus_prediction(expr: Expr, site: Site) -> Expr | None:
+    match expr:  # A[L] − Y  ->  Y − A[L]
+        case Minus(Name() as A, Name("Y") as Y) if A.name.startswith("A["):
+            return Minus(Y, A)
 
 
 def collisions(names: list[str] | tuple[str, ...]) -> list[tuple[str, str, str]]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bpdebug.engine.activations import ACTIVATIONS, Activation
-from bpdebug.engine.equations import (AddBias, Apply, Cost, Equation, LossGrad, MatMul, Minus, Name,
-                               Scale, SumExamples, T, Times)
+from bpdebug.engine.equations import (AddBias, Apply, Cost, Equation, LossGrad, MatMul, Minus,
+                                      Name, Scale, SumExamples, T, Times)
 from bpdebug.engine.losses import Loss
 from bpdebug.engine.mistakes import Site, rewritten
 
@@ -58,22 +58,29 @@ def cost(L: int, loss: Loss) -> Step:
 
 
 def backward(l: int, L: int, g: Activation, loss: Loss, bugs=()) -> Step:
-    """The post's four equations for layer l, as the active mistakes write them."""
-    if l == L and loss.matching == g.name:
-        dZ_l = [Equation(f"dZ[{L}]", Minus(A(L), Y))]                       # dZ[L] = A[L] − Y
-    else:
-        dZ_l = [Equation(f"dZ[{l}]", Times(dA(l), Apply(f"{g.name}'", g.g_prime, Z(l))))]
-        if l == L:                                   # dA[L] = m·∂J/∂A[L], from the loss
-            formula = loss.dA_formula.replace("[L]", f"[{L}]")
-            dZ_l.insert(0, Equation(f"dA[{L}]", LossGrad(formula, loss.dA, A(L), Y)))
+    """The post's four equations for layer l, as its recap writes them (and as the
+    active mistakes rewrite them)."""
     equations = [
-        *dZ_l,                                                      # dZ[l] = dA[l] * g'(Z[l])
-        Equation(f"dW[{l}]", Scale("1/m", MatMul(dZ(l), T(A(l - 1))))),  # 1/m dZ[l]·A[l-1]ᵀ
-        Equation(f"db[{l}]", Scale("1/m", SumExamples(dZ(l)))),           # 1/m Σ dZ[l]
-        Equation(f"dA[{l - 1}]", MatMul(T(W(l)), dZ(l))),                 # W[l]ᵀ·dZ[l]
+        *dZ_of(l, L, g, loss),                                            # dZ[l] = dA[l] * g'(Z[l])
+        Equation(f"dW[{l}]", Scale("1/m", MatMul(dZ(l), T(A(l - 1))))),  # dW[l] = 1/m dZ[l]·A[l-1]ᵀ
+        Equation(f"db[{l}]", Scale("1/m", SumExamples(dZ(l)))),           # db[l] = 1/m Σ dZ[l]
+        Equation(f"dA[{l - 1}]", MatMul(T(W(l)), dZ(l))),                 # dA[l-1] = W[l]ᵀ·dZ[l]
     ]
     site = Site(l, L, g)
     return Step(BACKWARD, l, tuple(rewritten(eq, site, bugs) for eq in equations))
+
+
+def dZ_of(l: int, L: int, g: Activation, loss: Loss) -> list[Equation]:
+    """dZ[l] = dA[l] * g'(Z[l]), with g' taken at this layer's own Z[l].  At the output,
+    an activation that matches its loss gives dZ[L] = A[L] − Y; any other output needs
+    dA[L] = m·∂J/∂A[L] from the loss first."""
+    if l == L and loss.matching == g.name:
+        return [Equation(f"dZ[{L}]", Minus(A(L), Y))]
+    dZ_l = Equation(f"dZ[{l}]", Times(dA(l), Apply(f"{g.name}'", g.g_prime, Z(l))))
+    if l < L:
+        return [dZ_l]
+    formula = loss.dA_formula.replace("[L]", f"[{L}]")
+    return [Equation(f"dA[{L}]", LossGrad(formula, loss.dA, A(L), Y)), dZ_l]
 
 
 def update(L: int, bugs=()) -> Step:

@@ -26,7 +26,7 @@ from bpdebug.engine import plan
 from bpdebug.engine.checked import Record, expected_shapes
 from bpdebug.engine.cursor import Engine
 from bpdebug.engine.equations import (AddBias, Apply, Cost, Equation, Expr, LossGrad, MatMul, Minus,
-                               Name, Plus, Scale, SumExamples, T, Times)
+                                      Name, Plus, Scale, SumExamples, T, Times)
 from bpdebug.engine.mistakes import CATALOGUE
 
 HEAD, TAIL = 3, 1  # a long sum shows its first HEAD and last TAIL terms, and how many between
@@ -319,7 +319,7 @@ def _written(expr: Expr, idx: tuple[str, ...], used: set[str]) -> str:
         op = "−" if isinstance(expr, Minus) else "+"
         return f"{_written(expr.a, idx, used)} {op} {_written(expr.b, idx, used)}"
     if isinstance(expr, AddBias):
-        return f"{_written(expr.z, idx, used)} + {_written(expr.b, (idx[0], '0'), used)}"
+        return f"{_written(expr.a, idx, used)} + {_written(expr.b, (idx[0], '0'), used)}"
     if isinstance(expr, Scale):
         return f"{expr.factor} {_written(expr.x, idx, used)}"
     if isinstance(expr, MatMul):
@@ -392,7 +392,7 @@ def _expand(expr: Expr, idx: tuple[int, ...], env: dict, used: set[str]) -> list
         return _expand(expr.a, idx, env, used) + (
             [_negate(p) for p in b] if isinstance(expr, Minus) else b)
     if isinstance(expr, AddBias):
-        return _expand(expr.z, idx, env, used) + _expand(expr.b, (idx[0], 0), env, used)
+        return _expand(expr.a, idx, env, used) + _expand(expr.b, (idx[0], 0), env, used)
     if isinstance(expr, Scale):
         factor = Factor(Entry(expr.factor, (), float(env[expr.factor])), float(env[expr.factor]))
         inner = _expand(expr.x, idx, env, used)

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from bpdebug.engine.cursor import Engine
+from bpdebug.engine import names
 from bpdebug.engine.shapes import fmt
 from bpdebug.teach.submission import SubmissionError, read
 
@@ -235,18 +236,15 @@ def post_names(engine: Engine, i: int = 0) -> tuple[dict, dict, dict, dict, np.n
         raise StudentFileError("the reference iteration itself stops at a shape mismatch: "
                                "fix the scenario first (see bpdebug SCENARIO --check)")
     L = engine.L
-    params = {f"{p}{l}": np.array(env[f"{p}[{l}]"]) for l in range(1, L + 1) for p in "Wb"}
-    cache = {f"A{l}": env[f"A[{l}]"] for l in range(0, L + 1)}
-    cache.update({f"Z{l}": env[f"Z[{l}]"] for l in range(1, L + 1)})
+    post, key = names.post, names.key
+    params = {key(name): np.array(env[name]) for name in names.parameters(L)}
+    forward = [post("A", l) for l in range(L + 1)] + [post("Z", l) for l in range(1, L + 1)]
+    cache = {key(name): env[name] for name in forward}
     grads = {}
     for l in range(L, 0, -1):  # the order the reference computes them in
-        for name in ("dZ", "dW", "db"):
-            grads[f"{name}{l}"] = env[f"{name}[{l}]"]
-        grads[f"dA{l - 1}"] = env[f"dA[{l - 1}]"]
-    equations = {}
-    for step in engine.steps:
-        for eq in step.equations:
-            equations[eq.target.replace("[", "").replace("]", "")] = str(eq)
+        for name in (post("dZ", l), post("dW", l), post("db", l), post("dA", l - 1)):
+            grads[key(name)] = env[name]
+    equations = {key(eq.target): str(eq) for step in engine.steps for eq in step.equations}
     return params, cache, grads, equations, env["Y"]
 
 

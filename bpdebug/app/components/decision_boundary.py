@@ -25,7 +25,7 @@ from textual.widget import Widget
 
 from bpdebug.engine import plan
 from bpdebug.engine.boundary import (boundary, bounds_of, centres, curve_rows, labels_of,
-                              point_cells, predict, threshold)
+                                     point_cells, predict, threshold)
 from bpdebug.engine.frame import Frame, Network
 from bpdebug.app.components.heatmap import NEGATIVE, NON_FINITE, POSITIVE, solid
 

@@ -28,6 +28,7 @@ from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from bpdebug.engine import gradcheck
+from bpdebug.engine.names import from_key, parameters
 from bpdebug.teach.report import gradcheck_table
 from bpdebug.engine.shapes import fmt
 from bpdebug.teach.student import reference_engine
@@ -69,18 +70,13 @@ class Progress(Message):
         return isinstance(message, Progress)
 
 
-def post_name(key: str) -> str:
-    """The student's "dW2" as the post writes it, "dW[2]"."""
-    return f"{key[:2]}[{key[2:]}]"
-
-
 def student_grads(comparison) -> tuple[dict, tuple[tuple[str, str], ...]]:
     """The student's dW[l], db[l] from a Comparison, and the ones that cannot be checked."""
     grads, unchecked = {}, []
     for entry in comparison.entries:
         if not entry.key.startswith(("dW", "db")):
             continue
-        name = post_name(entry.key)
+        name = from_key(entry.key)
         if entry.status in ("ok", "values"):
             grads[name] = np.asarray(entry.actual, dtype=np.float64)
         elif entry.status == "shape":
@@ -104,9 +100,9 @@ def engine_job(engine, i: int) -> Job | str:
                 "needs a whole iteration (fix the shapes first)")
     params, grads, cost = inputs
     network = engine.network
-    unchecked = tuple((f"d{p}[{l}]", "its shape differs from the parameter's")
-                      for l in range(network.L, 0, -1) for p in "Wb"
-                      if np.shape(grads.get(f"d{p}[{l}]")) != np.shape(params[f"{p}[{l}]"]))
+    unchecked = tuple((f"d{name}", "its shape differs from the parameter's")
+                      for name in parameters(network.L, backward=True)
+                      if np.shape(grads.get(f"d{name}")) != np.shape(params[name]))
     return Job(params, grads, cost, network.L, network.seed, unchecked)
 
 

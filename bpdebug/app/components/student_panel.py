@@ -22,6 +22,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from bpdebug.app.components.matrix_view import MatrixView
+from bpdebug.engine.names import from_key
 from bpdebug.engine.notation import format_number, format_together
 from bpdebug.engine.shapes import fmt
 
@@ -40,12 +41,6 @@ def step_keys(kind: str, layer: int, L: int) -> list[str]:
     if kind == "backward":
         return [f"dZ{layer}", f"dW{layer}", f"db{layer}", f"dA{layer - 1}"]
     return [f"{p}{l}" for l in range(L, 0, -1) for p in ("dW", "db")]  # the update uses them all
-
-
-def post_name(key: str) -> str:
-    """"dW2" → "dW[2]": the engine's spelling of the student's key."""
-    head = key.rstrip("0123456789")
-    return f"{head}[{key[len(head):]}]" if head != key else key
 
 
 def student_name(key: str) -> str:
@@ -261,7 +256,7 @@ class StudentPanel(Vertical, can_focus=True):
             actual.show("student", None)
         else:
             expected = None if entry.expected is None else np.shape(entry.expected)
-            reference.show(f"reference {post_name(entry.key)}", entry.expected, expected)
+            reference.show(f"reference {from_key(entry.key)}", entry.expected, expected)
             suffix = "" if entry.status in ("ok", "values", "shape") else f" ({entry.status})"
             footer = None
             if entry.status == "values" and entry.first_wrong is not None:
