@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bpdebug.engine.parameters import initial_parameters
-from bpdebug.scenario.model import LayerSpec, Scenario
+from bpdebug.engine.spec import LayerSpec, Scenario
 
 
 @dataclass(frozen=True)

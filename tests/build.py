@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
-from bpdebug.scenario.model import LayerSpec, Scenario
+from bpdebug.engine.spec import LayerSpec, Scenario
 from bpdebug.engine.watch import parse as parse_watch
 
 # Which output activations each loss goes with (the pairings the engine accepts).

@@ -11,7 +11,6 @@ import pytest
 from textual.widgets import OptionList
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from bpdebug.engine import plan
 from bpdebug.app.app import BpdebugApp
 from bpdebug.app.components.equation_panel import EquationPanel
 from bpdebug.app.components.help_screen import HelpScreen
@@ -20,13 +19,14 @@ from bpdebug.app.components.matrix_grid import MatrixGrid
 from bpdebug.app.components.matrix_view import MatrixView
 from bpdebug.app.components.network_strip import NetworkStrip
 from bpdebug.app.components.picker import PickerScreen
+from bpdebug.engine import plan
 from bpdebug.engine.equations import Equation, Expr
 from bpdebug.engine.notation import notation
-from bpdebug.teach.report import network_line
-from bpdebug.scenario.files import bundled
-from bpdebug.scenario.model import ScenarioError
-from bpdebug.scenario.reader import load
 from bpdebug.engine.shapes import fmt
+from bpdebug.scenario.errors import ScenarioError
+from bpdebug.scenario.files import bundled
+from bpdebug.scenario.reader import load
+from bpdebug.teach.report import network_line
 
 from tests.waiting import event, until
 

@@ -9,8 +9,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bpdebug.teach import export
 from bpdebug.engine.cursor import Engine
+from bpdebug.teach import export
 from tests import autograd, build
 
 # BPDEBUG_EXAMPLES=2000 for a long fuzzing run; the default keeps the suite quick.

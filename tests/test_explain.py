@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bpdebug.engine.cursor import Engine
+from bpdebug.scenario.reader import load
 from bpdebug.teach.explain import (BadElement, Element, Explanation, Nudge, Stopped, Sum, explain,
                                    names, nudge, parse)
-from bpdebug.scenario.reader import load
 from tests import build
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,11 +22,11 @@ import pytest
 
 from bpdebug.engine import gradcheck
 from bpdebug.engine.cursor import Engine
-from bpdebug.teach.report import check_report
+from bpdebug.scenario.errors import ScenarioError
 from bpdebug.scenario.files import BUNDLED
 from bpdebug.scenario.memory import estimated_bytes
-from bpdebug.scenario.model import ScenarioError
 from bpdebug.scenario.reader import load
+from bpdebug.teach.report import check_report
 
 ROOT = Path(__file__).resolve().parent.parent
 XOR = (BUNDLED / "xor.toml").read_text()

@@ -45,7 +45,7 @@ def test_the_walk_finds_the_layers():
 
 # ---- the layers ----------------------------------------------------------------------
 
-# What each layer may import at run time besides itself.  The engine stands alone; a
+# What each layer may import besides itself.  The engine stands alone; a
 # scenario is read into what the engine runs; teaching, the command line and the app
 # stand on those; only the command line starts the app.
 MAY_IMPORT = {
@@ -63,27 +63,16 @@ def layer_of(module: str) -> str:
     return parts[1] if len(parts) > 1 and parts[1] in MAY_IMPORT else ""
 
 
-def runtime_imports(tree: ast.AST) -> list[str]:
-    """The bpdebug modules a file imports when it runs (an ``if TYPE_CHECKING:`` block,
-    read only by type checkers, does not count)."""
+def imports(tree: ast.AST) -> list[str]:
+    """What a file imports from bpdebug, wherever it does (a function, a type-checking
+    block: an arrow is an arrow): ``from bpdebug.engine import plan`` is bpdebug.engine.plan,
+    ``from bpdebug.engine.cursor import Engine`` bpdebug.engine.cursor.Engine."""
     found: list[str] = []
-
-    def visit(node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.If) and ast.unparse(child.test) == "TYPE_CHECKING":
-                for branch in child.orelse:
-                    visit(branch)
-                continue
-            if isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
-                if child.module == "bpdebug":
-                    found.extend(f"bpdebug.{alias.name}" for alias in child.names)
-                else:
-                    found.append(child.module)
-            elif isinstance(child, ast.Import):
-                found.extend(alias.name for alias in child.names)
-            visit(child)
-
-    visit(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.extend(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
     return [name for name in found if name == "bpdebug" or name.startswith("bpdebug.")]
 
 
@@ -91,7 +80,7 @@ def test_the_layers_import_one_way_only():
     wrong = []
     for module, path in modules():
         layer = layer_of(module)
-        for imported in runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
+        for imported in imports(ast.parse(path.read_text(encoding="utf-8"))):
             target = imported.split(".")[1] if "." in imported else ""
             if target != layer and target not in MAY_IMPORT[layer]:
                 wrong.append(f"{module} imports {imported}")
@@ -100,10 +89,33 @@ def test_the_layers_import_one_way_only():
 
 def test_the_layer_check_sees_a_wrong_arrow():
     tree = ast.parse("from typing import TYPE_CHECKING\n"
-                     "if TYPE_CHECKING:\n    from bpdebug.scenario.model import Scenario\n"
+                     "if TYPE_CHECKING:\n    from bpdebug.cli.main import main\n"
                      "def f():\n    from bpdebug.app.app import run\n")
-    assert runtime_imports(tree) == ["bpdebug.app.app"]
+    assert imports(tree) == ["bpdebug.cli.main.main", "bpdebug.app.app.run"]
+    assert layer_of("bpdebug.engine.cursor") == "engine" and layer_of("bpdebug.__main__") == ""
 
+
+def test_no_two_modules_import_each_other_even_through_others():
+    known = dict(modules())
+    graph = {}
+    for module, path in known.items():
+        targets = set()
+        for imported in imports(ast.parse(path.read_text(encoding="utf-8"))):
+            targets.add(imported if imported in known else imported.rsplit(".", 1)[0])  # a name
+        graph[module] = targets & set(known)
+    done: set[str] = set()
+
+    def visit(module: str, trail: list[str]) -> None:
+        assert module not in trail, " -> ".join(trail[trail.index(module):] + [module])
+        if module not in done:
+            for target in sorted(graph[module]):
+                visit(target, trail + [module])
+            done.add(module)
+
+    for module in graph:
+        visit(module, [])
+
+# ---- no Textual or Rich outside the app ----------------------------------------------
 
 def loaded_after(code: str) -> list[str]:
     """Run code in a fresh interpreter; the top-level modules it loaded."""

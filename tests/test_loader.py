@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from bpdebug.engine.cursor import Engine
+from bpdebug.scenario.errors import ScenarioError
 from bpdebug.scenario.files import BUNDLED, bundled
 from bpdebug.scenario.memory import estimated_bytes
-from bpdebug.scenario.model import ScenarioError
 from bpdebug.scenario.reader import load
 
 BROKEN = Path(__file__).parent / "broken"

@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bpdebug.engine.cursor import Engine
+from bpdebug.engine.timeline import BUDGET
+from bpdebug.scenario.errors import ScenarioError
 from bpdebug.scenario.files import BUNDLED
 from bpdebug.scenario.memory import estimated_bytes
-from bpdebug.scenario.model import ScenarioError
 from bpdebug.scenario.reader import load
-from bpdebug.engine.timeline import BUDGET
 
 SCENARIOS = sorted(BUNDLED.glob("*.toml"))
 TEXTS = {p.name: p.read_text(encoding="utf-8") for p in SCENARIOS}

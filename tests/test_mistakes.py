@@ -233,7 +233,7 @@ def test_a_mistake_rewrites_only_the_equations_it_names(name):
 
 
 def test_two_mistakes_that_rewrite_the_same_equation_are_refused_when_loaded(tmp_path):
-    from bpdebug.scenario.model import ScenarioError
+    from bpdebug.scenario.errors import ScenarioError
     from bpdebug.scenario.reader import load
 
     text = open("scenarios/bug-forgot-m.toml").read().replace(

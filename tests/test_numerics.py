@@ -8,11 +8,11 @@ import warnings
 import numpy as np
 import pytest
 
-from bpdebug.teach import export
 from bpdebug.engine import plan
 from bpdebug.engine.activations import ACTIVATIONS, sigmoid, sigmoid_prime, softmax
 from bpdebug.engine.cursor import Engine
 from bpdebug.engine.losses import LOSSES
+from bpdebug.teach import export
 from tests import build
 
 HUGE = [1e3, 1e4, 7e2, 1e300]

@@ -20,8 +20,8 @@ from bpdebug.app.components.matrix_grid import MatrixGrid
 from bpdebug.app.components.matrix_view import AT_LEAST, FEWER, NOT_YET
 from bpdebug.app.components.matrix_view import MORE, NOT_COMPUTED, MatrixView, as_floats, as_grid
 from bpdebug.engine.notation import FIGURES, notation
-from bpdebug.scenario.reader import load
 from bpdebug.engine.watch import Watch
+from bpdebug.scenario.reader import load
 
 SIZES = [(80, 24), (120, 36), (200, 60)]
 SCENARIOS = {"xor": 30, "moons": 30, "mnist-size": 2, "deep-sigmoid": 20, "diverge": 5,

@@ -18,15 +18,15 @@ import numpy as np
 import pytest
 from textual.app import App, ComposeResult
 
-from bpdebug.engine import plan
 from bpdebug.app.app import BpdebugApp
 from bpdebug.app.components.equation_panel import EquationPanel, shape_row, spaced
 from bpdebug.app.components.loss_panel import LossPanel
 from bpdebug.app.components.matrix_grid import MatrixGrid, Need, share, widths
+from bpdebug.engine import plan
 from bpdebug.engine.cursor import Engine
 from bpdebug.engine.frame import Frame, Network, frozen
-from bpdebug.scenario.reader import load
 from bpdebug.engine.watch import Watch
+from bpdebug.scenario.reader import load
 
 APP = Path(__file__).resolve().parent.parent / "bpdebug" / "app"
 

@@ -10,8 +10,8 @@ import pytest
 
 from bpdebug.app.app import BpdebugApp
 from bpdebug.cli.main import main
-from bpdebug.scenario.reader import load
 from bpdebug.cli.serve import command
+from bpdebug.scenario.reader import load
 from bpdebug.teach.transcript import transcript
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from bpdebug.teach import student
 from bpdebug.cli.main import main
-from bpdebug.scenario.model import LayerSpec, Scenario
+from bpdebug.engine.spec import LayerSpec, Scenario
+from bpdebug.teach import student
 
 STUDENTS = "scenarios/students/"
 

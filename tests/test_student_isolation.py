@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bpdebug.teach import student
 from bpdebug.scenario.reader import load
+from bpdebug.teach import student
 from tests.students import (CASES, CORRECT, notebook, write_case, write_spam, write_txt,
                             write_with_helper)
 

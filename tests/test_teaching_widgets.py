@@ -11,8 +11,6 @@ from textual.app import App, ComposeResult
 from textual.widgets import Checkbox, Input, ProgressBar, Static
 from textual.worker import WorkerState
 
-from bpdebug.engine import gradcheck, plan
-from bpdebug.teach import student
 from bpdebug.app.components import decision_boundary as db
 from bpdebug.app.components import gradient_norms as gn
 from bpdebug.app.components.decision_boundary import DecisionBoundary
@@ -21,11 +19,13 @@ from bpdebug.app.components.gradient_norms import GradientNorms
 from bpdebug.app.components.matrix_view import MatrixView
 from bpdebug.app.components.student_panel import StudentPanel, step_keys
 from bpdebug.app.components.watch_screen import WatchScreen, toggled
-from bpdebug.engine.cursor import Engine
+from bpdebug.engine import gradcheck, plan
 from bpdebug.engine import boundary as bd
+from bpdebug.engine.cursor import Engine
 from bpdebug.engine.frame import with_student
-from bpdebug.scenario.model import LayerSpec, Scenario
+from bpdebug.engine.spec import LayerSpec, Scenario
 from bpdebug.engine.watch import Watch
+from bpdebug.teach import student
 
 from tests.waiting import event, until
 

@@ -12,8 +12,8 @@ import pytest
 
 from bpdebug.cli.main import main
 from bpdebug.engine.cursor import Engine
-from bpdebug.scenario.reader import load
 from bpdebug.engine.notation import format_rows
+from bpdebug.scenario.reader import load
 from bpdebug.teach.transcript import FIGURES as TRANSCRIPT_FIGURES, transcript
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -24,10 +24,6 @@ from textual.content import Content
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from bpdebug.engine import plan
-from bpdebug.engine.cursor import Engine
-from bpdebug.engine.training import TrainResult
-from bpdebug.engine.frame import Frame, with_student
 from bpdebug.app.commands import DebuggerCommands
 from bpdebug.app.components.debugger import Debugger
 from bpdebug.app.components.heatmap import CELL_WIDTH
@@ -35,6 +31,10 @@ from bpdebug.app.components.help_screen import HelpScreen
 from bpdebug.app.components.matrix_view import MatrixView
 from bpdebug.app.components.picker import PickerScreen
 from bpdebug.app.messages import ScenarioChosen, TrainingProgress
+from bpdebug.engine import plan
+from bpdebug.engine.cursor import Engine
+from bpdebug.engine.frame import Frame, with_student
+from bpdebug.engine.training import TrainResult
 
 PROGRESS_INTERVAL = 0.1  # seconds: the training thread posts at most 10 updates a second
 UI_WAIT = 0.25  # seconds the training thread waits at most for a key's frame

@@ -6,12 +6,10 @@ back into it, sees exactly the same examples.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:  # made by bpdebug.scenario, which stands on the engine
-    from bpdebug.scenario.model import Scenario
+from bpdebug.engine.spec import Scenario
+
 
 # A stream of its own for shuffling, apart from the data ([seed, 0]) and the
 # layers' init ([seed, l]).

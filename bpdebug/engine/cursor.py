@@ -13,7 +13,7 @@ compiled iteration (compiled.py) and training (training.py).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 
@@ -24,12 +24,11 @@ from bpdebug.engine.compiled import Compiled
 from bpdebug.engine.frame import Costs, Frame, Network, Training, data_columns, frozen
 from bpdebug.engine.losses import LOSSES
 from bpdebug.engine.parameters import Params, initial_parameters
+from bpdebug.engine.spec import Scenario
 from bpdebug.engine.stops import Iterations, Unreachable
 from bpdebug.engine.timeline import History
 from bpdebug.engine.training import TrainResult
 
-if TYPE_CHECKING:  # a scenario is made by bpdebug.scenario, which stands on the engine
-    from bpdebug.scenario.model import Scenario
 
 __all__ = ["Engine", "Record", "TrainResult", "expected_shapes"]
 

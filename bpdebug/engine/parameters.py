@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:  # made by bpdebug.scenario, which stands on the engine
-    from bpdebug.scenario.model import Scenario
+from bpdebug.engine.spec import Scenario
+
 
 Params = dict  # "W[1]" -> array, "b[1]" -> array, ...
 

@@ -1,17 +1,18 @@
 """Training: many iterations at once, through the compiled iteration, with the
-same stops as stepping (a shape mismatch, an error, a watchpoint)."""
+same stops as stepping (a shape mismatch, an error, a watchpoint).
+
+Each function takes the Engine (cursor.py) that trains: its cursor, its iterations
+and their stops, its history and its compiled iteration.  The engine calls these
+functions, and nothing here imports it back."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 
 from bpdebug.engine.checked import Record
-
-if TYPE_CHECKING:  # the engine trains itself through these functions
-    from bpdebug.engine.cursor import Engine
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class TrainResult:
     alert: str | None = None  # the watchpoint that fired
 
 
-def train(engine: Engine, n: int, progress: Callable[[int], None] | None = None,
+def train(engine, n: int, progress: Callable[[int], None] | None = None,
           should_stop: Callable[[], bool] | None = None) -> TrainResult:
     """Train n iterations from the start of the current one; the cursor ends after
     the last update.  The first iteration runs checked, so a shape mismatch stops
@@ -80,7 +81,7 @@ def train(engine: Engine, n: int, progress: Callable[[int], None] | None = None,
     return TrainResult(done, stopped)
 
 
-def _train_watched(engine: Engine, n: int, progress, should_stop) -> TrainResult:
+def _train_watched(engine, n: int, progress, should_stop) -> TrainResult:
     """Training with watchpoints on: every iteration runs checked, so the step that
     trips one is found exactly.  Steps already on screen do not fire again."""
     i0, seen = engine.iteration, engine.position
@@ -102,7 +103,7 @@ def _train_watched(engine: Engine, n: int, progress, should_stop) -> TrainResult
     return TrainResult(n, False)
 
 
-def _stop(engine: Engine, done: int, record: Record, alert: str | None = None) -> TrainResult:
+def _stop(engine, done: int, record: Record, alert: str | None = None) -> TrainResult:
     """Training stops on this step: the cursor goes just after it."""
     engine.position = record.index + 1
     return TrainResult(done, False, record, alert)

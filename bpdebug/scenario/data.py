@@ -3,16 +3,12 @@ examples), or a generator's points with Y made to fit the output layer."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
+from bpdebug.engine.spec import LayerSpec
 from bpdebug.scenario.datasets import GENERATORS, MAX_NOISE, generate
 from bpdebug.scenario.memory import too_big
-from bpdebug.scenario.model import LayerSpec
-
-if TYPE_CHECKING:  # the reader calls these functions with itself
-    from bpdebug.scenario.reader import Reader
+from bpdebug.scenario.typed import Reader
 
 
 def read_data(r: Reader, data: dict, specs: list[LayerSpec], loss: str, seed: int):
@@ -45,13 +41,13 @@ def read_data(r: Reader, data: dict, specs: list[LayerSpec], loss: str, seed: in
         x_axis, y_axis, m = 0, 0, rx
     else:
         r.fail("data.Y", f"Y is {ry}×{cy} but X is {rx}×{cx}: they must have the same "
-                  "number m of examples (columns)")
+               "number m of examples (columns)")
     n0 = X.shape[1 - x_axis]
     _guard(r, [n0] + [s.units for s in specs], m, "data.X")
     outputs = Y.shape[1 - y_axis]
     if outputs != nL and not (nL == 1 and y_axis == 0):
         r.fail("data.Y", f"Y has {outputs} output row{'s' * (outputs != 1)} per example but "
-                  f"the output layer [{L}] has {nL} unit{'s' * (nL != 1)}")
+               f"the output layer [{L}] has {nL} unit{'s' * (nL != 1)}")
     _targets(r, Y if y_axis == 1 else Y.T, loss)
     return X, Y, x_axis, y_axis, n0, m
 
@@ -62,7 +58,7 @@ def _targets(r: Reader, Y: np.ndarray, loss: str) -> None:
     if loss == "cross_entropy":
         if Y.min() < 0 or Y.max() > 1 or not np.allclose(Y.sum(axis=0), 1.0):
             r.fail("data.Y", "cross_entropy needs one-hot columns: each column of Y "
-                      "holds a single 1 for its class")
+                   "holds a single 1 for its class")
 
 
 def _generated(r: Reader, data: dict, specs: list[LayerSpec], loss: str, seed: int):
@@ -79,7 +75,7 @@ def _generated(r: Reader, data: dict, specs: list[LayerSpec], loss: str, seed: i
     features = r.integer(data, "features", "data.features", gen.features or 2, 1, 10**9)
     if gen.features is not None and features != gen.features:
         r.fail("data.features", f"{name} always has {gen.features} feature"
-                  f"{'s' * (gen.features != 1)}")
+               f"{'s' * (gen.features != 1)}")
     n0 = features
     _guard(r, [n0] + [s.units for s in specs], m, "data.examples")  # before generating
     X, labels = generate(name, seed, m, noise, classes, features)
@@ -89,20 +85,20 @@ def _generated(r: Reader, data: dict, specs: list[LayerSpec], loss: str, seed: i
     if classes == 0:
         if nL != 1:
             r.fail(f"layers[{L}].units", f"{name} is a regression with one target: "
-                      "the output layer needs 1 unit")
+                   "the output layer needs 1 unit")
         Y = labels[None, :].astype(np.float64)
         if loss == "binary_cross_entropy":
             r.fail("network.loss", f"{name} is a regression: use mean_squared_error "
-                      "with a linear output")
+                   "with a linear output")
     elif nL == 1:
         if classes != 2:
             r.fail(f"layers[{L}].units", f"{classes} classes need {classes} output units "
-                      "(a softmax with cross_entropy); one unit tells only 2 apart")
+                   "(a softmax with cross_entropy); one unit tells only 2 apart")
         Y = labels[None, :].astype(np.float64)
     else:
         if classes != nL:
             r.fail(f"layers[{L}].units", f"{name} has {classes} classes, so the output "
-                      f"layer needs {classes} units, not {nL}")
+                   f"layer needs {classes} units, not {nL}")
         Y = np.eye(nL)[:, labels]
     if output == "tanh" and classes:
         Y = 2 * Y - 1  # tanh's range is -1..1

@@ -10,8 +10,8 @@ from difflib import get_close_matches
 from importlib import resources
 from pathlib import Path
 
+from bpdebug.scenario.errors import ScenarioError
 from bpdebug.scenario.memory import size_text
-from bpdebug.scenario.model import ScenarioError
 from bpdebug.scenario.printable import escape_controls
 
 

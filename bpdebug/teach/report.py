@@ -13,7 +13,6 @@ from bpdebug.engine.shapes import fmt
 from bpdebug.engine.sparkline import bars
 
 
-
 def network_line(engine: Engine) -> str:
     """X 2×4 → [1] relu 3 → [2] sigmoid 1 → J"""
     return " → ".join(text for text, _ in engine.network.line())

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bpdebug.engine.cursor import Engine
 from bpdebug.engine import names
+from bpdebug.engine.cursor import Engine
 from bpdebug.engine.shapes import fmt
 from bpdebug.teach.submission import SubmissionError, read
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from bpdebug.engine.cursor import Engine
-from bpdebug.teach.explain import Element, Explanation, explain
 from bpdebug.engine.notation import format_rows
-from bpdebug.teach.report import network_line
 from bpdebug.engine.shapes import fmt
+from bpdebug.teach.explain import Element, Explanation, explain
+from bpdebug.teach.report import network_line
 
 SMALL = 6  # matrices with at most this many rows and columns are printed in full
 FIGURES = 5  # paper has the room of a wide panel: one figure more than the default

@@ -22,13 +22,13 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from bpdebug.engine.frame import Frame
-from bpdebug.engine.shapes import fmt
 from bpdebug.app.components import unchanged
 from bpdebug.app.components.equation_panel import EquationPanel
 from bpdebug.app.components.loss_panel import LossPanel
 from bpdebug.app.components.matrix_grid import MatrixGrid
 from bpdebug.app.components.network_strip import NetworkStrip
+from bpdebug.engine.frame import Frame
+from bpdebug.engine.shapes import fmt
 
 TOP_MIN = 6  # the cost panel: a chart line, J and the history line inside a border
 LOSS_MIN_WIDTH = 24

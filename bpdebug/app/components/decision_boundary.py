@@ -23,11 +23,11 @@ from textual.content import Content
 from textual.strip import Strip
 from textual.widget import Widget
 
+from bpdebug.app.components.heatmap import NEGATIVE, NON_FINITE, POSITIVE, solid
 from bpdebug.engine import plan
 from bpdebug.engine.boundary import (boundary, bounds_of, centres, curve_rows, labels_of,
                                      point_cells, predict, threshold)
 from bpdebug.engine.frame import Frame, Network
-from bpdebug.app.components.heatmap import NEGATIVE, NON_FINITE, POSITIVE, solid
 
 # Class 0 and 1 take the heat map's blue and red, so "y = 1" reads as "positive" everywhere.
 PALETTE = (NEGATIVE, POSITIVE, Color(60, 170, 80), Color(230, 160, 30), Color(150, 80, 200),

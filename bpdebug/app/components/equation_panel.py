@@ -13,12 +13,12 @@ from rich.cells import cell_len
 from textual.content import Content
 from textual.widgets import Static
 
+from bpdebug.app.components import unchanged
 from bpdebug.engine import plan
 from bpdebug.engine.checked import Record
 from bpdebug.engine.equations import Apply, Expr, Name, T
 from bpdebug.engine.frame import Frame
 from bpdebug.engine.shapes import Operand, Shape, fmt
-from bpdebug.app.components import unchanged
 
 OK_STYLE = "bold green"
 BAD_STYLE = "bold red"

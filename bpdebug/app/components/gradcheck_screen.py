@@ -29,8 +29,8 @@ from textual.worker import Worker, WorkerState
 
 from bpdebug.engine import gradcheck
 from bpdebug.engine.names import from_key, parameters
-from bpdebug.teach.report import gradcheck_table
 from bpdebug.engine.shapes import fmt
+from bpdebug.teach.report import gradcheck_table
 from bpdebug.teach.student import reference_engine
 
 BAND_STYLE = {

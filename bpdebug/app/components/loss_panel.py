@@ -8,8 +8,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from bpdebug.engine.frame import Frame
 from bpdebug.app.components import unchanged
+from bpdebug.engine.frame import Frame
 from bpdebug.engine.sparkline import bars, column_of, log_scale, shown
 
 MARK_STYLE = "bold reverse yellow"

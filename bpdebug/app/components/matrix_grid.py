@@ -24,11 +24,11 @@ from rich.style import Style
 from textual.containers import Horizontal, VerticalScroll
 from textual.strip import Strip
 
+from bpdebug.app.components.matrix_view import AT_LEAST, FEWER, MatrixView
 from bpdebug.engine import plan
 from bpdebug.engine.frame import Frame
 from bpdebug.engine.names import split as split_name
 from bpdebug.engine.shapes import fmt
-from bpdebug.app.components.matrix_view import AT_LEAST, FEWER, MatrixView
 
 WIDE = 160  # columns from which backward steps show the row that produced dA[l]
 MIN_ROW = 5  # border, column header and two rows

@@ -29,8 +29,6 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from bpdebug.engine.notation import FIGURES, Notation, notation
-from bpdebug.engine.shapes import Shape, fmt
 from bpdebug.app.components.heatmap import (
     CHANGED_MARK,
     NON_FINITE_STYLE,
@@ -38,6 +36,8 @@ from bpdebug.app.components.heatmap import (
     level,
     solid,
 )
+from bpdebug.engine.notation import FIGURES, Notation, notation
+from bpdebug.engine.shapes import Shape, fmt
 
 NOT_COMPUTED = "not computed yet"
 NOT_YET = "not yet"  # the same, in a narrow panel

@@ -10,10 +10,10 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from bpdebug.engine import plan
-from bpdebug.engine.frame import Frame
 from bpdebug.app.components import unchanged
 from bpdebug.app.components.equation_panel import DIRECTION_STYLE
+from bpdebug.engine import plan
+from bpdebug.engine.frame import Frame
 
 CURRENT = "reverse bold"
 DONE = ""

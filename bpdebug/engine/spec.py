@@ -1,6 +1,6 @@
-"""What a scenario file describes, once it has been read and checked: the network,
-the data, training and teaching settings.  The engine runs a Scenario; the reader
-(reader.py) is the only thing that makes one from a file."""
+"""What the engine runs: a Scenario, the network, the data, training and teaching
+settings that a scenario file describes once it has been read and checked
+(bpdebug.scenario makes one from a file; tests and benchmarks make their own)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bpdebug.engine.watch import Watch
-from bpdebug.scenario.printable import escape_controls
 
 INITS = ("he", "xavier", "normal", "zeros")
 
@@ -19,19 +18,7 @@ def default_init(activation: str) -> str:
     return "he" if activation in ("relu", "leaky_relu") else "xavier"
 
 
-class ScenarioError(Exception):
-    """An unusable scenario file. str() is the one line the user sees."""
-
-    def __init__(self, file: str, key: str, message: str, line: int | None = None):
-        self.file, self.key, self.message, self.line = file, key, message, line
-        where = f"{file}:{line}" if line else file
-        text = f"{where}: {key}: {message}" if key else f"{where}: {message}"
-        super().__init__(escape_controls(text))  # a file name or message may hold escapes
-
-
 @dataclass(frozen=True)
-
-
 class LayerSpec:
     units: int
     activation: str
@@ -41,8 +28,6 @@ class LayerSpec:
 
 
 @dataclass(frozen=True)
-
-
 class Scenario:
     name: str  # bundled name or file stem
     path: str  # what to print in messages

@@ -1,0 +1,151 @@
+"""A typed reader of a parsed TOML document: each value checked for what it must be,
+and every complaint one ScenarioError naming its key path and, where known, its line."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from difflib import get_close_matches
+
+import numpy as np
+
+from bpdebug.engine.floats import NotAFloat, as_float, as_float_array
+from bpdebug.scenario.errors import ScenarioError
+from bpdebug.scenario.lines import lines_of_keys
+
+
+def did_you_mean(word: str, choices) -> str:
+    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f" (one of: {', '.join(choices)})"
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class Reader:
+    """Validates one parsed document; every complaint names a key path."""
+
+    def __init__(self, file: str, text: str, max_memory: int):
+        self.file, self.max_memory = file, max_memory
+        self.lines = lines_of_keys(text)
+
+    def fail(self, key: str, message: str):
+        line = self.lines.get(key)
+        parent = key
+        while line is None and "." in parent:  # fall back to the enclosing table
+            parent = parent.rsplit(".", 1)[0]
+            line = self.lines.get(parent)
+        raise ScenarioError(self.file, key, message, line)
+
+    # -- small typed readers ------------------------------------------------
+
+    def table(self, doc: dict, key: str) -> dict:
+        value = doc.get(key.rsplit(".", 1)[-1], {})
+        if not isinstance(value, dict):
+            self.fail(key, f"must be a table, [{key}], not {kind_of(value)}")
+        return value
+
+    def known(self, table: dict, where: str, allowed) -> None:
+        for key in table:
+            if key not in allowed:
+                bare = key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+                path = f"{where}.{bare}" if where else bare
+                what = "table" if not where else "key"
+                self.fail(path, f"unknown {what}{did_you_mean(key, allowed)}")
+
+    def integer(self, table: dict, key: str, path: str, default: int | None, low: int,
+                high: int = 1 << 62) -> int:
+        value = table.get(key, default)
+        if value is None:
+            self.fail(path, "is required")
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.fail(path, f"must be a whole number, not {kind_of(value)}")
+        if value < low:
+            self.fail(path, f"must be {low} or more, not {value}")
+        if value > high:
+            self.fail(path, f"must be at most {high}, not {value}")
+        return value
+
+    def number(self, table: dict, key: str, path: str, default: float, low: float,
+               strict: bool = False, high: float = math.inf) -> float:
+        value = table.get(key, default)
+        if not _is_number(value):
+            self.fail(path, f"must be a number, not {kind_of(value)}")
+        try:
+            value = as_float(value)
+        except NotAFloat as error:
+            self.fail(path, str(error))
+        if not math.isfinite(value):
+            self.fail(path, f"must be finite, not {value}")
+        if value < low or (strict and value == low) or value > high:
+            bounds = f"{'>' if strict else '≥'} {low:g}"
+            if high < math.inf:
+                bounds += f" and ≤ {high:g}"
+            self.fail(path, f"must be {bounds}, not {value:g}")
+        return value
+
+    def text(self, table: dict, key: str, default: str | None) -> str:
+        value = table.get(key, default)
+        if value is None:
+            self.fail(key, "is required")
+        if not isinstance(value, str):
+            self.fail(key, f"must be a string, not {kind_of(value)}")
+        return value
+
+    def choice(self, value, path: str, choices, what: str | None = None) -> str:
+        if not isinstance(value, str):
+            self.fail(path, f"must be a string, not {kind_of(value)}")
+        if value not in choices:
+            what = what or path.rsplit(".", 1)[-1]
+            self.fail(path, f"unknown {what} {value!r}{did_you_mean(value, choices)}")
+        return value
+
+    def matrix(self, value, path: str, flat_hint: str | None = None) -> np.ndarray:
+        """A numeric matrix (or a flat list, kept 1-D), checked row by row."""
+        if not isinstance(value, list) or not value:
+            self.fail(path, f"must be a matrix, a list of rows like [[1, 2], [3, 4]], not {kind_of(value)}")
+        if all(_is_number(v) for v in value):
+            if flat_hint:
+                self.fail(path, flat_hint)
+            rows = None
+        else:
+            rows = len(value)
+            for r, row in enumerate(value, start=1):
+                if not isinstance(row, list):
+                    self.fail(path, f"row {r} is {kind_of(row)}, not a list of numbers")
+                if len(row) != len(value[0]):
+                    self.fail(path, f"ragged: row {r} has {len(row)} entries, row 1 has {len(value[0])}")
+                for c, v in enumerate(row, start=1):
+                    if not _is_number(v):
+                        self.fail(path, f"entry ({r}, {c}) is {kind_of(v)}, not a number")
+            if not value[0]:
+                self.fail(path, "has empty rows")
+        try:
+            array = as_float_array(value)
+        except NotAFloat as error:
+            self.fail(path, str(error))
+        if not np.all(np.isfinite(array)):
+            bad = np.argwhere(~np.isfinite(array))[0] + 1
+            self.fail(path, f"entry {tuple(int(i) for i in bad)} is {array[tuple(bad - 1)]}: "
+                      "data must be finite")
+        return array if rows is not None else array.reshape(-1)
+
+
+def kind_of(value) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}" if len(value) < 30 else "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return f"a {type(value).__name__}"
