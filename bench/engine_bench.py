@@ -132,14 +132,15 @@ def bench_size(size: scenarios.Size, threads: int, with_torch: bool, rounds: int
 def line_breakdown(scenario, repeats: int = 200) -> list[tuple[str, float]]:
     """The compiled iteration line by line: (line, median µs), the same code with a
     clock read between lines (what bounds the iteration)."""
+    from bpdebug.engine.compiled import DATA
     from bpdebug.engine.equations import compile_equations
 
     engine = Engine(scenario)
     engine.train(3)
-    inputs = engine._param_names + ["A[0]", "Y", "1/m", "α"]
+    names = engine.compiled.parameters
     equations = [eq for step in engine.steps for eq in step.equations]
-    _, code = compile_equations(equations, inputs, engine._param_names + ["J"], "iteration")
-    ns = dict(engine._iterate.__globals__)
+    _, code = compile_equations(equations, names + DATA, names + ["J"], "iteration")
+    ns = dict(engine.compiled.iterate.__globals__)
     lines = code.splitlines()
     body = lines[1:-1]
     timed = [lines[0], "    _T = [_clock()]"]
@@ -150,8 +151,9 @@ def line_breakdown(scenario, repeats: int = 200) -> list[tuple[str, float]]:
     ns.update(_clock=time.perf_counter, _ROWS=rows)
     exec("\n".join(timed), ns)
     run = ns["iteration"]
-    args = engine._inputs(engine.history.get(3), 3)
-    k = len(engine._param_names)
+    params = engine.history.get(3)
+    args = [params[name] for name in names] + engine._data(3)
+    k = len(names)
     with np.errstate(all="ignore"):
         for _ in range(repeats):
             *new, _J = run(*args)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bpdebug.app.app import BpdebugApp  # noqa: E402
-from bpdebug.scenario.reader import load  # noqa: E402
+from bpdebug.scenario import load  # noqa: E402
 from bpdebug.teach.student import load_student  # noqa: E402
 
 OUT = ROOT / "screenshots"

@@ -23,3 +23,13 @@ def test_the_parameters_come_in_the_posts_order():
     assert names.parameters(2) == ["W[1]", "b[1]", "W[2]", "b[2]"]
     assert names.parameters(2, backward=True) == ["W[2]", "b[2]", "W[1]", "b[1]"]
     assert names.split("dA[3]") == ("dA", 3) and names.split("Y") == ("Y", None)
+
+
+def test_the_gradients_of_a_layer_are_what_its_backward_step_computes():
+    from bpdebug.engine import plan
+    from bpdebug.engine.activations import ACTIVATIONS
+    from bpdebug.engine.losses import LOSSES
+
+    assert names.gradients(2) == ["dZ[2]", "dW[2]", "db[2]", "dA[1]"]
+    step = plan.backward(1, 2, ACTIVATIONS["relu"], LOSSES["binary_cross_entropy"])
+    assert [eq.target for eq in step.equations] == names.gradients(1)

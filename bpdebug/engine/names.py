@@ -47,3 +47,8 @@ def parameters(L: int, backward: bool = False) -> list[str]:
     order the backward pass computes their gradients in."""
     layers = range(L, 0, -1) if backward else range(1, L + 1)
     return [post(p, l) for l in layers for p in ("W", "b")]
+
+
+def gradients(l: int) -> list[str]:
+    """dZ[l], dW[l], db[l], dA[l-1]: what the backward step of layer l computes, in order."""
+    return [post("dZ", l), post("dW", l), post("db", l), post("dA", l - 1)]

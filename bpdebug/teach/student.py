@@ -242,7 +242,7 @@ def post_names(engine: Engine, i: int = 0) -> tuple[dict, dict, dict, dict, np.n
     cache = {key(name): env[name] for name in forward}
     grads = {}
     for l in range(L, 0, -1):  # the order the reference computes them in
-        for name in (post("dZ", l), post("dW", l), post("db", l), post("dA", l - 1)):
+        for name in names.gradients(l):
             grads[key(name)] = env[name]
     equations = {key(eq.target): str(eq) for step in engine.steps for eq in step.equations}
     return params, cache, grads, equations, env["Y"]

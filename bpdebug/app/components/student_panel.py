@@ -22,7 +22,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from bpdebug.app.components.matrix_view import MatrixView
-from bpdebug.engine.names import from_key
+from bpdebug.engine.names import from_key, gradients, key, parameters, post
 from bpdebug.engine.notation import format_number, format_together
 from bpdebug.engine.shapes import fmt
 
@@ -33,14 +33,16 @@ RUNNING = "running your code…"
 
 
 def step_keys(kind: str, layer: int, L: int) -> list[str]:
-    """The student's keys (the post's, without brackets) that a step computes."""
+    """The student's keys (names.key of the post's names) that a step computes."""
     if kind == "forward":
-        return [f"Z{layer}", f"A{layer}"] if layer else ["A0"]
-    if kind == "cost":
-        return [f"A{L}"]
-    if kind == "backward":
-        return [f"dZ{layer}", f"dW{layer}", f"db{layer}", f"dA{layer - 1}"]
-    return [f"{p}{l}" for l in range(L, 0, -1) for p in ("dW", "db")]  # the update uses them all
+        computed = [post("Z", layer), post("A", layer)] if layer else ["A[0]"]
+    elif kind == "cost":
+        computed = [post("A", L)]
+    elif kind == "backward":
+        computed = gradients(layer)
+    else:  # the update uses every dW and db
+        computed = ["d" + name for name in parameters(L, backward=True)]
+    return [key(name) for name in computed]
 
 
 def student_name(key: str) -> str:
