@@ -164,3 +164,19 @@ def test_headless_command_lines_never_load_textual_or_rich(tmp_path):
                           "try:\n    runpy.run_module('bpdebug', run_name='__main__')\n"
                           "except SystemExit:\n    pass")
     assert [m for m in UI if m in loaded] == []
+
+
+# ---- the README tells the same tree ------------------------------------------------------
+
+def test_the_readme_names_every_module_in_its_package():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    built = readme[readme.index("## How it is built"):]
+    built = built[:built.index("\n## ", 1)] if "\n## " in built[1:] else built
+    missing = []
+    for package in ("engine", "scenario", "teach", "cli"):
+        part = built[built.index(f"**`bpdebug/{package}/`**"):]
+        part = part[:part.index("\n- **", 1)]
+        for path in sorted((ROOT / "bpdebug" / package).glob("*.py")):
+            if path.stem != "__init__" and f"`{path.name}`" not in part:
+                missing.append(f"bpdebug/{package}/{path.name}")
+    assert missing == []
