@@ -268,7 +268,7 @@ async def test_question_mark_opens_help_and_closes_it():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        help_text = str(app.screen.query_one("#help").content)
+        help_text = app.screen.text()
         for key in ("Equations", "Matrices", "Cost J", "Network strip", "space", "Esc"):
             assert key in help_text
         await pilot.press("n")  # keys under the help do not step
@@ -277,6 +277,38 @@ async def test_question_mark_opens_help_and_closes_it():
         assert not isinstance(app.screen, HelpScreen)
         await pilot.press("question_mark", "question_mark")
         assert not isinstance(app.screen, HelpScreen)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_the_help_wraps_each_text_in_its_own_column_beside_its_term(size):
+    def checked_on_screen() -> set[str]:
+        """The entries wholly in view, each text checked: every word there, within its
+        own column, the term's column beside it free."""
+        lines = [strip.text for strip in app.screen._compositor.render_strips()]
+        view = app.screen.query_one("#help").content_region
+        seen = set()
+        for entry in app.screen.query(".entry"):
+            term, text = entry.query(".term").first(), entry.query(".text").first()
+            region = text.region
+            if not view.contains_region(region):
+                continue  # scrolled out of sight, wholly or in part
+            assert region.x >= term.region.right and region.right <= size[0]
+            shown = [line[region.x:region.right] for line in lines[region.y:region.bottom]]
+            assert " ".join(shown).split() == str(text.content).split()
+            assert not "".join(line[term.region.x:region.x] for line in
+                               lines[region.y + 1:region.bottom]).strip()
+            seen.add(str(term.content).strip())
+        return seen
+
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        top = checked_on_screen()
+        await pilot.press("end")
+        await until(pilot, lambda: app.screen.query_one("#help").scroll_y > 0)
+        bottom = checked_on_screen()
+        assert "Network strip" in top and "q" in bottom and len(top | bottom) >= 4
 
 
 @pytest.mark.parametrize("before", ["n", "question_mark"])  # from the debugger and the help
