@@ -367,10 +367,11 @@ async def test_the_watch_screen_toggles_the_engines_watchpoints():
         await pilot.press("1", "3")
         await pilot.pause()
         assert engine.watch.nan and engine.watch.gradient_norm_below == 1e-6
-        assert app.screen.query_one("#watch-nan", Checkbox).value
+        nan = app.screen.query_one("#watch-nan", Checkbox)
+        assert nan.value and "✓" in str(nan.render())  # on is a mark, not only a colour
         await pilot.press("1")
         await pilot.pause()
-        assert not engine.watch.nan
+        assert not engine.watch.nan and "✓" not in str(nan.render())
         await pilot.click("#watch-cost_rises")
         await pilot.pause()
         assert engine.watch.cost_rises

@@ -1,6 +1,6 @@
 """WatchScreen: the watchpoints, switched on and off while debugging (a modal).
 
-Each watchpoint of watch.py is a checkbox, the numeric ones with their threshold
+Each watchpoint of watch.py is a checkbox (✓ when on, not only a colour), the numeric ones with their threshold
 beside it. Keys 1-5 toggle them; turning a numeric one on uses the threshold in its
 box (a sensible default the first time). Every change replaces ``engine.watch`` at
 once (a new Watch, never one mutated in place, so a training thread reading the old
@@ -56,6 +56,14 @@ def parse_threshold(text: str) -> float | None:
     return value if math.isfinite(value) and value >= 0 else None
 
 
+class Mark(Checkbox):
+    """A checkbox whose state is a character, not only a colour: ✓ on, blank off."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802 - the name Checkbox reads its mark from
+        return "✓" if self.value else " "
+
+
 class WatchScreen(ModalScreen[Watch]):
     """Toggle the engine's watchpoints; dismisses with the Watch now in force."""
 
@@ -79,7 +87,7 @@ class WatchScreen(ModalScreen[Watch]):
         & #watch-title { text-style: bold; margin-bottom: 1; }
         & .watch-row { height: auto; }
         & .watch-row Checkbox { width: 1fr; }
-        & .watch-row Input { width: 16; }
+        & .watch-row Input { width: 16; margin-left: 1; }
         & .watch-row Input.-invalid { border: tall $error; }
         & #watch-hint { color: $foreground 60%; margin-top: 1; }
     }
@@ -96,7 +104,7 @@ class WatchScreen(ModalScreen[Watch]):
                                  "where one fires"), id="watch-title")
             for k, w in enumerate(WATCHPOINTS, start=1):
                 with Horizontal(classes="watch-row"):
-                    yield Checkbox(Content(f"{k}  {label(w)}"), is_on(watch, w.key),
+                    yield Mark(Content(f"{k}  {label(w)}"), is_on(watch, w.key),
                                    id=f"watch-{w.key}", compact=True)
                     if w.default is not None:
                         value = getattr(watch, w.key)
