@@ -181,6 +181,27 @@ def test_overflowing_values_are_not_finite_in_the_gradient_check_not_wrong(tmp_p
     assert code == 1 and "not finite" in lines[-1] and "wrong" not in "\n".join(lines)
 
 
+def test_the_gradient_check_screen_says_not_finite_as_the_report_does(tmp_path):
+    from bpdebug.app.components.gradcheck_screen import BAND_STYLE, result_lines, verdict
+
+    path = tmp_path / "overflow.toml"
+    path.write_text(OVERFLOW)
+    checks = Engine(load(path)).gradient_check(0)
+    said = str(verdict(checks))
+    assert "cannot measure dW[2], dW[1]" in said and "not finite" in said
+    assert "failed" not in said  # not finite is not wrong: nothing says the backward pass is
+    rows = {check.name: line for check, line in zip(checks, result_lines(checks)[1:])}
+    assert BAND_STYLE[gradcheck.NOT_FINITE] in str(rows["dW[1]"].spans)  # coloured, as NaN is
+
+
+def test_a_wrong_gradient_beside_an_unmeasurable_one_is_named_apart():
+    def check(name, error, finite=True):
+        return gradcheck.ParamCheck(name, 1, error, (0, 0), 1.0, 1.0, 1, 1, finite=finite)
+
+    checks = [check("dW[1]", 0.5), check("db[1]", 0.0), check("dW[2]", float("nan"), False)]
+    assert gradcheck.failures(checks) == (["dW[1]"], ["dW[2]"])
+
+
 def test_overflow_in_the_check_leaks_no_numpy_warning_from_the_cli(tmp_path):
     path = tmp_path / "overflow.toml"
     path.write_text(OVERFLOW)

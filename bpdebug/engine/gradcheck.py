@@ -60,6 +60,13 @@ class ParamCheck:
         return self.band in (GOOD, CLOSER)
 
 
+def failures(checks: list[ParamCheck]) -> tuple[list[str], list[str]]:
+    """(wrong, unmeasurable): the gradients the check finds wrong (suspicious or worse),
+    and those it cannot measure because the values are beyond float64 (not finite)."""
+    return ([c.name for c in checks if c.finite and not c.ok],
+            [c.name for c in checks if not c.finite])
+
+
 def relative_error(a: np.ndarray, n: np.ndarray) -> float:
     # Scaled by the largest magnitude first, so finite values near 1e300 do not
     # overflow the norms (the ratio is the same).

@@ -7,7 +7,7 @@ import math
 
 from bpdebug.engine.checked import Record
 from bpdebug.engine.cursor import Engine
-from bpdebug.engine.gradcheck import EPS, ParamCheck
+from bpdebug.engine.gradcheck import EPS, ParamCheck, failures
 from bpdebug.engine.notation import format_together
 from bpdebug.engine.shapes import fmt
 from bpdebug.engine.sparkline import bars
@@ -106,14 +106,15 @@ def check_report(engine: Engine) -> tuple[list[str], int]:
         lines += ["", "verdict: no gradient could be checked (every entry sits between ReLU "
                   "kinks or the values are not finite) → exit 1"]
         return lines, 1
-    unmeasurable = [c.name for c in checks if not c.finite]
-    if unmeasurable and all(c.ok or not c.finite for c in checks):
-        lines += ["", f"verdict: the gradient check cannot measure {', '.join(unmeasurable)}: "
-                  "the values are beyond float64 (not finite) → exit 1"]
+    wrong, unmeasurable = failures(checks)
+    cannot = (f"the gradient check cannot measure {', '.join(unmeasurable)}: the values are "
+              "beyond float64 (not finite)")
+    if wrong:
+        also = f"; {cannot}" if unmeasurable else ""
+        lines += ["", f"verdict: gradient check failed for {', '.join(wrong)}{also} → exit 1"]
         return lines, 1
-    bad = [c.name for c in checks if not c.ok]
-    if bad:
-        lines += ["", f"verdict: gradient check failed for {', '.join(bad)} → exit 1"]
+    if unmeasurable:
+        lines += ["", f"verdict: {cannot} → exit 1"]
         return lines, 1
     lines += ["", "verdict: every shape fits and every gradient checks out → exit 0"]
     return lines, 0

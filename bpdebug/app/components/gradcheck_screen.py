@@ -38,6 +38,7 @@ BAND_STYLE = {
     gradcheck.CLOSER: "yellow",
     gradcheck.SUSPICIOUS: "dark_orange",
     gradcheck.WRONG: "bold red",
+    gradcheck.NOT_FINITE: "magenta",  # as NaN and Inf are in the matrices
 }
 BANDS = ("relative error ‖a−n‖/(‖a‖+‖n‖):  good ≤ 1e-7 < look closer ≤ 1e-4 "
          "< suspicious < 1e-2 ≤ wrong")
@@ -130,10 +131,15 @@ def result_lines(checks: list, unchecked=()) -> list[Content]:
 
 
 def verdict(checks: list, unchecked=()) -> Content:
-    bad = [c.name for c in checks if not c.ok]
-    if bad:
-        return Content.assemble(("✗ ", "bold red"), f"gradient check failed for {', '.join(bad)}: "
-                                "the backward pass does not compute the derivative of J there")
+    wrong, unmeasurable = gradcheck.failures(checks)
+    cannot = (f"cannot measure {', '.join(unmeasurable)}: the values are beyond float64 "
+              "(not finite)")
+    if wrong:
+        return Content.assemble(("✗ ", "bold red"), f"gradient check failed for {', '.join(wrong)}: "
+                                "the backward pass does not compute the derivative of J there",
+                                f"; it {cannot}" if unmeasurable else "")
+    if unmeasurable:
+        return Content.assemble(("✗ ", "bold magenta"), f"the gradient check {cannot}")
     if not checks:
         return Content.styled("nothing could be checked", "bold red")
     if unchecked:
