@@ -105,7 +105,7 @@ def note(text: str) -> Picture:
                    Content("decision boundary"), None)
 
 
-def picture(network: Network, params: dict, iteration: int, columns: int, lines: int,
+def picture(network: Network, params: dict, when: str, columns: int, lines: int,
             background: Color, base: Style = Style()) -> Picture:
     """Everything the widget shows, for these parameters at this size."""
     activations = list(network.activations)
@@ -117,15 +117,15 @@ def picture(network: Network, params: dict, iteration: int, columns: int, lines:
     try:
         X, Y = network.X, network.Y
         if n0 == 2:
-            return _plane(X, Y, params, activations, iteration, columns, lines, background)
+            return _plane(X, Y, params, activations, when, columns, lines, background)
         if nL != 1:
             return note(f"one input feature and n[L] = {nL} outputs: no single curve to draw")
-        return _curve(X, Y, params, activations, iteration, columns, lines, base)
+        return _curve(X, Y, params, activations, when, columns, lines, base)
     except (ValueError, KeyError, IndexError) as error:  # a wrong explicit W[l], say
         return note(f"cannot evaluate the network: {error}")
 
 
-def _plane(X, Y, params, activations, iteration, columns, lines, background) -> Picture:
+def _plane(X, Y, params, activations, when, columns, lines, background) -> Picture:
     bounds = bounds_of(X)
     cut = threshold(activations[-1], Y)
     classes, confidence = boundary(params, activations, bounds, columns, 2 * lines, cut)
@@ -138,20 +138,20 @@ def _plane(X, Y, params, activations, iteration, columns, lines, background) -> 
         tint = class_colour(c).blend(Color(255, 255, 255), 0.55)
         legend += [(GLYPHS[c % len(GLYPHS)], f"bold {tint.hex} on {class_colour(c).hex}"), f" {name}  "]
     x0, x1, y0, y1 = bounds
-    title = Content(f"decision boundary · iteration {iteration} · "
+    title = Content(f"{when} · decision boundary · "
                     f"x1 {x0:.2g}..{x1:.2g}, x2 {y0:.2g}..{y1:.2g}")
     return Picture(draw_boundary(classes, confidence, points, background), title,
                    Content.assemble(*legend).rstrip())
 
 
-def _curve(X, Y, params, activations, iteration, columns, lines, base) -> Picture:
+def _curve(X, Y, params, activations, when, columns, lines, base) -> Picture:
     x0, x1, y0, y1 = bounds_of(np.vstack([X[0], Y[0]]))
     xs = centres(x0, x1, columns)
     prediction = predict(params, activations, xs.reshape(1, -1))[0]
     covered = curve_rows(prediction, y0, y1, 2 * lines)
     points = point_cells(np.vstack([X[0], Y[0]]), np.zeros(X.shape[1], int), (x0, x1, y0, y1),
                          columns, lines)
-    title = Content(f"prediction · iteration {iteration} · x {x0:.2g}..{x1:.2g}, y {y0:.2g}..{y1:.2g}")
+    title = Content(f"{when} · prediction · x {x0:.2g}..{x1:.2g}, y {y0:.2g}..{y1:.2g}")
     legend = Content.assemble(("▀", CURVE.hex), " A[L]  • data")
     return Picture(draw_curve(covered, points, lines, base), title, legend)
 
@@ -173,7 +173,7 @@ class DecisionBoundary(Widget):
     def __init__(self, *, name: str | None = None, id: str | None = None,
                  classes: str | None = None, disabled: bool = False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self._source: tuple | None = None  # (network, params, iteration) last shown
+        self._source: tuple | None = None  # (network, params, when) last shown
         self._strips: list[Strip] = []
 
     def show_frame(self, frame: Frame) -> None:
@@ -182,12 +182,15 @@ class DecisionBoundary(Widget):
         if self._source is not None and self._source[0] is frame.network and all(
                 self._source[1].get(k) is v for k, v in params.items()):
             return  # the very same arrays: the very same picture
-        # After the update the parameters are those the next iteration starts from.
+        # After the update the parameters are those the next iteration starts from.  The
+        # iteration comes first in the title: a narrow panel cuts the end.
         updated = frame.step is not None and frame.step.kind == plan.UPDATE
-        self.show(frame.network, params, frame.iteration + updated)
+        when = f"after iteration {frame.iteration}" if updated else \
+            f"iteration {frame.iteration}"
+        self.show(frame.network, params, when)
 
-    def show(self, network: Network, params: dict, iteration: int = 0) -> None:
-        self._source = (network, params, iteration)
+    def show(self, network: Network, params: dict, when: str = "iteration 0") -> None:
+        self._source = (network, params, when)
         self._draw()
 
     def on_resize(self) -> None:
@@ -197,9 +200,9 @@ class DecisionBoundary(Widget):
         if self._source is None:
             self._strips = note("no network yet").strips
         else:
-            network, params, iteration = self._source
+            network, params, when = self._source
             width, height = self.size
-            shown = picture(network, params, iteration, width, height,
+            shown = picture(network, params, when, width, height,
                             solid(self.background_colors[1]), self.rich_style)
             self._strips = shown.strips
             self.border_title = shown.title
