@@ -32,6 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 XOR = (BUNDLED / "xor.toml").read_text()
 
 
+STUDENTS = ROOT / "scenarios" / "students"
+
+
 def bpdebug(*args: str, cwd: Path = ROOT, umask: int | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "bpdebug", *args], capture_output=True,
                           text=True, cwd=cwd, timeout=120, stdin=subprocess.DEVNULL,
@@ -289,6 +292,20 @@ def test_a_fifo_or_a_link_to_dev_null_is_refused_not_replaced(tmp_path, flag, na
     refused(bpdebug("xor", flag, str(null)), "exists and is not a regular file")
     assert null.is_symlink() and Path("/dev/null").is_char_device()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "null-" + name])
+
+
+@pytest.mark.parametrize("flag,name,work", [
+    ("--export", "e.npz", ["--train", "1000000000"]),  # a billion iterations never start
+    ("--transcript", "t.md", ["--train", "1000000000"]),
+    ("--report", "r.csv", ["--check", "--impl", str(STUDENTS / "correct.py"),
+                           str(STUDENTS / "raises.py")]),  # the class is never graded
+])
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(tmp_path, flag, name, work):
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    refused(bpdebug("xor", *work, flag, str(fifo)), f"{flag}: {fifo}: exists and is not a regular file")
+    refused(bpdebug("xor", *work, flag, str(tmp_path / "missing" / name)), "No such file or directory")
+    assert fifo.is_fifo() and sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
 @pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])

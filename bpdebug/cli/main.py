@@ -150,6 +150,11 @@ def _main(args: argparse.Namespace) -> int:
     if args.export and not args.export.lower().endswith((".npz", ".json")):
         print(f"bpdebug: --export: {args.export}: the name must end in .npz or .json", file=sys.stderr)
         return EXIT_USAGE
+    unwritable = _unwritable(("--export", args.export), ("--transcript", args.transcript),
+                             ("--report", args.report))
+    if unwritable:  # said now, not after a long --train or a class's grading
+        print(f"bpdebug: {unwritable}", file=sys.stderr)
+        return EXIT_USAGE
     if args.scenario is None:
         if args.check or args.train is not None or args.export or args.transcript or args.explain:
             print("bpdebug: --check, --train, --export, --transcript and --explain need a SCENARIO",
@@ -342,6 +347,17 @@ def _train(engine, n: int) -> int:
     print(f"trained {result.done} iterations: J {history[0]:.6g} → {history[-1]:.6g}")
     print(sparkline(history))
     return EXIT_INTERRUPTED if result.stopped and not result.alert else EXIT_OK
+
+
+def _unwritable(*targets: tuple[str, str | None]) -> str | None:
+    """The first output file that could not be written, as "--flag: path: why"."""
+    from bpdebug.teach.export import refusal
+
+    for flag, path in targets:
+        why = refusal(path) if path else None
+        if why:
+            return f"{flag}: {path}: {why}"
+    return None
 
 
 def _export(engine, path: str) -> int:

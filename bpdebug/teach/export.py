@@ -67,12 +67,7 @@ def atomic_write(path: str | os.PathLike, payload: bytes) -> None:
     removed whether the write ends by an exception, Ctrl-C, SIGTERM or SIGHUP.
     """
     target = Path(os.path.realpath(path))
-    try:
-        info = os.stat(target)
-    except FileNotFoundError:
-        info = None
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        raise NotRegularFile(errno.EEXIST, "exists and is not a regular file: not replaced")
+    info = _regular_or_absent(target)
     with _removed_if_interrupted() as temporaries:
         fd, tmp = _create_beside(target)
         temporaries.append(tmp)
@@ -87,6 +82,32 @@ def atomic_write(path: str | os.PathLike, payload: bytes) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _regular_or_absent(target: Path) -> os.stat_result | None:
+    """The target's stat when it is a regular file, None when there is none yet;
+    NotRegularFile when it is anything else."""
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        raise NotRegularFile(errno.EEXIST, "exists and is not a regular file: not replaced")
+    return info
+
+
+def refusal(path: str | os.PathLike) -> str | None:
+    """Why atomic_write would refuse this target, told before any work is done (a long
+    --train, a class's grading): it exists and is not a regular file, or its folder does
+    not exist.  None: it can be tried."""
+    target = Path(os.path.realpath(path))
+    try:
+        _regular_or_absent(target)
+    except OSError as error:
+        return error.strerror or str(error)
+    if not target.parent.is_dir():
+        return os.strerror(errno.ENOENT)
+    return None
 
 
 def _create_beside(target: Path) -> tuple[int, str]:
