@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +24,7 @@ from bpdebug.engine.notation import FIGURES, notation
 from bpdebug.engine.watch import Watch
 from bpdebug.scenario.reader import load
 
+ROOT = Path(__file__).resolve().parent.parent
 SIZES = [(80, 24), (120, 36), (200, 60)]
 SCENARIOS = {"xor": 30, "moons": 30, "mnist-size": 2, "deep-sigmoid": 20, "diverge": 5,
              "bug-dw-no-transpose": 0}  # how many iterations "after training" trains
@@ -172,3 +174,32 @@ async def test_the_diverging_network_shows_nan_and_inf_spelled_out():
         text = "\n".join(screen_lines(app))
         assert re.search(r"(?<![\w.])(nan|-?inf)(?![\w.])", text)
         assert "nan " in "".join(str(v.border_subtitle) for v in panels(app))
+
+
+@pytest.mark.parametrize("size", [(130, 44), (200, 60)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_student_panel_shows_the_numbers_it_compares(size):
+    """The student panel's two matrices, the reference's and the student's, read off the
+    screen like every other panel: each number the comparison's, at the digits shown."""
+    from bpdebug.app.components.student_panel import StudentPanel, student_value
+    from bpdebug.teach.student import load_student
+    from tests.students import compared
+
+    student = load_student(ROOT / "scenarios" / "students" / "forgot_m.py")
+    app = BpdebugApp(load("xor"), student=student)
+    async with app.run_test(size=size) as pilot:
+        await compared(pilot, app)
+        await pilot.press("f", "n")  # backward [2]: dW2 is the first divergence
+        await pilot.pause()
+        panel = app.query_one(StudentPanel)
+        entry = next(e for e in panel.comparison.entries if e.key == panel.selected)
+        assert entry.status == "values"  # 1/m forgotten: the numbers differ, the shapes not
+        app.clear_notifications()
+        await pilot.pause()
+        lines = screen_lines(app)
+        for selector, value in (("#student-reference", entry.expected),
+                                ("#student-actual", student_value(entry))):
+            view = panel.query_one(selector, MatrixView)
+            clip = visible(app, view)
+            assert clip is not None, selector
+            # whole columns, at least one: a narrow panel says … where there are more
+            assert check_panel(view, lines, value, selector, clip) >= 1, selector
