@@ -47,7 +47,7 @@ def plain(title) -> str:
 
 def matrices(app) -> dict[str, MatrixView]:
     """Each matrix panel by the name in its title."""
-    return {plain(view._border_title).split(" ")[0]: view
+    return {view.matrix_name: view
             for view in app.query_one(MatrixGrid).views}
 
 
@@ -353,7 +353,7 @@ async def test_a_mismatch_turns_the_panel_red_with_shapes_rule_and_cause(name):
         for operand in mismatch.operands:
             assert f"{operand.text} {fmt(operand.shape)}" in shown
         outlined = [v for v in app.query(MatrixView) if v.has_class("offending")]
-        assert [plain(v._border_title).split(" ")[0] for v in outlined] == [mismatch.offender]
+        assert [v.matrix_name for v in outlined] == [mismatch.offender]
 
         position = engine.position
         await pilot.press("n")

@@ -67,7 +67,7 @@ def visible(app, view: MatrixView):
 
 def check_panel(view: MatrixView, lines: list[str], value, where: str, clip) -> int:
     """Every number the panel shows, checked; returns how many there were."""
-    name = view._border_title.plain.split(" ")[0]
+    name = view.matrix_name
     inside = crop(lines, view.scrollable_content_region.intersection(clip))  # not the scrollbars
     if value is None:
         assert inside[0].strip() in (NOT_COMPUTED, NOT_YET), (where, name, inside[0])
@@ -131,7 +131,7 @@ async def check_screen(app, pilot, where: str) -> int:
     lines = screen_lines(app)
     checked = 0
     for view in panels(app):
-        name = view._border_title.plain.split(" ")[0]
+        name = view.matrix_name
         value = engine_value(app, name)
         clip = visible(app, view)
         if clip is not None and view.scrollable_content_region.intersection(clip).area:

@@ -40,7 +40,7 @@ def plain(text) -> str:
 
 
 def panels(app) -> dict[str, object]:
-    return {plain(view.border_title).split(" ")[0]: view
+    return {view.matrix_name: view
             for view in app.query_one(MatrixGrid).views}
 
 
@@ -231,7 +231,7 @@ async def test_panels_are_as_tall_as_their_matrices(size):
             shown = [v for v in row.children if v.display]
             if not row.display or not shown:
                 continue
-            rows = max(np.shape(app.debugger.frame.values[plain(v.border_title).split(" ")[0]])[0]
+            rows = max(np.shape(app.debugger.frame.values[v.matrix_name])[0]
                        for v in shown)
             # a border, the column numbers, the rows, maybe a scrollbar: never a tall box
             assert row.size.height <= rows + 4, (size, [plain(v.border_title) for v in shown])
@@ -292,7 +292,7 @@ async def test_the_matrices_and_the_cost_draw_a_hand_built_frame():
         grid.show(frame)
         loss.show(frame)
         await pilot.pause()
-        shown = {plain(v.border_title).split(" ")[0]: v for v in grid.views}
+        shown = {v.matrix_name: v for v in grid.views}
         z = "\n".join(shown["Z[1]"].render_line(y).text for y in range(4))
         assert "-11.25" in z and "8.5" in z
         assert "J = 0.03125 · iteration 4" in loss.content.plain
@@ -343,3 +343,24 @@ def test_nothing_in_the_app_reaches_into_the_engines_internals():
                 used.setdefault(node.attr, set()).add(path.name)
     outside = {attr: files for attr, files in used.items() if attr not in ENGINE_API}
     assert not outside, f"the app reads the engine's internals: {outside}"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_a_narrow_panel_keeps_its_shape_check_rather_than_cut_it(size):
+    """A title that does not fit gives up the shape, then the space, before the ✓ or ✗:
+    every matrix title on screen is drawn whole, never ended with …"""
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f", "n", "n")  # backward [1]: eight panels, ✓ on every result
+        await pilot.pause()
+        lines = screen_lines(app)
+        short = []
+        for name, view in panels(app).items():
+            title = plain(view.border_title)
+            top = lines[view.region.y][view.region.x:view.region.right]
+            assert title in top and "…" not in top, (name, title, top)
+            if "×" not in title:  # the shape given up: the mark stays while it fits
+                assert title in (f"{name} ✓", f"{name}✓", name), title
+                short.append(title)
+        if size == (80, 24):
+            assert any("✓" in title for title in short), short

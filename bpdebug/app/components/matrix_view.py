@@ -142,16 +142,17 @@ def changed_mask(current: np.ndarray, previous: Any) -> np.ndarray | None:
     return as_grid(differs) if differs.any() else None
 
 
-def title(name: str, shape: Shape | None, expected: Shape | None) -> Content:
-    """dW[2] 1×3 ✓: the name, the shape as the post writes it, and whether it is the right one."""
+def titles(name: str, shape: Shape | None, expected: Shape | None) -> list[Content]:
+    """dW[2] 1×3 ✓: the name, the shape as the post writes it, and whether it is the right
+    one; then shorter, for a narrow panel: the name and its ✓ or ✗, then the name alone."""
     if shape is None:
-        return Content(name)
-    parts: list[str | tuple[str, str]] = [name, " ", fmt(shape)]
-    if len(shape) == 1:
-        parts.append(" 1-D")
-    if expected is not None:
-        parts.append(" ✓" if tuple(shape) == tuple(expected) else (" ✗", "bold red"))
-    return Content.assemble(*parts)
+        return [Content(name)]
+    full = Content.assemble(name, " ", fmt(shape), " 1-D" if len(shape) == 1 else "")
+    if expected is None:
+        return [full, Content(name)]
+    mark = Content.styled("✓") if tuple(shape) == tuple(expected) else Content.styled("✗", "bold red")
+    return [Content.assemble(full, " ", mark), Content.assemble(name, " ", mark),
+            Content.assemble(name, mark), Content(name)]
 
 
 CURSOR = Style(reverse=True, bold=True)
@@ -194,6 +195,7 @@ class MatrixView(ScrollView, can_focus=True):
         self._grid: np.ndarray | None = None  # rows × columns as drawn, or None with a note
         self._changed: np.ndarray | None = None
         self._note = NOT_COMPUTED
+        self._titles: list[Content] = []  # longest first: see titles()
         self._stats: Stats | None = None
         self._footer: Content | None = None
         self._notations: dict[int, Notation] = {}  # by figures, worked out when first asked
@@ -232,7 +234,8 @@ class MatrixView(ScrollView, can_focus=True):
                     self._grid = as_grid(array)
                     self._changed = changed_mask(array, previous)
                     self._stats = stats(array)
-        self.border_title = title(name, shape, expected)
+        self._titles = titles(name, shape, expected)
+        self._fit_title()
         self.matrix_name = name
         if self.cursor is not None:
             if self._grid is None:
@@ -293,6 +296,7 @@ class MatrixView(ScrollView, can_focus=True):
         self._figures = FIGURES
         if self._grid is None:
             self.virtual_size = Size(len(self._note), 1)
+            self._fit_title()
             self.border_subtitle = self._footer
             self.refresh()
             return
@@ -317,6 +321,7 @@ class MatrixView(ScrollView, can_focus=True):
                     self._cell = self._cell_for(wider)
                     break
         self.virtual_size = Size(self._gutter + columns * self._cell, rows + HEADER_LINES)
+        self._fit_title()
         assert self._stats is not None
         # the border keeps "╰─ " and " ─╯" around its text: 6 columns
         room = self.outer_size.width - 6 if self.outer_size.width else 1 << 30
@@ -326,6 +331,14 @@ class MatrixView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._layout()
+
+    def _fit_title(self) -> None:
+        """The longest title the border has room for: a cut one would lose the ✓ or ✗."""
+        room = self.outer_size.width - 6 if self.outer_size.width else 1 << 30  # "╭─ " " ─╮"
+        if not self._titles:
+            return
+        fits = [t for t in self._titles if t.cell_length <= room]
+        self.border_title = fits[0] if fits else self._titles[-1]
 
     def _colours(self) -> tuple[Style, Color]:
         """The panel's own style and background: each walks every ancestor, so they are
