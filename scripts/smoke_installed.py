@@ -17,7 +17,7 @@ from pathlib import Path
 import bpdebug
 from bpdebug.app.app import BpdebugApp
 from bpdebug.scenario.files import BUNDLED, bundled
-from bpdebug.scenario.reader import load
+from bpdebug.scenario import load
 
 
 async def step_once() -> str:
