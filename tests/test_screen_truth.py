@@ -27,6 +27,7 @@ from bpdebug.engine.cursor import Engine
 from bpdebug.engine.frame import Frame, Network, frozen
 from bpdebug.engine.watch import Watch
 from bpdebug.scenario.reader import load
+from tests.waiting import until
 
 APP = Path(__file__).resolve().parent.parent / "bpdebug" / "app"
 
@@ -364,3 +365,20 @@ async def test_a_narrow_panel_keeps_its_shape_check_rather_than_cut_it(size):
                 short.append(title)
         if size == (80, 24):
             assert any("✓" in title for title in short), short
+
+
+@pytest.mark.parametrize("name", ["bug-dw-no-transpose", "bug-post-typo", "b-row"])
+async def test_a_mismatchs_whole_story_is_on_screen_when_there_is_room(name):
+    """The best moment of a lecture: at 120×36 every line of the story, the likely cause
+    last, is on the screen, its long lines wrapped, not below the fold of a scrolled panel."""
+    app = BpdebugApp(load(name))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("e")
+        await until(pilot, lambda: app.engine.blocked is not None)
+        app.clear_notifications()
+        await pilot.pause()
+        mismatch = app.engine.current.mismatch
+        assert mismatch is not None
+        text = " ".join(" ".join(screen_lines(app)).split())
+        cause = " ".join(mismatch.cause.split()) if mismatch.cause else ""
+        assert "likely cause:" in text and cause[:40] in text, cause

@@ -18,6 +18,7 @@ import traceback
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
@@ -143,8 +144,13 @@ class Debugger(Vertical):
         if not height:
             return
         equations = self.query_one(EquationPanel)
-        lines = len(equations.content.plain.splitlines()) if isinstance(
-            equations.content, Content) else 1
+        scroll = self.query_one("#equations-scroll")
+        scroll_width = max(20, min(equations.needed_width() + 1, width - LOSS_MIN_WIDTH))
+        scroll.styles.width = scroll_width
+        # The lines the equations take at that width, a long line of a story wrapped: the
+        # scrollbar's column, the border and the padding are not the text's.
+        inner = max(1, scroll_width - 1 - 4)
+        lines = equations.get_content_height(Size(inner, height), Size(width, height), inner)
         available = height - 3  # the strip's two lines and the status line
         story = self.has_class("-blocked") or self.frame.explanation is not None \
             or self.frame.nudge is not None
@@ -164,6 +170,3 @@ class Debugger(Vertical):
         if top + matrices < available and len(self.frame.loss_history) > 1:
             top = min(max(cap, top), available - matrices)  # a taller cost chart
         self.query_one("#top").styles.height = top
-        room = width - LOSS_MIN_WIDTH
-        scroll = self.query_one("#equations-scroll")
-        scroll.styles.width = max(20, min(equations.needed_width() + 1, room))

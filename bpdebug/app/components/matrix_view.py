@@ -321,6 +321,11 @@ class MatrixView(ScrollView, can_focus=True):
                     self._cell = self._cell_for(wider)
                     break
         self.virtual_size = Size(self._gutter + columns * self._cell, rows + HEADER_LINES)
+        # A matrix that fits has no horizontal scrollbar, not even an empty track (Textual
+        # can keep one it showed while the figures were still being chosen).
+        overflow = "auto" if width <= 0 or self.virtual_size.width > width else "hidden"
+        if self.styles.overflow_x != overflow:
+            self.styles.overflow_x = overflow
         self._fit_title()
         assert self._stats is not None
         # the border keeps "╰─ " and " ─╯" around its text: 6 columns
