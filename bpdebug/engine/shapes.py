@@ -47,14 +47,16 @@ class ShapeMismatch:
     numpy: str = ""  # what NumPy itself does with these operands
 
     def lines(self) -> list[str]:
-        """The whole story, one fact a line, as the screen and --check print it."""
+        """The whole story, one fact a line, as the screen and --check print it: the
+        equation, its operands, the rule, the likely cause (the lesson, so a short screen
+        keeps it), then what NumPy itself says."""
         out = [f"✗ shape mismatch at {self.step}: {self.equation}"]
         out.append("  operands: " + ", ".join(f"{o.text} {fmt(o.shape)}" for o in self.operands))
         out.append(f"  rule: {self.rule}")
-        if self.numpy:
-            out.append(f"  numpy: {self.numpy}")
         if self.cause:
             out.append(f"  likely cause: {self.cause}")
+        if self.numpy:
+            out.append(f"  numpy: {self.numpy}")
         return out
 
 
