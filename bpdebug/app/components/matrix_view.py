@@ -14,6 +14,7 @@ panel is wide enough for every column with more figures, it shows more figures.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +62,12 @@ def note_for(note: str, width: int) -> str:
 def as_floats(value: Any) -> np.ndarray:
     """Float64 values that cannot change under the panel: the engine's own arrays are
     frozen (read-only) and taken as they are; anything else is copied."""
-    array = np.asarray(value)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            array = np.asarray(value)
+        except Warning as warning:  # ragged rows: NumPy < 1.24 warns where later ones raise
+            raise ValueError(str(warning).split(".")[0]) from None
     if np.iscomplexobj(array):
         array = array.real
     if array.dtype == np.float64 and not array.flags.writeable:
