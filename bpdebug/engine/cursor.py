@@ -30,10 +30,10 @@ from bpdebug.engine.timeline import History
 from bpdebug.engine.training import TrainResult
 
 
-__all__ = ["Engine", "Record", "TrainResult", "expected_shapes"]
-
-
 class Engine:
+    """A scenario's network, one step at a time: the cursor (``position``) moves both ways,
+    and ``frame()`` is everything the screen shows there."""
+
     def __init__(self, scenario: Scenario, history_budget: int = timeline.BUDGET):
         self.scenario = scenario
         self.sizes = scenario.sizes
