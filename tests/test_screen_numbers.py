@@ -1,6 +1,6 @@
 """The screen tells the truth: every number in every matrix panel, read off the RENDERED
 screen (the compositor's lines, cropped to each panel), is the engine's value written by
-bpdebug.notation, and parses back to within half a unit of its last digit.
+bpdebug.engine.notation, and parses back to within half a unit of its last digit.
 
 At 80×24, 120×36 and 200×60; on xor, moons, mnist-size, deep-sigmoid, diverge (NaN and
 inf after a few iterations) and a shape mismatch; at the start, forward, cost, backward,

@@ -1,7 +1,7 @@
 """BpdebugApp: the keys, the command palette and the training thread around the engine.
 
 The app is a thin view: it moves the engine, asks it for the Frame of the new cursor
-position (bpdebug.frame) and hands that to the debugger; every number and shape on screen
+position (bpdebug.engine.frame) and hands that to the debugger; every number and shape on screen
 comes from that one frame.
 It never crashes: an exception in a step, a drawing or the training thread is shown
 inside the app (a notification, the status line, the equation panel), never a traceback.

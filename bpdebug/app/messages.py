@@ -12,7 +12,7 @@ class TrainingProgress(Message):
     """Posted from the training thread; a newer one replaces an older one still queued,
     so a fast trainer never floods the screen (toolong's can_replace)."""
 
-    frame: object  # bpdebug.frame.Frame of the iteration about to be trained: frozen
+    frame: object  # bpdebug.engine.frame.Frame of the iteration about to be trained: frozen
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, TrainingProgress)
@@ -22,4 +22,4 @@ class TrainingProgress(Message):
 class ScenarioChosen(Message):
     """The picker's choice, already loaded."""
 
-    scenario: object  # bpdebug.scenario.Scenario
+    scenario: object  # bpdebug.engine.spec.Scenario

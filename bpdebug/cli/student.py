@@ -1,5 +1,5 @@
 """The command line's --impl paths: one student's detailed report, a class's verdicts,
-or the debugger beside one student's code.  Kept apart from cli.py, which only parses
+or the debugger beside one student's code.  Kept apart from main.py, which only parses
 and dispatches."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The debugger's screen area: the strip on top, equations and cost beside each other,
-the matrices below, a status line.  It draws one Frame (bpdebug.frame) at a time, and
+the matrices below, a status line.  It draws one Frame (bpdebug.engine.frame) at a time, and
 nothing else: every panel shows the same moment.  The app moves the engine and hands
 over the frame for the new position.
 

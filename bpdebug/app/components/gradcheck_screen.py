@@ -6,7 +6,7 @@ each row is coloured by its band (good / look closer / suspicious / wrong, the w
 network this takes seconds, so it runs in a thread worker that reports progress;
 Esc closes the screen and the next progress callback stops the check.
 
-With a student's Comparison (student.py) the same check runs on the student's own
+With a student's Comparison (teach/student.py) the same check runs on the student's own
 dW, db: the numbers a value mistake in their backpropagation gets wrong.
 """
 

@@ -1,4 +1,4 @@
-"""The heat map's colour scale, shared by anything that draws a matrix (numbers: bpdebug.notation).
+"""The heat map's colour scale, shared by anything that draws a matrix (numbers: bpdebug.engine.notation).
 
 Diverging scale: negative entries blend towards blue, positive towards red, zero stays
 the panel's own background, so a gradient that vanishes looks like empty space and one

@@ -1,6 +1,6 @@
 """The cost panel: this iteration's J as the headline, and J of every iteration computed
 so far as bars, the current iteration's bar marked; log-scaled when the cost spans
-decades (bpdebug.sparkline, the same rule --train prints with)."""
+decades (bpdebug.engine.sparkline, the same rule --train prints with)."""
 
 from __future__ import annotations
 

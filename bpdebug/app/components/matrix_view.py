@@ -5,7 +5,7 @@ view, this is a ScrollView that draws only the lines on screen, each from a smal
 cache of rendered rows that a new show() invalidates. Everything NumPy can do in bulk
 (the stats, the changed mask, the notation) is done once per show(), never per frame.
 
-Numbers follow bpdebug.notation: one notation for the whole matrix, so columns align.
+Numbers follow bpdebug.engine.notation: one notation for the whole matrix, so columns align.
 Only whole columns are drawn: a column that does not fit is left out, and an ellipsis
 in the column header (plus the scrollbar) says on which side there is more.  When the
 panel is wide enough for every column with more figures, it shows more figures.

@@ -1,6 +1,6 @@
 """StudentPanel: the student's matrices beside the reference's, step by step.
 
-Teaching mode runs the student's own forward / backpropagation (student.py) and
+Teaching mode runs the student's own forward / backpropagation (teach/student.py) and
 compares every entry with the reference engine. This panel shows, for the step on
 screen (forward [l], cost, backward [l], update), that step's entries: each one's
 verdict, and the selected one as two heat maps, reference on the left, student on
