@@ -18,44 +18,55 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Label, Static
 
-BINDINGS = [
-    Binding("n", "step", "Next", priority=True),
-    Binding("q", "quit", "Quit", priority=True),
-]
+class Stepper(App):
+    """`n` counts a step and redraws, `q` quits: both with priority, as in bpdebug."""
 
-
-class LabelApp(App):
-    BINDINGS = BINDINGS
+    BINDINGS = [
+        Binding("n", "step", "Next", priority=True),
+        Binding("q", "quit", "Quit", priority=True),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
         self.steps = 0
+
+    def action_step(self) -> None:
+        self.steps += 1
+        self.draw()
+
+    def draw(self) -> None:
+        raise NotImplementedError
+
+
+class LabelApp(Stepper):
+    def __init__(self) -> None:
+        super().__init__()
         self.label = Label("step 0")
 
     def compose(self) -> ComposeResult:
         yield self.label
 
-    def action_step(self) -> None:
-        self.steps += 1
+    def draw(self) -> None:
         self.label.update(f"step {self.steps}")
 
 
 BACKGROUNDS = ["#3b4cc0", "#6f92f3", "#aac7fd", "#dddddd", "#f7b89c", "#e7745b", "#b40426"]
 
 
-class ScreenApp(App):
-    BINDINGS = BINDINGS
+class ScreenApp(Stepper):
     CSS = "Static { width: 1fr; height: 1fr; }"
 
     def __init__(self) -> None:
         super().__init__()
-        self.steps = 0
         self.body = Static("")
 
     def compose(self) -> ComposeResult:
         yield self.body
 
     def on_resize(self) -> None:
+        self.draw()
+
+    def draw(self) -> None:
         self.body.update(self.heat_map())
 
     def heat_map(self) -> Content:
@@ -69,10 +80,6 @@ class ScreenApp(App):
                               f"on {BACKGROUNDS[int((value + 1.01) * 3.4) % len(BACKGROUNDS)]}"))
             lines.append(Content.assemble(*cells))
         return Content("\n").join(lines)
-
-    def action_step(self) -> None:
-        self.steps += 1
-        self.body.update(self.heat_map())
 
 
 if __name__ == "__main__":

@@ -22,6 +22,17 @@ def _with(function: str, body: str) -> str:
     return CORRECT + _WRAP + _TAIL[function].format(body=body)
 
 
+def _returning(function: str, key: str, value: str) -> str:
+    """The right function, with one entry of what it returns replaced: ``value`` is an
+    expression of ``it``, the right entry (grads[key] for backpropagation, cache[key]
+    for forward)."""
+    if function == "forward":
+        return _with(function, f"AL, cache = _right_forward(X, parameters)\n"
+                               f"it = cache[{key!r}]\ncache[{key!r}] = {value}\nreturn AL, cache")
+    return _with(function, f"grads = _right_backprop(cache, Y, parameters)\n"
+                           f"it = grads[{key!r}]\ngrads[{key!r}] = {value}\nreturn grads")
+
+
 # name -> (file name, source, the verdict's words, the function it happens in)
 CASES = {
     "infinite loop": ("loop.py", _with("forward", "x = 0\nwhile True:\n    x += 1"),
@@ -36,33 +47,19 @@ CASES = {
                  "was killed by SIGTERM in forward()", "segv.py:"),
     "MemoryError": ("greedy.py", _with("forward", "import numpy as np\nbig = np.ones((1 << 27,))  # 1 GiB: over a 512 MiB limit"),
                     "MemoryError", "greedy.py:"),
-    "complex": ("complex.py", _with("backpropagation",
-                                    "grads = _right_backprop(cache, Y, parameters)\n"
-                                    "grads['dZ2'] = grads['dZ2'].astype(complex)\nreturn grads"),
+    "complex": ("complex.py", _returning("backpropagation", "dZ2", "it.astype(complex)"),
                 "dZ2 is complex128: return real values", ""),
-    "object": ("objects.py", _with("forward",
-                                   "AL, cache = _right_forward(X, parameters)\n"
-                                   "cache['Z1'] = cache['Z1'].astype(object)\nreturn AL, cache"),
+    "object": ("objects.py", _returning("forward", "Z1", "it.astype(object)"),
                "Z1 is an object array", ""),
-    "string": ("strings.py", _with("backpropagation",
-                                   "grads = _right_backprop(cache, Y, parameters)\n"
-                                   "grads['dW2'] = grads['dW2'].astype(str)\nreturn grads"),
+    "string": ("strings.py", _returning("backpropagation", "dW2", "it.astype(str)"),
                "dW2 is a string array", ""),
-    "int": ("ints.py", _with("backpropagation",
-                             "grads = _right_backprop(cache, Y, parameters)\n"
-                             "grads['db1'] = grads['db1'].astype(int)\nreturn grads"),
+    "int": ("ints.py", _returning("backpropagation", "db1", "it.astype(int)"),
             "db1 is an integer array", ""),
-    "bool": ("bools.py", _with("forward",
-                               "AL, cache = _right_forward(X, parameters)\n"
-                               "cache['A1'] = cache['A1'] > 0\nreturn AL, cache"),
+    "bool": ("bools.py", _returning("forward", "A1", "it > 0"),
              "A1 is a bool array", ""),
-    "list": ("lists.py", _with("backpropagation",
-                               "grads = _right_backprop(cache, Y, parameters)\n"
-                               "grads['dW1'] = grads['dW1'].tolist()\nreturn grads"),
+    "list": ("lists.py", _returning("backpropagation", "dW1", "it.tolist()"),
              "dW1 is a list", ""),
-    "None": ("nones.py", _with("backpropagation",
-                               "grads = _right_backprop(cache, Y, parameters)\n"
-                               "grads['dZ1'] = None\nreturn grads"),
+    "None": ("nones.py", _returning("backpropagation", "dZ1", "None"),
              "dZ1 is None", ""),
 }
 

@@ -35,6 +35,12 @@ async def point(app, pilot, name: str, cell: tuple[int, int]):
     return view
 
 
+async def explain(app, pilot, name: str, cell: tuple[int, int]) -> None:
+    """Put the cell cursor on name[cell] and press enter."""
+    await point(app, pilot, name, cell)
+    await pilot.press("enter")
+
+
 async def test_the_arrows_move_the_cell_cursor_of_a_focused_panel_and_step_otherwise():
     app = BpdebugApp(load("xor"))
     async with app.run_test(size=(120, 36)) as pilot:
@@ -54,8 +60,7 @@ async def test_enter_writes_dw_out_and_the_sum_is_the_panels_value():
     app = BpdebugApp(load("xor"))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("f", "n", "n")  # backward [1]
-        await point(app, pilot, "dW[1]", (0, 1))
-        await pilot.press("enter")
+        await explain(app, pilot, "dW[1]", (0, 1))
         await pilot.pause()
         text = panel_text(app)
         env = app.engine.current.env
@@ -101,8 +106,7 @@ async def test_a_784_term_sum_elides_and_says_how_many():
     app = BpdebugApp(load("mnist-size"))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("n")  # forward [1]: Z[1] = W[1]·A[0] + b[1]
-        await point(app, pilot, "Z[1]", (0, 0))
-        await pilot.press("enter")
+        await explain(app, pilot, "Z[1]", (0, 0))
         await pilot.pause()
         text = panel_text(app)
         assert "784 terms" in text and "more" in text
@@ -115,8 +119,7 @@ async def test_moving_the_cursor_or_stepping_closes_the_explanation():
     app = BpdebugApp(load("xor"))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("n")
-        await point(app, pilot, "A[1]", (1, 1))
-        await pilot.press("enter")
+        await explain(app, pilot, "A[1]", (1, 1))
         assert "explain" in app.query_one(EquationPanel)._border_title.plain
         await pilot.press("right")
         assert "explain" not in app.query_one(EquationPanel)._border_title.plain
@@ -128,12 +131,10 @@ async def test_a_parameter_before_any_update_is_the_initial_value():
     app = BpdebugApp(load("xor"))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("n")
-        await point(app, pilot, "W[1]", (0, 0))
-        await pilot.press("enter")
+        await explain(app, pilot, "W[1]", (0, 0))
         assert "initial parameters" in panel_text(app)
         await pilot.press("e", "n")  # iteration 1: W[1] is what the update made
-        await point(app, pilot, "W[1]", (0, 0))
-        await pilot.press("enter")
+        await explain(app, pilot, "W[1]", (0, 0))
         text = panel_text(app)
         assert "W[1]_{0,0} := W[1]_{0,0} − α dW[1]_{0,0}" in text
         want = app.engine.current.env["W[1]"][0, 0]
