@@ -59,6 +59,17 @@ def shows_errors(action):
     return wrapper
 
 
+@dataclasses.dataclass(frozen=True)
+class Explained:
+    """What enter and + have shown at one cursor position: an element written out, a
+    nudge, or a note saying why there is none.  Moving the cursor drops it."""
+
+    position: int
+    explanation: object | None = None
+    nudge: object | None = None
+    note: str | None = None
+
+
 class BpdebugApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "bpdebug"
@@ -105,7 +116,7 @@ class BpdebugApp(App[int]):
         self.trainer: Worker | None = None  # the training thread's worker, once t is pressed
         self._plots_chosen = False  # x was pressed: the plots no longer follow the size
         # An element explained (enter) or nudged (+): shown until the cursor moves.
-        self._explained: dict | None = None
+        self._explained: Explained | None = None
         self._comparisons: dict[int, object] = {}  # iteration -> the student's Comparison
         self._comparing: int | None = None  # the iteration being compared in a thread
         self._student_child = None  # its child process (student_process.ChildProcess)
@@ -192,13 +203,11 @@ class BpdebugApp(App[int]):
         the element explained there."""
         frame = self.engine.frame()
         explained = self._explained
+        if explained is not None and explained.position != frame.position:
+            self._explained = explained = None  # the cursor moved: another moment's element
         if explained is not None:
-            if explained["position"] != frame.position:
-                self._explained = None  # the cursor moved: that element is another moment's
-            else:
-                frame = dataclasses.replace(frame, explanation=explained.get("explanation"),
-                                            nudge=explained.get("nudge"),
-                                            note=explained.get("note"))
+            frame = dataclasses.replace(frame, explanation=explained.explanation,
+                                        nudge=explained.nudge, note=explained.note)
         if self.student is None:
             return frame
         i = frame.iteration
@@ -458,13 +467,11 @@ class BpdebugApp(App[int]):
             return
         from bpdebug.teach.explain import Stopped, explain
         element, i, note = self._element()
-        explained = {"position": self.engine.position, "note": note}
+        explained = Explained(self.engine.position, note=note)
         if i is not None:
             found = explain(self.engine, element, i)
-            if isinstance(found, Stopped):
-                explained["note"] = found.line()
-            else:
-                explained["explanation"] = found
+            explained = dataclasses.replace(explained, note=found.line()) if isinstance(
+                found, Stopped) else dataclasses.replace(explained, explanation=found)
         self._explained = explained
         self.show()
 
@@ -475,25 +482,23 @@ class BpdebugApp(App[int]):
             return
         from bpdebug.teach.explain import BadElement, Stopped, nudge
         element, i, note = self._element()
-        explained = dict(self._explained or {}) if (self._explained or {}).get(
-            "position") == self.engine.position else {}
-        explained["position"] = self.engine.position
+        position = self.engine.position
+        kept = self._explained  # an explanation at this position stays beside the nudge
+        if kept is None or kept.position != position:
+            kept = Explained(position)
         if element is None:
-            explained["note"] = note
+            explained = dataclasses.replace(kept, note=note)
         elif not element.name.removeprefix("d").startswith(("W[", "b[")):
-            explained["note"] = (f"+ nudges an entry of W[l] or b[l] (or dW[l], db[l]), "
-                                 f"not {element.name}")
+            explained = dataclasses.replace(kept, note=(
+                f"+ nudges an entry of W[l] or b[l] (or dW[l], db[l]), not {element.name}"))
         else:
-            frame = self.debugger.frame
             try:
-                found = nudge(self.engine, element, frame.iteration)
+                found = nudge(self.engine, element, self.debugger.frame.iteration)
             except BadElement as error:
-                explained["note"] = str(error)
+                explained = dataclasses.replace(kept, note=str(error))
             else:
-                if isinstance(found, Stopped):
-                    explained["note"] = found.line()
-                else:
-                    explained["nudge"], explained["note"] = found, None
+                explained = dataclasses.replace(kept, note=found.line()) if isinstance(
+                    found, Stopped) else dataclasses.replace(kept, nudge=found, note=None)
         self._explained = explained
         self.show()
 
