@@ -28,6 +28,7 @@ import numpy as np
 from bpdebug.engine import names
 from bpdebug.engine.cursor import Engine
 from bpdebug.engine.shapes import fmt
+from bpdebug.scenario.printable import escape_controls
 from bpdebug.teach.submission import SubmissionError, read
 
 RTOL, ATOL = 1e-6, 1e-9
@@ -355,15 +356,11 @@ def _output(outcome) -> tuple[str, int]:
     return _printable(outcome.output.decode("utf-8", errors="replace")), outcome.more_lines
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def _printable(text: str) -> str:
     """The student's output, safe to show: an escape sequence in it must not reach
     the terminal (it could switch screens or move the cursor), so control codes are
-    written as \\x1b; a carriage return ends a line."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    written as \\x1b, as scenario text is; a carriage return ends a line."""
+    return escape_controls(text.replace("\r\n", "\n").replace("\r", "\n"), keep="\t\n")
 
 
 def _interpret(ref: Reference, submission: Submission, limits: Limits, outcome,
