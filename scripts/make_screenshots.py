@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from bpdebug.app.app import BpdebugApp  # noqa: E402
 from bpdebug.scenario import load  # noqa: E402
-from bpdebug.teach.student import load_student  # noqa: E402
+from bpdebug.teach.homework.run import load_student  # noqa: E402
 
 OUT = ROOT / "screenshots"
 TRAIN = "train"  # a pseudo key: press t, then wait until training has finished

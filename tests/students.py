@@ -125,14 +125,15 @@ def notebook(source: str, magics: bool = True) -> str:
 async def compared(pilot, app, iteration: int = 0):
     """Wait for the app's comparison worker (the student's child process) to finish and
     its result to be shown: the worker's own completion, then the queued messages."""
+    runner = app.students
     for _ in range(50):  # messages, not time: the worker starts on the first draw
-        if app._student_worker is not None:
+        if runner.worker is not None:
             break
         await pilot.pause()
-    await app._student_worker.wait()
-    for _ in range(50):
-        if iteration in app._comparisons or app._comparing is None:
+    await runner.worker.wait()
+    for _ in range(50):  # then its StudentCompared message
+        if iteration in runner.comparisons or runner.running is None:
             break
         await pilot.pause()
     await pilot.pause()
-    return app._comparisons.get(iteration)
+    return runner.comparison(iteration)

@@ -702,7 +702,7 @@ async def test_x_shows_and_hides_the_decision_boundary_and_gradient_norms():
                                         ("correct.py", None)])
 async def test_with_a_student_file_their_code_is_compared_beside_the_reference(file, first):
     from bpdebug.app.components.student_panel import StudentPanel
-    from bpdebug.teach.student import load_student
+    from bpdebug.teach.homework.run import load_student
 
     from tests.students import compared
 
@@ -739,7 +739,7 @@ async def test_m_writes_the_iteration_as_a_markdown_handout(tmp_path, monkeypatc
 
 async def test_g_with_a_student_checks_the_students_own_gradients():
     from bpdebug.app.components.gradcheck_screen import GradCheckScreen
-    from bpdebug.teach.student import load_student
+    from bpdebug.teach.homework.run import load_student
 
     from tests.students import compared
 

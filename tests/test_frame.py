@@ -152,7 +152,7 @@ def test_the_watchpoint_stops_training_on_the_step_that_stepping_stops_on():
 
 
 def test_the_student_view_shows_only_what_the_cursor_has_reached():
-    from bpdebug.teach import student
+    from bpdebug.teach.homework import run as student
 
     scenario = load("xor")
     comparison = student.run(scenario, student.load_student("scenarios/students/forgot_m.py"))

@@ -186,6 +186,51 @@ def test_dZ_output_sign_fails_every_layer_and_the_cost_rises():
     assert all(b > a for a, b in zip(wrong.loss_history, wrong.loss_history[1:]))
 
 
+def test_forward_no_bias_changes_the_forward_pass_and_fails_every_db():
+    wrong, right = engine(["forward_no_bias"]), engine()
+    no_shape_error(wrong)
+    w, r = wrong.iteration_env(0), right.iteration_env(0)
+    np.testing.assert_array_equal(w["Z[1]"], r["W[1]"] @ r["A[0]"])  # no + b[1]
+    checks = checks_of(wrong)
+    # J no longer depends on b: every numeric db is 0 while the analytic one is not.
+    assert not any(checks[f"db[{l}]"].ok for l in range(1, L + 1))
+
+
+def test_one_over_m_twice_makes_every_dW_and_db_m_times_too_small():
+    wrong, right = engine(["one_over_m_twice"]), engine()
+    no_shape_error(wrong)
+    checks = checks_of(wrong)
+    assert len(checks) == 2 * L and not any(c.ok for c in checks.values())
+    w, r = wrong.iteration_env(0), right.iteration_env(0)
+    for l in range(1, L + 1):
+        for d in ("dW", "db"):
+            np.testing.assert_allclose(w[f"{d}[{l}]"] * M, r[f"{d}[{l}]"], rtol=1e-12)
+
+
+def test_g_prime_of_A_fails_below_the_output_for_tanh_and_sigmoid():
+    wrong = engine(["g_prime_of_A"])
+    no_shape_error(wrong)
+    checks = checks_of(wrong)
+    assert not checks["dW[1]"].ok  # tanh'(A[1]) ≠ tanh'(Z[1])
+    assert checks[f"dW[{L}]"].ok  # dZ[L] = A[L] − Y is untouched
+    # For ReLU it is the same function: relu'(relu(z)) = relu'(z), nothing to see.
+    relu = ["relu", "relu", "sigmoid"]
+    same = engine(["g_prime_of_A"], activations=relu).iteration_env(0)
+    right = engine(activations=relu).iteration_env(0)
+    np.testing.assert_array_equal(same["dW[1]"], right["dW[1]"])
+
+
+def test_dA_after_update_uses_the_updated_W_below_the_top_layer():
+    wrong, right = engine(["dA_after_update"]), engine()
+    no_shape_error(wrong)
+    checks = checks_of(wrong)
+    assert checks[f"dW[{L}]"].ok and checks[f"db[{L}]"].ok
+    assert not checks[f"dW[{L - 1}]"].ok
+    w, r = wrong.iteration_env(0), right.iteration_env(0)
+    updated = r[f"W[{L}]"] - 0.1 * r[f"dW[{L}]"]  # lr = 0.1
+    np.testing.assert_allclose(w[f"dA[{L - 1}]"], updated.T @ r[f"dZ[{L}]"], rtol=1e-12)
+
+
 def test_the_documented_kinds_match_what_catches_them():
     shape = {"dW_no_transpose", "dA_no_transpose", "db_wrong_axis", "db_no_keepdims",
              "examples_as_rows", "output_derivative_everywhere"}

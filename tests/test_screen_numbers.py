@@ -181,7 +181,7 @@ async def test_the_student_panel_shows_the_numbers_it_compares(size):
     """The student panel's two matrices, the reference's and the student's, read off the
     screen like every other panel: each number the comparison's, at the digits shown."""
     from bpdebug.app.components.student_panel import StudentPanel, student_value
-    from bpdebug.teach.student import load_student
+    from bpdebug.teach.homework.run import load_student
     from tests.students import compared
 
     student = load_student(ROOT / "scenarios" / "students" / "forgot_m.py")

@@ -123,7 +123,7 @@ async def test_training_stops_on_the_step_where_the_nan_appears():
 
 async def test_the_first_student_comparison_is_drawn_without_a_key_and_only_up_to_the_cursor():
     from bpdebug.app.components.student_panel import StudentPanel
-    from bpdebug.teach.student import load_student
+    from bpdebug.teach.homework.run import load_student
 
     app = BpdebugApp(load("xor"), student=load_student("scenarios/students/forgot_m.py"))
     async with app.run_test(size=(120, 36)) as pilot:

@@ -5,7 +5,7 @@ import pytest
 
 from bpdebug.cli.main import main
 from bpdebug.engine.spec import LayerSpec, Scenario
-from bpdebug.teach import student
+from bpdebug.teach.homework import run as student
 
 STUDENTS = "scenarios/students/"
 

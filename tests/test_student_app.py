@@ -18,7 +18,7 @@ import pytest
 from bpdebug.app.app import BpdebugApp
 from bpdebug.app.components.student_panel import StudentPanel
 from bpdebug.scenario.reader import load
-from bpdebug.teach.student import Limits, load_student
+from bpdebug.teach.homework.run import Limits, load_student
 from tests.students import (CASES, compared, notebook, write_case, write_spam, write_txt,
                             write_with_helper)
 
@@ -42,7 +42,7 @@ async def quit_with_q(pilot, app) -> None:
     await pilot.press("q")
     await pilot.pause()
     assert app.return_code == 0
-    child = app._student_child
+    child = app.students.child
     assert child is None or child.process is None or child.process.returncode is not None
 
 
@@ -105,10 +105,10 @@ async def test_while_the_code_runs_the_panel_says_so_and_q_kills_the_child(tmp_p
     app = app_for(path, Limits(timeout=120))
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(50):
-            if app._student_child is not None and app._student_child.process is not None:
+            if app.students.child is not None and app.students.child.process is not None:
                 break
             await pilot.pause()
-        child = app._student_child
+        child = app.students.child
         assert "running your code…" in panel_text(app)
         await pilot.press("q")
         await pilot.pause()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bpdebug.teach import grading
+from bpdebug.teach.homework import grading
 from tests.students import CORRECT, notebook, write_case
 from tests.test_student import DOCUMENTED
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bpdebug.scenario.reader import load
-from bpdebug.teach import student
+from bpdebug.teach.homework import run as student
 from tests.students import (CASES, CORRECT, notebook, write_case, write_spam, write_txt,
                             write_with_helper)
 
@@ -72,12 +72,27 @@ def test_any_file_name_and_helpers_beside_it_run_as_python_would(writer, tmp_pat
 def test_the_students_folder_is_the_working_directory(tmp_path):
     (tmp_path / "weights.txt").write_text("2.0\n")
     path = tmp_path / "reads.py"
-    path.write_text(CORRECT + "\nSCALE = float(open('weights.txt').read())\n"
-                    "_f = forward\ndef forward(X, parameters):\n"
+    path.write_text(CORRECT + "\n_f = forward\ndef forward(X, parameters):\n"
+                    "    SCALE = float(open('weights.txt').read())\n"
                     "    AL, cache = _f(X, parameters)\n    cache['A0'] = X * SCALE\n"
                     "    return AL, cache\n")
     done = bpdebug("xor", "--check", "--impl", str(path))
     assert "first divergence: A0: wrong values" in done.stdout
+
+
+def test_a_file_read_at_the_top_level_runs_only_with_impl_run_all(tmp_path):
+    (tmp_path / "weights.txt").write_text("2.0\n")
+    path = tmp_path / "reads.py"
+    path.write_text(CORRECT + "\nSCALE = float(open('weights.txt').read())\n"
+                    "_f = forward\ndef forward(X, parameters):\n"
+                    "    AL, cache = _f(X, parameters)\n    cache['A0'] = X * SCALE\n"
+                    "    return AL, cache\n")
+    skipped = bpdebug("xor", "--check", "--impl", str(path))
+    assert skipped.returncode == 1
+    assert "NameError: name 'SCALE' is not defined (SCALE is set by a top-level statement " \
+        "bpdebug did not run" in skipped.stdout
+    everything = bpdebug("xor", "--check", "--impl", str(path), "--impl-run-all")
+    assert "first divergence: A0: wrong values" in everything.stdout
 
 
 def test_ten_thousand_prints_and_a_raw_fd_write_are_shown_under_the_report(tmp_path):
@@ -169,9 +184,10 @@ def test_flags_that_do_not_fit_together_are_refused_with_one_line(argv, phrase, 
     assert not (ROOT / "e.json").exists() and not (ROOT / "r.csv").exists()
 
 
-@pytest.mark.parametrize("module", ["bpdebug.teach.student_child",
-                                    "bpdebug.teach.student_process",
-                                    "bpdebug.teach.submission", "bpdebug.teach.grading",
+@pytest.mark.parametrize("module", ["bpdebug.teach.homework.child",
+                                    "bpdebug.teach.homework.process",
+                                    "bpdebug.teach.homework.submission",
+                                    "bpdebug.teach.homework.grading",
                                     "bpdebug.cli.student"])
 def test_the_student_modules_never_load_textual_or_rich(module):
     from tests.test_import_hygiene import UI, loaded_after

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bpdebug.teach.submission import SubmissionError, read
+from bpdebug.teach.homework.submission import SubmissionError, read
 
 
 def write_notebook(path, cells, **extra):
@@ -32,7 +32,7 @@ def test_ipython_lines_are_skipped_and_listed_and_the_rest_still_compiles(tmp_pa
                               "cell 2 line 4: np.dot?", "cell 3: %%time (the whole cell)",
                               "cell 4 line 2: !echo $i")
     assert source.syntax_error() is None
-    assert source.defines() == {"forward"}
+    assert set(source.defined().functions) == {"forward"}
     assert "while True" not in "".join(c.source for c in source.chunks)
 
 

@@ -23,9 +23,10 @@ from bpdebug.engine import gradcheck, plan
 from bpdebug.engine import boundary as bd
 from bpdebug.engine.cursor import Engine
 from bpdebug.engine.frame import with_student
+from bpdebug.engine.names import from_key
 from bpdebug.engine.spec import LayerSpec, Scenario
 from bpdebug.engine.watch import Watch
-from bpdebug.teach import student
+from bpdebug.teach.homework import run as student
 
 from tests.waiting import event, until
 
@@ -318,8 +319,11 @@ async def test_the_panel_names_the_first_divergence(name, step, key, status):
             assert crash.display
             text = crash.content.plain
             assert f"{name}:" in text and f"while computing {key}" in text and "×" in text
-        else:
-            assert not crash.display
+        else:  # where the first wrong value was made, and its likely cause
+            assert crash.display
+            text = crash.content.plain
+            assert f"first wrong value {from_key(key)} at {STUDENTS}{name}:" in text
+            assert "likely: " in text
             first = comparison.first_divergence
             subtitle = student_view.border_subtitle
             assert f"first wrong {first.first_wrong}" in subtitle

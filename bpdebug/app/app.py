@@ -30,7 +30,7 @@ from bpdebug.app.components.heatmap import CELL_WIDTH
 from bpdebug.app.components.help_screen import HelpScreen
 from bpdebug.app.components.matrix_view import MatrixView
 from bpdebug.app.components.picker import PickerScreen
-from bpdebug.app.messages import ScenarioChosen, TrainingProgress
+from bpdebug.app.messages import ScenarioChosen, StudentCompared, TrainingProgress
 from bpdebug.engine import plan
 from bpdebug.engine.cursor import Engine
 from bpdebug.engine.frame import Frame, with_student
@@ -117,11 +117,10 @@ class BpdebugApp(App[int]):
         self._plots_chosen = False  # x was pressed: the plots no longer follow the size
         # An element explained (enter) or nudged (+): shown until the cursor moves.
         self._explained: Explained | None = None
-        self._comparisons: dict[int, object] = {}  # iteration -> the student's Comparison
-        self._comparing: int | None = None  # the iteration being compared in a thread
-        self._student_child = None  # its child process (student_process.ChildProcess)
-        self._student_worker = None
-        self._student_stop = threading.Event()  # set on quit: no child starts after it
+        self.students = None  # student_runner.StudentRunner: the student's code, per iteration
+        if student is not None:
+            from bpdebug.app.student_runner import StudentRunner
+            self.students = StudentRunner(self, scenario, student)
 
     # ---- layout ------------------------------------------------------------------
 
@@ -208,21 +207,19 @@ class BpdebugApp(App[int]):
         if explained is not None:
             frame = dataclasses.replace(frame, explanation=explained.explanation,
                                         nudge=explained.nudge, note=explained.note)
-        if self.student is None:
+        if self.students is None:
             return frame
         i = frame.iteration
-        comparison = self._comparisons.get(i)
-        if comparison is None and self._comparing != i and not self.training:
-            if self._student_child is not None:
-                self._student_child.kill()  # another iteration's run is no longer wanted
-            self._comparing = i
-            self._student_worker = self._compare(i)  # drawn again when it is ready
-        return with_student(frame, comparison, running=comparison is None and self._comparing == i)
+        return with_student(frame, self.students.comparison(i),
+                            running=self.students.pending(i) and not self.training)
 
     def show(self, layer: int | None = None, status: Content | str | None = None) -> Frame:
-        """Draw the frame of the cursor, now."""
+        """Draw the frame of the cursor, now (and run the student's code on its iteration
+        if it has not run there: drawn again when it is ready)."""
         frame = self.frame()
         self.debugger.show(frame, layer=layer, status=status)
+        if self.students is not None and not self.training:
+            self.students.want(frame.iteration)
         return frame
 
     # ---- teaching panels ---------------------------------------------------------
@@ -230,21 +227,11 @@ class BpdebugApp(App[int]):
     def _mount_student(self) -> None:
         from bpdebug.app.components.student_panel import StudentPanel
         self.add_panel(StudentPanel(id="student"))
-        if self._comparing is None and 0 not in self._comparisons:
-            self._comparing = 0  # the student's code starts now, in its child, on iteration 0
-            self._student_worker = self._compare(0)
+        self.students.want(0)  # the student's code starts now, in its child, on iteration 0
 
-    @work(thread=True, group="student", exit_on_error=False)
-    def _compare(self, i: int) -> tuple[int, object]:
-        """The student's code on iteration i, in its child process, against its own
-        reference engine.  Never raises: every ending is in the Comparison."""
-        from bpdebug.teach import student
-
-        def started(child) -> None:
-            self._student_child = child
-
-        return i, student.run(self.engine.scenario, self.student, i, started=started,
-                              stop=self._student_stop)
+    def on_student_compared(self, message: StudentCompared) -> None:
+        if self.students.received(message) and not self.training:
+            self.show()
 
     @shows_errors
     def action_teaching_panels(self) -> None:
@@ -393,7 +380,7 @@ class BpdebugApp(App[int]):
         from bpdebug.app.components.gradcheck_screen import GradCheckScreen
         iteration = self.debugger.frame.iteration
         # With --impl, the student's own dW and db are checked (once their code has run).
-        comparison = self._comparisons.get(iteration) if self.student is not None else None
+        comparison = self.students.comparison(iteration) if self.students is not None else None
         self.push_screen(GradCheckScreen(self.engine, iteration, comparison=comparison,
                                          student_path=getattr(self.student, "__file__", None)))
 
@@ -510,10 +497,8 @@ class BpdebugApp(App[int]):
     async def action_quit(self) -> None:
         self._stop.set()
         self._ui_free.set()
-        if self.student is not None:  # the student's child must not outlive the app
-            from bpdebug.teach.student_process import kill_all
-            self._student_stop.set()
-            kill_all()
+        if self.students is not None:  # the student's child must not outlive the app
+            self.students.stop()
         self.exit(return_code=0)
 
     # ---- training in the background ----------------------------------------------
@@ -604,18 +589,8 @@ class BpdebugApp(App[int]):
 
     def _compared(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
-            self._comparing = None
+            self.students.failed()
             self.report_error("the student's code", event.worker.error)
-        elif event.state == WorkerState.SUCCESS:
-            i, comparison = event.worker.result
-            if self._comparing == i:
-                self._comparing = None
-            crash = comparison.crash
-            if crash is not None and crash.cause == "cancelled":
-                return  # killed for another iteration, or on the way out
-            self._comparisons[i] = comparison
-            if not self.training:
-                self.show()
 
     def _trained(self, result: TrainResult) -> None:
         frame = self.show()
@@ -681,7 +656,6 @@ def run(scenario, student=None) -> int:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-        if student is not None:  # however the app ended, no child outlives it
-            from bpdebug.teach.student_process import kill_all
-            kill_all()
+        if app.students is not None:  # however the app ended, no child outlives it
+            app.students.stop()
     return app.return_code or 0

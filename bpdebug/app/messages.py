@@ -23,3 +23,11 @@ class ScenarioChosen(Message):
     """The picker's choice, already loaded."""
 
     scenario: object  # bpdebug.engine.spec.Scenario
+
+
+@dataclass
+class StudentCompared(Message):
+    """A student's hand-in ran on one iteration, in its child process."""
+
+    iteration: int
+    comparison: object  # bpdebug.teach.homework.compare.Comparison

@@ -76,11 +76,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--export", metavar="OUT", type=_path,
                    help="write the iteration after --train N updates (default 0) to OUT.npz or OUT.json")
     p.add_argument("--impl", metavar="FILE", nargs="+", type=_path,
-                   help="a student's own forward(X, parameters) and/or backpropagation(cache, Y, "
-                   "parameters) in the post's style (.py, .ipynb, any name), compared entry by "
-                   "entry with the reference; it runs in a separate process with a time and "
-                   "memory limit, but with your permissions: name only files you would run. "
+                   help="a student's hand-in (.py, .ipynb, any name) in the API their course "
+                   "hands out (the post's forward/backpropagation, deeplearning.ai's, cs231n's, "
+                   "Holberton's, Nielsen's: see --list-apis), compared entry by entry with the "
+                   "reference; it runs in a separate process with a time and memory limit. "
                    "With --check, several files and folders grade a class")
+    p.add_argument("--api", metavar="NAME|FILE.toml",
+                   help="with --impl: the API the hand-ins implement, a built-in name or an "
+                   "API file of your own (default: recognised from what each file defines)")
+    p.add_argument("--impl-run-all", action="store_true",
+                   help="with --impl: run every top-level statement of a hand-in, not only "
+                   "what defines (imports, def, class, constants)")
+    p.add_argument("--list-apis", action="store_true",
+                   help="list the built-in course APIs --impl recognises, with their files")
     p.add_argument("--impl-timeout", metavar="SECONDS", type=_seconds,
                    help="wall-clock limit for each call of the student's code (default 10)")
     p.add_argument("--impl-memory", metavar="SIZE", type=_size,
@@ -134,6 +142,9 @@ def _main(args: argparse.Namespace) -> int:
 
     if args.serve or args.host is not None or args.port is not None:
         return _serve(args)
+    if args.list_apis:
+        from bpdebug.cli.student import list_apis
+        return list_apis()
     if args.list:
         for name, title, description in bundled():
             print(f"{name:22} {title}" + (f" — {first_sentence(description)}" if description else ""))
@@ -295,6 +306,8 @@ def _refused(args: argparse.Namespace) -> str | None:
     for flag in ("impl_timeout", "impl_memory"):
         if getattr(args, flag) is not None and not args.impl:
             return f"--{flag.replace('_', '-')} is the limit for --impl FILE: add --impl"
+    if (args.api is not None or args.impl_run_all) and not args.impl:
+        return f"--{'api' if args.api is not None else 'impl-run-all'} says how to run --impl FILE: add --impl"
     return None
 
 

@@ -1,6 +1,6 @@
 """The command line's --impl paths: one student's detailed report, a class's verdicts,
-or the debugger beside one student's code.  Kept apart from main.py, which only parses
-and dispatches."""
+or the debugger beside one student's code; and --list-apis.  Kept apart from main.py,
+which only parses and dispatches."""
 
 from __future__ import annotations
 
@@ -10,26 +10,61 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 def _limits(args):
-    from bpdebug.teach.student import Limits
+    from bpdebug.teach.homework.run import Limits
     default = Limits()
     return Limits(args.impl_timeout or default.timeout, args.impl_memory or default.memory)
+
+
+def _api(args):
+    """The API named with --api (None: recognise each file's), or an error line."""
+    if args.api is None:
+        return None, None
+    from bpdebug.teach.homework.api import ApiError, load
+    try:
+        return load(args.api), None
+    except ApiError as error:
+        return None, f"bpdebug: --api: {error}"
+
+
+def list_apis() -> int:
+    from bpdebug.teach.homework.api import APIS, builtin
+    for api in builtin():
+        print(f"{api.name:15} {api.about}")
+    print(f"\nEach is a file in {APIS}: copy one, edit it, and name it with --api FILE.toml "
+          "(README, \"For teachers\").")
+    return EXIT_OK
+
+
+def _one(scenario, args, api):
+    """The single hand-in of --impl FILE, read and recognised, or (None, exit code)."""
+    from bpdebug.teach.homework.run import StudentFileError, load_student, misfit
+    try:
+        submission = load_student(args.impl[0], api=api, run_all=args.impl_run_all)
+    except StudentFileError as error:
+        print(f"bpdebug: --impl: {error}", file=sys.stderr)
+        return None, EXIT_USAGE
+    why = misfit(submission, scenario)
+    if why is not None:
+        print(f"bpdebug: --impl: {args.impl[0]}: {why}", file=sys.stderr)
+        return None, EXIT_USAGE
+    return submission, EXIT_OK
 
 
 def open_impl(scenario, args, terminal=lambda: True) -> int:
     """The debugger with one student's file beside the reference; ``terminal()`` says
     (and tells the user) whether there is a terminal to open it on."""
     from pathlib import Path
-
-    from bpdebug.teach.student import StudentFileError, load_student
     if len(args.impl) > 1 or Path(args.impl[0]).is_dir():
         print("bpdebug: --impl: the debugger shows one student's file; to check several, "
               "add --check", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        submission = load_student(args.impl[0])
-    except StudentFileError as error:
-        print(f"bpdebug: --impl: {error}", file=sys.stderr)
+    api, error = _api(args)
+    if error:
+        print(error, file=sys.stderr)
         return EXIT_USAGE
+    submission, code = _one(scenario, args, api)
+    if submission is None:
+        return code
     if not terminal():
         return EXIT_USAGE
     from dataclasses import replace
@@ -43,43 +78,51 @@ def check_impl(scenario, args) -> int:
     each; 0 when every one is correct, 1 when any is not, 2 for unusable input."""
     from pathlib import Path
 
-    from bpdebug.teach import grading, student
+    from bpdebug.teach.homework import grading, report
+    from bpdebug.teach.homework.causes import blind_note
+    from bpdebug.teach.homework.reference import ReferenceError, reference
+    from bpdebug.teach.homework.run import run, size_text
     limits = _limits(args)
+    api, error = _api(args)
+    if error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
     single = len(args.impl) == 1 and not Path(args.impl[0]).is_dir()
     try:
-        ref = student.reference(scenario)
-    except student.StudentFileError as error:
+        ref = reference(scenario)
+    except ReferenceError as error:
         print(f"bpdebug: {scenario.path}: {error}", file=sys.stderr)
         return EXIT_USAGE
+    blind = blind_note(ref)
     if single:
-        try:
-            submission = student.load_student(args.impl[0])
-        except student.StudentFileError as error:
-            print(f"bpdebug: --impl: {error}", file=sys.stderr)
-            return EXIT_USAGE
-        comparison = student.run(scenario, submission, limits=limits, ref=ref)
-        lines, code = student.report(scenario, args.impl[0], comparison)
+        submission, code = _one(scenario, args, api)
+        if submission is None:
+            return code
+        comparison = run(scenario, submission, limits=limits, ref=ref)
+        lines, code = report.report(scenario, args.impl[0], comparison, blind)
         print("\n".join(lines))
-        results = [grading.Graded(args.impl[0], *student.verdict(comparison),
-                                  student.first_entry(comparison))]
+        results = [grading.graded(args.impl[0], submission, comparison)]
         return max(code, _write_report(args.report, results))
-    found = grading.find(args.impl)
+    found = grading.find(args.impl, api)
     for problem in found.problems:
         print(f"bpdebug: --impl: {problem}", file=sys.stderr)
     if found.problems or not found.files:
         if not found.files:
             print(f"bpdebug: --impl: no submissions found in {' '.join(args.impl)} "
-                  "(.py, .ipynb, .txt or no extension, defining forward or backpropagation)",
-                  file=sys.stderr)
+                  "(.py, .ipynb, .txt or no extension, defining the calls of an API: "
+                  "see --list-apis)", file=sys.stderr)
         return EXIT_USAGE
     bar = grading.progress_bar()
     try:
-        results = grading.grade(scenario, found.files, limits, progress=bar)
+        results = grading.grade(scenario, found.files, limits, progress=bar, api=api,
+                                run_all=args.impl_run_all, ref=ref)
     finally:
         if bar is not None:
             sys.stderr.flush()
     print(f"{scenario.title} ({scenario.path}): {len(results)} submissions, "
-          f"{limits.timeout:g} s and {student.size_text(limits.memory)} each")
+          f"{limits.timeout:g} s and {size_text(limits.memory)} each")
+    if blind:
+        print("\n".join(blind))
     print()
     print("\n".join(grading.lines(results)))
     print()
@@ -94,8 +137,8 @@ def check_impl(scenario, args) -> int:
 def _write_report(path: str | None, results) -> int:
     if not path:
         return EXIT_OK
-    from bpdebug.teach import grading
     from bpdebug.teach.export import atomic_write
+    from bpdebug.teach.homework import grading
     try:
         atomic_write(path, grading.table(results, path))
     except OSError as error:

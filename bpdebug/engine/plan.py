@@ -45,11 +45,13 @@ def db(l): return Name(f"db[{l}]")
 Y = Name("Y")
 
 
-def forward(l: int, g: Activation) -> Step:
-    return Step(FORWARD, l, (
+def forward(l: int, g: Activation, bugs=(), L: int = 0) -> Step:
+    equations = [
         Equation(f"Z[{l}]", AddBias(MatMul(W(l), A(l - 1)), b(l))),   # Z[l] = W[l]·A[l-1] + b[l]
         Equation(f"A[{l}]", Apply(g.name, g.g, Z(l))),                  # A[l] = g(Z[l])
-    ))
+    ]
+    site = Site(l, L, g)
+    return Step(FORWARD, l, tuple(rewritten(eq, site, bugs) for eq in equations))
 
 
 def cost(L: int, loss: Loss) -> Step:
@@ -97,7 +99,7 @@ def iteration(activations: list[str], loss: Loss, bugs: frozenset[str]) -> list[
     """The steps of one iteration; activations[l-1] is layer l's g."""
     L = len(activations)
     g = [None] + [ACTIVATIONS[name] for name in activations]
-    steps = [forward(l, g[l]) for l in range(1, L + 1)]
+    steps = [forward(l, g[l], bugs, L) for l in range(1, L + 1)]
     steps.append(cost(L, loss))
     steps += [backward(l, L, g[l], loss, bugs) for l in range(L, 0, -1)]
     steps.append(update(L, bugs))

@@ -4,7 +4,7 @@ A title such as "\\x1b]0;PWNED\\x07\\x1b[?1049h" would retitle the terminal and 
 its screen if printed raw.  The loader passes every text it keeps (title,
 description, name, path) through ``escape_controls`` once, so the screen, --check,
 --list, --train and transcripts all show the same harmless text.  A student's printed
-output goes through it too (teach/student.py).
+output goes through it too (teach/homework/run.py).
 """
 
 from __future__ import annotations

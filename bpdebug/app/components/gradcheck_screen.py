@@ -6,7 +6,7 @@ each row is coloured by its band (good / look closer / suspicious / wrong, the w
 network this takes seconds, so it runs in a thread worker that reports progress;
 Esc closes the screen and the next progress callback stops the check.
 
-With a student's Comparison (teach/student.py) the same check runs on the student's own
+With a student's Comparison (teach/homework) the same check runs on the student's own
 dW, db: the numbers a value mistake in their backpropagation gets wrong.
 """
 
@@ -31,7 +31,6 @@ from bpdebug.engine import gradcheck
 from bpdebug.engine.names import from_key, parameters
 from bpdebug.engine.shapes import fmt
 from bpdebug.teach.report import gradcheck_table
-from bpdebug.teach.student import reference_engine
 
 BAND_STYLE = {
     gradcheck.GOOD: "green",
@@ -79,10 +78,10 @@ def student_grads(comparison) -> tuple[dict, tuple[tuple[str, str], ...]]:
             continue
         name = from_key(entry.key)
         if entry.status in ("ok", "values"):
-            grads[name] = np.asarray(entry.actual, dtype=np.float64)
+            grads[name] = np.asarray(entry.drawn, dtype=np.float64)  # the post's layout
         elif entry.status == "shape":
             unchecked.append((name, f"the student's is {fmt(np.shape(entry.actual))}, "
-                                    f"W's shape is {fmt(entry.expected.shape)}"))
+                                    f"W's shape is {fmt(np.shape(entry.reference))}"))
         else:
             unchecked.append((name, {"missing": "missing from the student's grads",
                                      "raised": "the student's code raised while computing it",
@@ -110,7 +109,10 @@ def engine_job(engine, i: int) -> Job | str:
 def student_job(engine, comparison, i: int) -> Job:
     """The student's gradients of iteration i against the reference network's J.  Builds
     its own reference engine, so it may run in the worker thread."""
-    reference = reference_engine(engine.scenario)
+    from dataclasses import replace
+
+    from bpdebug.engine.cursor import Engine
+    reference = Engine(replace(engine.scenario, bugs=()))  # the right answer
     params = reference.parameters(i)
     grads, unchecked = student_grads(comparison)
     return Job(params, grads, reference.cost_function(i), reference.L,

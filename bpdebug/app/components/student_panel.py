@@ -1,11 +1,13 @@
 """StudentPanel: the student's matrices beside the reference's, step by step.
 
-Teaching mode runs the student's own forward / backpropagation (teach/student.py) and
-compares every entry with the reference engine. This panel shows, for the step on
-screen (forward [l], cost, backward [l], update), that step's entries: each one's
-verdict, and the selected one as two heat maps, reference on the left, student on
-the right. The first divergence of the whole run is always named at the top; a crash
-in the student's code is shown as their file, line, the entry being computed and the
+Teaching mode runs the student's hand-in in the API their course hands out
+(teach/homework) and compares every entry it returns with the reference engine. This
+panel names the API it recognised and shows, for the step on screen (forward [l],
+cost, backward [l], update), that step's entries: each one's verdict, and the selected
+one as two heat maps, reference on the left, student on the right (turned into the
+post's layout). The first divergence of the whole run is always named at the top, with
+the student's line that made the first wrong value and its likely cause; a crash in
+the student's code is shown as their file, line, the entry being computed and the
 shapes of the operands on that line.  The student's code runs in a child process;
 while it runs the panel says so, and what it printed is in the scrollable "output" part.
 """
@@ -37,7 +39,7 @@ def step_keys(kind: str, layer: int, L: int) -> list[str]:
     if kind == "forward":
         computed = [post("Z", layer), post("A", layer)] if layer else ["A[0]"]
     elif kind == "cost":
-        computed = [post("A", L)]
+        computed = [post("A", L), "J"]
     elif kind == "backward":
         computed = gradients(layer)
     else:  # the update uses every dW and db
@@ -45,9 +47,9 @@ def step_keys(kind: str, layer: int, L: int) -> list[str]:
     return [key(name) for name in computed]
 
 
-def student_name(key: str) -> str:
-    """Where the student's code keeps it: cache["Z1"] or grads["dW2"]."""
-    return f'{"grads" if key.startswith("d") else "cache"}["{key}"]'
+def student_name(entry) -> str:
+    """Where the student's code keeps it: grads["dW2"], caches[1][0][0], loss()[0]."""
+    return entry.where or entry.key
 
 
 def entries_of(comparison, keys: list[str]) -> list:
@@ -82,6 +84,9 @@ def verdict(comparison, so_far: bool = False) -> Content:
         if comparison.crash.cause != "raised":
             return Content.assemble(("✗ ", "bold red"), comparison.crash.summary())
         return Content.assemble(("✗ ", "bold red"), "the student's code raised (below)")
+    helper = comparison.first_wrong_helper
+    if helper is not None and not so_far:
+        return Content.assemble(("✗ ", "bold red"), helper.describe())
     if so_far:
         return Content.assemble(("✓ ", "bold green"),
                                 "so far every entry matches the reference")
@@ -103,6 +108,27 @@ def entry_lines(comparison, keys: list[str], selected: str | None) -> list[Conte
     return [entry_line(e, first, e.key == selected) for e in entries_of(comparison, keys)]
 
 
+def finding_lines(comparison) -> list[Content]:
+    """Where the first wrong value was made, its likely cause, and a wrong helper."""
+    out = []
+    finding = comparison.finding
+    if finding is not None:
+        out.append(Content.assemble(("first wrong value ", "bold red"), finding.quantity,
+                                    (f" at {finding.at} in {finding.at.function}()", "bold")))
+        if finding.at.source.strip():
+            out.append(Content.styled("  " + finding.at.source.strip(), "dim"))
+        if finding.cause:
+            out.append(Content.assemble(("likely: ", "bold yellow"), finding.cause))
+    else:
+        first = comparison.first_divergence
+        if first is not None and first.cause:
+            out.append(Content.assemble(("likely: ", "bold yellow"), first.cause))
+    helper = comparison.first_wrong_helper
+    if helper is not None:
+        out.append(Content.assemble(("✗ ", "bold red"), helper.describe()))
+    return out
+
+
 def crash_lines(crash) -> list[Content]:
     """Crash.lines() (file:line, the entry, operand shapes), then the traceback from the
     student's own frames on: bpdebug's frames above them are not the lesson."""
@@ -116,11 +142,11 @@ def crash_lines(crash) -> list[Content]:
 
 def output_text(comparison) -> Content:
     """What the student's code printed (control codes already escaped), every kept line,
-    and the notebook lines skipped as IPython."""
-    from bpdebug.teach.student import output_lines
+    and what was not run (IPython lines, statements that define nothing)."""
+    from bpdebug.teach.homework.report import output_lines
     parts = []
     if comparison.skipped:
-        parts.append(Content.styled("skipped IPython lines: " + "; ".join(comparison.skipped),
+        parts.append(Content.styled("not run: " + "; ".join(comparison.skipped),
                                     "dim italic"))
     lines = output_lines(comparison, limit=None)
     if lines:
@@ -129,10 +155,11 @@ def output_text(comparison) -> Content:
 
 
 def student_value(entry):
-    """What the student produced, when it can be drawn (None for missing / raised / not run)."""
-    if entry.actual is None or entry.status not in ("ok", "values", "shape"):
+    """What the student produced, in the post's layout, when it can be drawn (None for
+    missing / raised / not run)."""
+    if entry.drawn is None or entry.status not in ("ok", "values", "shape"):
         return None
-    return entry.actual
+    return entry.drawn
 
 
 class StudentPanel(Vertical, can_focus=True):
@@ -148,6 +175,7 @@ class StudentPanel(Vertical, can_focus=True):
         border-title-align: left;
         &:focus { border: round $accent; }
         & #student-verdict { height: auto; }
+        & #student-api { height: auto; color: $text-muted; }
         & #student-entries { height: auto; margin-bottom: 1; }
         & #student-matrices { height: 1fr; min-height: 6; }
         & #student-matrices MatrixView { min-width: 12; }  /* both halves stay in view */
@@ -168,6 +196,7 @@ class StudentPanel(Vertical, can_focus=True):
     def compose(self) -> ComposeResult:
         # Mounted only beside a student file, whose code starts running at once.
         yield Static(Content.styled(RUNNING, "bold yellow"), id="student-verdict")
+        yield Static("", id="student-api")
         yield Static("", id="student-entries")
         with Horizontal(id="student-matrices"):
             yield MatrixView(id="student-reference")
@@ -236,12 +265,16 @@ class StudentPanel(Vertical, can_focus=True):
         self.query_one("#student-verdict", Static).update(
             Content.styled(f"{RUNNING} (iteration {iteration}; q quits at once)", "bold yellow")
             if self._running and comparison is None else verdict(comparison, self._so_far))
+        api = self.query_one("#student-api", Static)
+        api.update(Content(f"API: {comparison.api}") if comparison is not None and comparison.api
+                   else "")
         entries = self.query_one("#student-entries", Static)
         crash = self.query_one("#student-crash", Static)
         reference = self.query_one("#student-reference", MatrixView)
         actual = self.query_one("#student-actual", MatrixView)
         output_box = self.query_one("#student-output-box")
         if comparison is None:
+            api.update("")
             entries.update("")
             crash.display = False
             output_box.display = False
@@ -257,11 +290,12 @@ class StudentPanel(Vertical, can_focus=True):
             reference.show("reference", None)
             actual.show("student", None)
         else:
-            expected = None if entry.expected is None else np.shape(entry.expected)
-            reference.show(f"reference {from_key(entry.key)}", entry.expected, expected)
+            expected = None if entry.reference is None else np.shape(entry.reference)
+            reference.show(f"reference {from_key(entry.key)}", entry.reference, expected)
             suffix = "" if entry.status in ("ok", "values", "shape") else f" ({entry.status})"
             footer = None
-            if entry.status == "values" and entry.first_wrong is not None:
+            if entry.status == "values" and entry.first_wrong is not None and \
+                    np.ndim(entry.expected) == len(entry.first_wrong):
                 at = entry.first_wrong
                 expected_value, got = format_together(
                     [np.asarray(entry.expected)[at], np.asarray(entry.actual)[at]], figures=6)
@@ -272,14 +306,15 @@ class StudentPanel(Vertical, can_focus=True):
             elif entry.status == "shape":
                 footer = Content.assemble(
                     ("wrong shape: ", "bold red"),
-                    f"expected {fmt(expected)}, got {fmt(np.shape(entry.actual))}")
-            actual.show(f"student {student_name(entry.key)}{suffix}", student_value(entry),
+                    f"expected {fmt(np.shape(entry.expected))}, got {fmt(np.shape(entry.actual))}")
+            actual.show(f"student {student_name(entry)}{suffix}", student_value(entry),
                         expected, offending=not entry.ok, footer=footer)
-        if comparison.crash is not None:
-            crash.update(Content("\n").join(crash_lines(comparison.crash)))
-            crash.display = True
-        else:
-            crash.display = False
+        # Where it went wrong, once the cursor has reached it (nothing before its step).
+        reached = not self._so_far or comparison.first_divergence is not None
+        lines = crash_lines(comparison.crash) if comparison.crash is not None else \
+            finding_lines(comparison) if reached else []
+        crash.update(Content("\n").join(lines))
+        crash.display = bool(lines)
         printed = bool(comparison.output or comparison.more_lines or comparison.skipped)
         if printed:
             self.query_one("#student-output", Static).update(output_text(comparison))

@@ -1,8 +1,8 @@
-"""Start and watch the child process that runs a student's code (student_child.py).
+"""Start and watch the child process that runs a student's code (child.py).
 
 A fresh interpreter through subprocess, not multiprocessing: fork would copy the app's
 threads and terminal state into the child, and spawn would send results back as pickles;
-a plain ``python -m bpdebug.teach.student_child`` gives a clean interpreter whose file
+a plain ``python -m bpdebug.teach.homework.child`` gives a clean interpreter whose file
 descriptors we choose (stdin /dev/null, fd 1 and 2 into one pipe), its own session (no
 controlling terminal, so it cannot draw on ours or receive our Ctrl-C) and one process
 group to kill, and it sends back only files we read with allow_pickle=False.
@@ -28,7 +28,6 @@ from pathlib import Path
 STARTUP = 60.0  # seconds for Python and NumPy to start in the child, on a busy machine
 GRACE = 0.5  # seconds after the limit for the child's watchdog to write where it was
 KEEP = 256 << 10  # bytes of the student's output kept; the rest is only counted
-PHASES = ("import", "forward", "backpropagation")
 
 _live: set["ChildProcess"] = set()
 _lock = threading.Lock()
@@ -36,10 +35,10 @@ _lock = threading.Lock()
 
 @dataclass
 class Outcome:
-    """How the child ended, as plain facts; student.py turns them into a verdict."""
+    """How the child ended, as plain facts; run.py turns them into a verdict."""
 
     returncode: int | None = None
-    phase: str | None = None  # the last phase the child announced
+    phase: str | None = None  # the last phase the child announced: "import", a call, "done"
     timed_out: bool = False
     cancelled: bool = False
     exit_call: dict | None = None  # {"exit": code, "file", "line", "source"} from os._exit
@@ -98,7 +97,7 @@ class ChildProcess:
                 return self.outcome
             try:
                 self.process = subprocess.Popen(
-                    [sys.executable, "-m", "bpdebug.teach.student_child", str(self.job_dir)],
+                    [sys.executable, "-m", "bpdebug.teach.homework.child", str(self.job_dir)],
                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                     pass_fds=(write_end,), cwd=self.job_dir, env=env, start_new_session=True)
             finally:
@@ -160,7 +159,7 @@ class ChildProcess:
                 if process.poll() is not None:
                     break
                 if time.monotonic() >= deadline:
-                    outcome.timed_out = outcome.phase in PHASES
+                    outcome.timed_out = _calling(outcome.phase)
                     if not outcome.timed_out:
                         outcome.internal = (f"the child process did not start within "
                                             f"{STARTUP:g} s" if outcome.phase is None
@@ -196,7 +195,7 @@ class ChildProcess:
         self.outcome.statuses.append(message)
         if "phase" in message:
             self.outcome.phase = message["phase"]
-            limit = self.timeout + GRACE if message["phase"] in PHASES else STARTUP
+            limit = self.timeout + GRACE if _calling(message["phase"]) else STARTUP
             return time.monotonic() + limit
         if "exit" in message:
             self.outcome.exit_call = message
@@ -236,6 +235,11 @@ def _read(fd: int, drain: bool = False) -> bytes | None:
         chunks.append(data)
         if not drain:
             return data
+
+
+def _calling(phase: str | None) -> bool:
+    """The child is running the student's code (importing it, or one of its calls)."""
+    return phase is not None and phase != "done"
 
 
 def kill_all() -> None:

@@ -14,8 +14,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from bpdebug.teach import student
-from bpdebug.teach.submission import SubmissionError, read
+from bpdebug.teach.homework import api as apis
+from bpdebug.teach.homework import run
+from bpdebug.teach.homework.detect import detect
+from bpdebug.teach.homework.report import verdict
+from bpdebug.teach.homework.submission import SubmissionError, read
 
 SUFFIXES = (".py", ".ipynb", ".txt", "")
 SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", "site-packages", "node_modules"}
@@ -27,6 +30,9 @@ class Graded:
     category: str  # "correct", "diverges", "wrong shape", "raised", "timed out", "missing", …
     verdict: str  # the one line printed after the file name
     entry: str  # the first entry that differs ("" when none)
+    api: str = ""  # the API it was graded by
+    line: str = ""  # where in the student's code the first wrong value was made
+    cause: str = ""  # its likely cause
 
     @property
     def correct(self) -> bool:
@@ -40,11 +46,11 @@ class Found:
     problems: list[str]  # names that are neither a file nor a folder
 
 
-def find(names: list[str]) -> Found:
+def find(names: list[str], api=None) -> Found:
     """Files named are submissions whatever their name; in a folder (searched through),
-    .py, .ipynb, .txt and extension-less files are, except those that define neither
-    forward nor backpropagation (helpers beside a submission) or are not Python at all
-    (.txt, no extension): those are listed as passed over."""
+    .py, .ipynb, .txt and extension-less files are, except those that define none of the
+    APIs' calls (helpers beside a submission, a course's own utilities) or are not Python
+    at all (.txt, no extension): those are listed as passed over."""
     files, passed, problems, seen = [], [], [], set()
 
     def add(name: str) -> None:
@@ -64,7 +70,7 @@ def find(names: list[str]) -> Found:
                         continue
                     if not os.path.isfile(candidate):
                         continue
-                    why = _not_a_submission(candidate)
+                    why = _not_a_submission(candidate, api)
                     if why:
                         passed.append(f"{candidate} ({why})")
                     else:
@@ -76,7 +82,7 @@ def find(names: list[str]) -> Found:
     return Found(sorted(files), passed, problems)
 
 
-def _not_a_submission(path: str) -> str:
+def _not_a_submission(path: str, api=None) -> str:
     try:
         source = read(path)
     except SubmissionError as error:
@@ -84,28 +90,35 @@ def _not_a_submission(path: str) -> str:
     loose = Path(path).suffix.lower() in (".txt", "")
     if source.syntax_error() is not None:
         return "not Python" if loose else ""
-    if not source.defines():
-        return "defines neither forward nor backpropagation"
+    if detect(source.defined(), [api] if api is not None else apis.builtin()) is None:
+        return "defines no API's calls"
     return ""
 
 
-def grade_one(scenario, name: str, ref, limits, stop=None) -> Graded:
+def grade_one(scenario, name: str, ref, limits, stop=None, api=None, run_all=False,
+              confine="auto") -> Graded:
     try:
-        submission = student.load_student(name, strict=False)
-    except student.StudentFileError as error:
+        submission = run.load_student(name, strict=False, api=api, run_all=run_all)
+    except run.StudentFileError as error:
         return Graded(name, "unreadable", str(error), "")
-    comparison = student.run(scenario, submission, limits=limits, ref=ref, stop=stop)
-    category, text = student.verdict(comparison)
-    return Graded(name, category, text, student.first_entry(comparison))
+    comparison = run.run(scenario, submission, limits=limits, ref=ref, stop=stop, confine=confine)
+    return graded(name, submission, comparison)
+
+
+def graded(name: str, submission, comparison) -> Graded:
+    v = verdict(comparison)
+    return Graded(name, v.category, v.text, v.entry,
+                  submission.api.name if submission.api is not None else "", v.line, v.cause)
 
 
 def grade(scenario, names: list[str], limits, i: int = 0, jobs: int | None = None,
-          progress=None) -> list[Graded]:
+          progress=None, api=None, run_all=False, ref=None, confine="auto") -> list[Graded]:
     """Every submission's verdict, sorted by file name; `progress(done, total)` after each.
     On KeyboardInterrupt every child is killed before it propagates."""
-    from bpdebug.teach.student_process import kill_all
+    from bpdebug.teach.homework.process import kill_all
+    from bpdebug.teach.homework.reference import reference
 
-    ref = student.reference(scenario, i)
+    ref = ref or reference(scenario, i)
     jobs = max(1, jobs or os.cpu_count() or 1)
     results: list[Graded] = []
     pool = ThreadPoolExecutor(max_workers=min(jobs, len(names)) or 1,
@@ -115,7 +128,7 @@ def grade(scenario, names: list[str], limits, i: int = 0, jobs: int | None = Non
     def one(name: str) -> Graded:
         if stop.is_set():
             return Graded(name, "not checked", "not checked: interrupted", "")
-        return grade_one(scenario, name, ref, limits, stop)
+        return grade_one(scenario, name, ref, limits, stop, api, run_all, confine)
 
     try:
         if progress is not None:
@@ -151,13 +164,13 @@ def lines(results: list[Graded]) -> list[str]:
     return [f"{g.file:{width}}  {g.verdict}" for g in results]
 
 
-COLUMNS = ("file", "result", "entry", "verdict")
+COLUMNS = ("file", "result", "entry", "verdict", "api", "line", "cause")
 
 
 def table(results: list[Graded], path: str) -> bytes:
     """The results as CSV or JSON (by the name's ending), for a gradebook."""
-    rows = [{"file": g.file, "result": g.category, "entry": g.entry, "verdict": g.verdict}
-            for g in results]
+    rows = [{"file": g.file, "result": g.category, "entry": g.entry, "verdict": g.verdict,
+             "api": g.api, "line": g.line, "cause": g.cause} for g in results]
     if path.lower().endswith(".json"):
         return (json.dumps({"submissions": rows, "summary": summary(results)}, indent=2,
                            ensure_ascii=False) + "\n").encode()

@@ -1,0 +1,146 @@
+"""The likely cause of a wrong value, tested against the catalogue of classic mistakes
+(engine/mistakes.py) rather than guessed: what each mistake would have produced at that
+step from right inputs (its one equation rewritten), or through the iteration (the
+mistake made further up, carried down); else a constant ratio to the right value
+(m times: the 1/m forgotten), or the right value transposed.  And before grading: the
+mistakes a scenario cannot tell from the right answer at all (b = 0 hides a forward
+pass without b; m = 1 hides a forgotten 1/m)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bpdebug.engine import names
+from bpdebug.engine.activations import ACTIVATIONS
+from bpdebug.engine.mistakes import CATALOGUE, DATA, UPDATE, Mistake, Site
+from bpdebug.engine.notation import format_number
+from bpdebug.teach.homework.compare import ATOL, close
+from bpdebug.teach.homework.reference import Reference
+
+
+def likely(name: str, value, ref: Reference, alpha: float | None = None) -> str:
+    """What explains ``value`` (the post's layout) where ``name`` was due; "" if nothing."""
+    right = ref.env.get(name)
+    if right is None or value is None:
+        return ""
+    value = np.asarray(value, dtype=float)
+    return (_rewritten(name, value, right, ref, alpha) or _carried(name, value, right, ref, alpha)
+            or ratio(name, value, np.asarray(right, dtype=float), ref.m))
+
+
+def _rewritten(name: str, value, right, ref: Reference, alpha) -> str:
+    """One equation as each mistake writes it, evaluated on the reference's inputs."""
+    eq = ref.equations.get(name)
+    _, l = names.split(name)
+    if eq is None or l is None:
+        return ""
+    env = ref.env if alpha is None else {**ref.env, "α": alpha}
+    site = Site(l, ref.L, ACTIVATIONS[ref.activations[l - 1]])
+    for mistake in CATALOGUE.values():
+        wrong = mistake.apply(eq, site)
+        if wrong is eq:
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                candidate = wrong.expr(env)
+        except Exception:  # noqa: BLE001 - a rewrite NumPy refuses here produces nothing
+            continue
+        if close(value, candidate) and not close(candidate, right):
+            return f"{name} equals {wrong.expr}: {mistake.cause}"
+    return ""
+
+
+def _carried(name: str, value, right, ref: Reference, alpha) -> str:
+    """The iteration with each mistake injected: a mistake further up, carried down."""
+    for mistake in CATALOGUE.values():
+        if mistake.corrupts <= {UPDATE, DATA}:
+            continue
+        env = ref.with_mistake(mistake.name, alpha)
+        if env is not None and name in env and close(value, env[name]) \
+                and not close(env[name], right):
+            return f"{name} is what {mistake.wrong} makes of it: {mistake.cause}"
+    return ""
+
+
+def ratio(name: str, value: np.ndarray, right: np.ndarray, m: int) -> str:
+    """A wrong value that is the right one times a constant, or transposed."""
+    if value.shape != right.shape:
+        if value.shape == right.T.shape and close(value, right.T):
+            return f"{name} is transposed: it should be {_shape(right)}, not {_shape(value)}"
+        return ""
+    if right.ndim == 2 and right.shape[0] == right.shape[1] and close(value, right.T) \
+            and not close(value, right):
+        return f"{name} is transposed"
+    big = np.abs(right) > ATOL
+    if not big.any() or not close(value[~big], 0 * value[~big]):
+        return ""
+    with np.errstate(all="ignore"):
+        ratios = value[big] / right[big]
+    c = float(ratios.flat[0])
+    if not np.isfinite(c) or not close(ratios, np.full_like(ratios, c)) or close(c, 1.0):
+        return ""
+    if m > 1 and close(c, m):
+        return f"{name} is m = {m} times the right value: the 1/m is forgotten"
+    if m > 1 and close(c, 1 / m):
+        return f"{name} is 1/m = 1/{m} of the right value: the 1/m is applied twice"
+    if close(c, -1.0):
+        return f"{name} has the wrong sign: it is −1 × the right value"
+    return f"{name} is {format_number(c, 4)} × the right value"
+
+
+def _shape(a) -> str:
+    return "×".join(map(str, np.shape(a)))
+
+
+def blind_spots(ref: Reference) -> list[Mistake]:
+    """The catalogue's mistakes that give exactly the right answer on this scenario's
+    iteration: grading with it could not tell a student who makes them.  (A mistake that
+    only changes the update, or the data, is not one an iteration's gradients show; one
+    that is the right answer for this network whatever its numbers, as g'(A) is for ReLU,
+    is no mistake here.)"""
+    hidden = [m for m in CATALOGUE.values() if not m.corrupts <= {UPDATE, DATA}
+              and _same_answer(ref, m)]
+    if not hidden:
+        return []
+    other = _reference_of(_with_other_numbers(ref.scenario), ref.i)
+    return [m for m in hidden if other is None or not _same_answer(other, m)]
+
+
+def _same_answer(ref: Reference, mistake: Mistake) -> bool:
+    env = ref.with_mistake(mistake.name)
+    if env is None:
+        return False  # it stops at a shape mismatch: plainly seen
+    return all(close(env[n], ref.env[n]) for n in ref.order if n in env and n in ref.env)
+
+
+def _with_other_numbers(scenario):
+    """The same network on random data and parameters (no zeros, nothing symmetric)."""
+    from dataclasses import replace
+    rng = np.random.default_rng(scenario.seed + 1)
+    sizes = scenario.sizes
+    layers = tuple(replace(layer, W=rng.normal(size=(sizes[l + 1], sizes[l])),
+                           b=rng.normal(size=(sizes[l + 1], 1)))
+                   for l, layer in enumerate(scenario.layers))
+    X = rng.normal(size=np.shape(scenario.X))
+    return replace(scenario, X=X, layers=layers)
+
+
+def _reference_of(scenario, i: int) -> Reference | None:
+    from bpdebug.teach.homework.reference import ReferenceError, reference
+    try:
+        return reference(scenario, i)
+    except ReferenceError:
+        return None
+
+
+def blind_note(ref: Reference) -> list[str]:
+    """What the class report says at its top when the scenario hides a mistake."""
+    hidden = blind_spots(ref)
+    if not hidden:
+        return []
+    lines = [f"{ref.scenario.name} cannot tell {len(hidden)} classic mistake"
+             f"{'s' if len(hidden) > 1 else ''} from the right answer: a hand-in that "
+             "makes one is graded correct here"]
+    lines += [f"  {m.name} ({m.wrong}): it would take {m.reveal or 'another scenario'}"
+              for m in hidden]
+    return lines
