@@ -25,7 +25,26 @@ def likely(name: str, value, ref: Reference, alpha: float | None = None) -> str:
         return ""
     value = np.asarray(value, dtype=float)
     return (_rewritten(name, value, right, ref, alpha) or _carried(name, value, right, ref, alpha)
+            or _other_activation(name, value, ref)
             or ratio(name, value, np.asarray(right, dtype=float), ref.m))
+
+
+def _other_activation(name: str, value, ref: Reference) -> str:
+    """A[l] that is another activation of the right Z[l]: the student's layer is not
+    the scenario's (a softmax output graded on a sigmoid scenario, say)."""
+    letter, l = names.split(name)
+    if letter != "A" or not l:
+        return ""
+    g = ref.activations[l - 1]
+    for other in ACTIVATIONS.values():
+        if other.name == g:
+            continue
+        with np.errstate(all="ignore"):
+            candidate = other.g(np.asarray(ref.env[f"Z[{l}]"], dtype=float))
+        if close(value, candidate):
+            return (f"{name} is {other.name}(Z[{l}]): layer {l}'s activation is {g} in "
+                    f"{ref.scenario.name}")
+    return ""
 
 
 def _rewritten(name: str, value, right, ref: Reference, alpha) -> str:

@@ -50,16 +50,48 @@ class Missing:
 
     def _fail(self, *_, **__):
         raise ModuleNotFoundError(
-            f"{self._name} comes from {self._module}, which is not installed where bpdebug "
-            f"grades (imported at {self._where}): put {self._module.split('.')[0]}.py beside "
-            "the hand-in, or install it", name=self._module)
+            f"{self._name} comes from {self._module} ({self._where}), which is not installed "
+            f"where bpdebug grades: put {self._module.split('.')[0]}.py beside the hand-in",
+            name=self._module)
 
-    __call__ = __getitem__ = __iter__ = __len__ = __bool__ = _fail
+    __call__ = __getitem__ = __setitem__ = __iter__ = __len__ = __bool__ = _fail
+
+    def __setattr__(self, attribute: str, value) -> None:
+        self._fail()
 
     def __getattr__(self, attribute: str):
         if attribute.startswith("__"):
             raise AttributeError(attribute)
         return Missing(f"{self._name}.{attribute}", self._module, self._where)
+
+
+class _Beside:
+    """An import hook for the modules beside a hand-in (a course's dnn_utils.py or
+    planar_utils.py): they are run for their definitions too, so their plots, test
+    prints and imports of what is not installed cost nothing."""
+
+    def __init__(self, child: "Child") -> None:
+        self.child = child
+
+    def find_spec(self, name: str, path=None, target=None):
+        import importlib.util
+        if path is not None or "." in name:
+            return None
+        file = Path(self.child.folder) / f"{name}.py"
+        if not file.is_file():
+            return None
+        return importlib.util.spec_from_file_location(name, file, loader=self)
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module) -> None:
+        from bpdebug.teach.homework.submission import Chunk
+        path = module.__spec__.origin
+        text = Path(path).read_bytes().decode("utf-8-sig", errors="replace")
+        error = self.child.run_chunks([Chunk(path, text)], module.__dict__, own=False)
+        if error is not None:
+            raise error
 
 
 class Child:
@@ -74,6 +106,7 @@ class Child:
         self.api: Api = spec.parse(self.job["api"]["text"], self.job["api"]["file"])
         self.network = self.job["network"]  # L, sizes, activations, m
         self.calls: list[Called] = []
+        self.instance = None  # a class-based API's object, shared by its stages
         self.skipped: list[Skipped] = []
         self.missing: list[MissingModule] = []
         self.result = Result()
@@ -142,36 +175,50 @@ class Child:
         self.finish()
 
     def run_module(self, source) -> Crash | None:
+        """Run the hand-in's chunks into its module: every statement (--impl-run-all), or
+        what defines; modules beside it that it imports (a course's dnn_utils.py) are run
+        the same way, through an import hook."""
+        if not self.job["run_all"]:
+            sys.meta_path.insert(0, _Beside(self))
+        error = self.run_chunks(source.chunks, self.module.__dict__, own=True)
+        return self.crash("import", error) if error is not None else None
+
+    def run_chunks(self, chunks, namespace: dict, own: bool) -> BaseException | None:
         """Run each chunk: every statement (--impl-run-all), or what defines (imports,
-        def, class, constants); a module that is not installed is listed, not fatal."""
+        def, class, constants); a module that is not installed is listed, not fatal.
+        What stopped it, or None."""
         everything = self.job["run_all"]
-        for chunk in source.chunks:
+        for chunk in chunks:
             _remember(chunk.filename, chunk.source)
             try:
                 tree = ast.parse(chunk.source, chunk.filename)
             except (SyntaxError, ValueError) as error:
-                return self.crash("import", error)
+                return error
+            prefix = "" if own else f"{os.path.basename(chunk.filename)} "
             for statement in definitions(tree):
-                node = statement.node
+                node = _absolute(statement.node)
+                where = prefix + statement.where(chunk)
                 if not (everything or statement.runs):
-                    self.skipped.append(Skipped(statement.where(chunk), _first_line(node),
-                                                statement.why, _binds(node)))
+                    self.skipped.append(Skipped(where, _first_line(node), statement.why,
+                                                _binds(node)))
                     continue
                 code = compile(ast.Module([node], []), chunk.filename, "exec", dont_inherit=True)
                 try:
-                    exec(code, self.module.__dict__)  # noqa: S102 - running it is the point
-                except ModuleNotFoundError as error:
-                    if everything or not self.not_installed(node, error, statement.where(chunk)):
-                        return self.crash("import", error)
+                    exec(code, namespace)  # noqa: S102 - running it is the point
                 except BaseException as error:  # noqa: BLE001 - every ending is the student's
-                    if everything or _defines(node):
-                        return self.crash("import", error)
-                    why = f"raised {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-                    self.skipped.append(Skipped(statement.where(chunk), _first_line(node),
-                                                why.rstrip(": "), _binds(node)))
+                    if everything:
+                        return error
+                    if isinstance(error, ModuleNotFoundError) and \
+                            self.not_installed(node, error, where, namespace):
+                        continue
+                    if _defines(node):
+                        return error
+                    self.skipped.append(Skipped(where, _first_line(node), _why_not(error),
+                                                _binds(node)))
         return None
 
-    def not_installed(self, node: ast.stmt, error: ModuleNotFoundError, where: str) -> bool:
+    def not_installed(self, node: ast.stmt, error: ModuleNotFoundError, where: str,
+                      namespace: dict) -> bool:
         """An import of a module that is not installed: bind what it names to Missing
         and list it.  False for anything else (an import inside a helper that fails)."""
         if not isinstance(node, (ast.Import, ast.ImportFrom)) or not error.name:
@@ -185,11 +232,11 @@ class Child:
                 names.append("*")
                 continue
             bound = alias.asname or alias.name.split(".")[0]
-            module = alias.name if isinstance(node, ast.Import) else f"{node.module}.{alias.name}"
-            self.module.__dict__[bound] = Missing(bound, module, where)
+            module = alias.name if isinstance(node, ast.Import) else node.module
+            namespace[bound] = Missing(bound, module, where)
             names.append(bound)
-        module = error.name
-        self.missing.append(MissingModule(module, where, tuple(names)))
+        if not any(m.module == error.name and m.names == tuple(names) for m in self.missing):
+            self.missing.append(MissingModule(error.name, where, tuple(names)))
         return True
 
     # ---- calling the hand-in -------------------------------------------------------
@@ -245,14 +292,20 @@ class Child:
         return got, reader.read_as, reader.wrong
 
     def target(self, call: Call, ctx: "Context"):
-        """The function to call: the module's, or a method of a fresh object whose state
-        is the reference's (so a call that changes it cannot change the next)."""
+        """The function to call: the module's, or a method of the API's object, whose
+        state is set to the reference's before each call.  The forward and the backward
+        stage share one object, as a course's training loop does (a gradient_descent may
+        read what forward_prop kept); each helper gets a fresh one."""
         if not call.method:
             return getattr(self.module, call.name), None
         obj = self.api.object
-        cls = getattr(self.module, obj.cls)
-        args, kwargs = self.arguments(obj, cls, ctx)
-        instance = cls(*args, **kwargs)
+        instance = self.instance if call.stage != "helper" else None
+        if instance is None:
+            cls = getattr(self.module, obj.cls)
+            args, kwargs = self.arguments(obj, cls, ctx)
+            instance = cls(*args, **kwargs)
+            if call.stage != "helper":
+                self.instance = instance
         state = {}
         for attribute, value in obj.state:
             state[attribute] = build(value, ctx)
@@ -360,8 +413,10 @@ class Child:
         partial = ()
         if frame is not None and call is not None and call.returns is not None:
             partial = self.partial(frame, call)
+        inner = frame.f_code.co_name if frame is not None else ""
         return Crash(function, cause, message, file, line, source, entry,
-                     tuple(tuple(o) for o in operands), text, partial)
+                     tuple(tuple(o) for o in operands), text, partial,
+                     inner if inner not in (function, "<module>") else "")
 
     def partial(self, frame, call: Call) -> tuple[Got, ...]:
         """What the dictionary the raising function was filling held: the entries it
@@ -556,8 +611,11 @@ class Reader:
 
     def choose(self, pattern: str, choice: Choice, obj: dict, ctx: Context) -> Quantity:
         """The option whose keys the student's dictionary holds most of."""
+        computed = set(self.child.network["computed"])
+
         def present(q: Quantity) -> int:
-            return sum(1 for l in entry_layers(pattern, q, ctx.L) if expand(pattern, l) in obj)
+            return sum(1 for l in entry_layers(pattern, q, ctx.L)
+                       if q.at(l, ctx.L) in computed and expand(pattern, l) in obj)
         best = max(choice.options, key=present)  # the first on a tie
         if best is not choice.options[0] and present(best) > 0:
             self.read_as.append(f'{pattern} holds {best.letter}[{best.index}] (the keys say so: '
@@ -622,6 +680,26 @@ def _copy(value):
     return value
 
 
+def _absolute(node: ast.stmt) -> ast.stmt:
+    """``from .layers import *`` in a hand-in written inside a course's package reads
+    ``layers`` from the hand-in's folder, where the teacher put it."""
+    if not isinstance(node, ast.ImportFrom) or not node.level:
+        return node
+    if node.module:
+        fixed = ast.ImportFrom(node.module, node.names, 0)
+    else:
+        fixed = ast.Import(node.names)
+    return ast.copy_location(fixed, node)
+
+
+def _why_not(error: BaseException) -> str:
+    """Why a statement that only sets a constant was not run after all: it raised."""
+    if isinstance(error, ModuleNotFoundError) and error.name:
+        return f"uses {error.name}, which is not installed here"
+    first = str(error).splitlines()[0] if str(error) else ""
+    return f"raised {type(error).__name__}: {first}".rstrip(": ")
+
+
 def _first_line(node: ast.stmt) -> str:
     text = ast.unparse(node).splitlines()[0] if node else ""
     return text if len(text) <= 100 else text[:99] + "…"
@@ -639,8 +717,12 @@ def _binds(node: ast.stmt) -> tuple[str, ...]:
 
 
 def _defines(node: ast.stmt) -> bool:
-    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
-                             ast.ImportFrom, ast.If, ast.Try))
+    """A definition or an import (or an if or try block holding one): when it fails, the
+    hand-in cannot be graded; anything else that fails is listed as not run."""
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+    if isinstance(node, (ast.If, ast.Try)):
+        return any(isinstance(n, kinds) for n in ast.walk(node))
+    return isinstance(node, kinds)
 
 
 def _remember(filename: str, source: str) -> None:

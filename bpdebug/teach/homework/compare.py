@@ -164,8 +164,8 @@ class HelperCheck:
     def describe(self) -> str:
         where = f" ({self.at})" if self.at is not None else ""
         if self.crash is not None:
-            return f"{self.name} [{self.layer}] {self.crash.summary()}"
-        return f"{self.name} is wrong: {self.text}{where}"
+            return f"{self.name}, given layer {self.layer}'s inputs, {self.crash.summary()}"
+        return f"{self.name} is wrong at layer {self.layer}: {self.text}{where}"
 
 
 @dataclass(frozen=True)

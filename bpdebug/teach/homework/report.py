@@ -78,6 +78,24 @@ def _post(key: str) -> str:
     return from_key(key)
 
 
+def helper_lines(comparison: Comparison) -> list[str]:
+    """A line per helper: ✓ with the layers it was right on, or ✗ with its first wrong
+    layer said in full and the other wrong layers after it."""
+    out = []
+    by_name: dict[str, list] = {}
+    for check in comparison.helpers:
+        by_name.setdefault(check.name, []).append(check)
+    for name, checks in by_name.items():
+        wrong = [c for c in checks if not c.ok]
+        layers = " ".join(f"[{c.layer}]" for c in (wrong or checks)[1 if wrong else 0:])
+        if not wrong:
+            out.append(f"✓ {name} {layers}" if len(checks) > 1 else f"✓ {name}")
+        else:
+            also = f" (wrong at {layers} too)" if layers else ""
+            out.append(f"✗ {wrong[0].describe()}{also}")
+    return out
+
+
 def output_lines(comparison: Comparison, limit: int | None = OUTPUT_LINES) -> list[str]:
     """The student's output, the first `limit` lines, then how many more there were."""
     lines = comparison.output.splitlines()
@@ -105,14 +123,8 @@ def report(scenario, path: str, comparison: Comparison,
     if comparison.not_returned:
         lines.append(f"· not returned by this API (not judged): {', '.join(comparison.not_returned)}")
     if comparison.helpers:
-        lines += ["", "helpers, each given the reference's inputs:"]
-        done: dict[str, list[str]] = {}
-        for check in comparison.helpers:
-            if check.ok:
-                done.setdefault(check.name, []).append(f"[{check.layer}]")
-            else:
-                lines.append(f"✗ {check.describe()}")
-        lines += [f"✓ {name} {' '.join(layers)}" for name, layers in done.items()]
+        lines += ["", "helpers, each given the reference's inputs, layer by layer:"]
+        lines += helper_lines(comparison)
     first = comparison.first_divergence
     if first is not None:
         lines += ["", "first divergence: " + first.describe()]

@@ -28,7 +28,7 @@ class Got:
 class Crash:
     """The student's code did not return: where, as the student's frames said it."""
 
-    function: str  # the function (or "import" for the module's own code)
+    function: str  # the call bpdebug made (or "import" for the module's own code)
     cause: str  # "raised" | "exit"
     error: str  # "ValueError: shapes (1,4) and (3,4) not aligned"
     file: str = ""
@@ -38,6 +38,7 @@ class Crash:
     operands: tuple[tuple[str, str], ...] = ()  # (expression, shape) on that line
     traceback: str = ""
     partial: tuple[Got, ...] = ()  # what the dictionary being filled held when it raised
+    inner: str = ""  # the student's function the line is in, when it is not the call
 
 
 @dataclass(frozen=True)

@@ -104,9 +104,11 @@ def load_student(path: str | Path, display: str | None = None, *, strict: bool =
     syntax = None
     if error is not None:
         where = f"{error.filename}:{error.lineno}" if error.lineno else (error.filename or display)
-        syntax = f"{where}: {error.msg}"
+        message = error.msg + (" (this is Python 2 code: bpdebug runs Python 3)"
+                               if "Missing parentheses in call to 'print'" in error.msg else "")
+        syntax = f"{where}: {message}"
         if strict:
-            raise StudentFileError(f"{where}: not Python bpdebug can run: {error.msg}")
+            raise StudentFileError(f"{where}: not Python bpdebug can run: {message}")
     detection = None
     if syntax is None:
         defined = source.defined()
@@ -156,13 +158,17 @@ class Crash:
     operands: tuple[tuple[str, str], ...]  # (expression, shape) on that line
     traceback: str
     cause: str = "raised"  # | "exit" | "timeout" | "signal" | "missing" | "internal" | "misfit"
+    inner: str = ""  # the student's function the line is in, when it is not the one called
 
     @property
     def where(self) -> str:
-        """"in forward()", "while importing alice.py"."""
+        """"in forward()", "in linear_backward() called from L_model_backward()",
+        "while importing alice.py"."""
         if self.function == "import":
             return f"while importing {self.file or 'the file'}" if self.cause not in (
                 "missing", "misfit") else ""
+        if self.inner:
+            return f"in {self.inner}(), called from {self.function}(),"
         return f"in {self.function}()"
 
     @property
@@ -175,7 +181,7 @@ class Crash:
             return self.error
         what = f"raised {self.error}" if self.cause == "raised" else self.error
         at = f" at {self.location}" if self.location else ""
-        return f"{what} {self.where}{at}".replace("  ", " ")
+        return f"{what} {self.where}{at}".replace("  ", " ").replace(", at", " at").rstrip(",")
 
     def lines(self) -> list[str]:
         if self.cause == "raised":
@@ -194,7 +200,7 @@ class Crash:
 def _crash(data: result.Crash, entry: str | None = None) -> Crash:
     return Crash(data.function, data.error, data.file, data.line, data.source,
                  entry if entry is not None else data.entry, data.operands, data.traceback,
-                 data.cause)
+                 data.cause, data.inner)
 
 
 # ---- running it ------------------------------------------------------------------------
@@ -253,7 +259,8 @@ def _write_job(job_dir: Path, submission: Submission, detection: Detection, ref:
         "timeout": limits.timeout, "memory": limits.memory,
         "memory_text": size_text(limits.memory), "run_all": submission.run_all,
         "api": {"text": api.text, "file": api.file}, "stages": stages, "helpers": helpers,
-        "network": {"L": ref.L, "sizes": ref.sizes, "activations": ref.activations, "m": ref.m},
+        "network": {"L": ref.L, "sizes": ref.sizes, "activations": ref.activations, "m": ref.m,
+                    "computed": list(ref.order)},
         "confine": confine}))
 
 

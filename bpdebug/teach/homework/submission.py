@@ -98,7 +98,10 @@ class Statement:
     why: str = ""  # "calls model()", "a for loop", …
 
     def where(self, chunk: Chunk) -> str:
-        return f"{chunk.filename}:{self.node.lineno}"
+        """As the notebook's IPython lines are listed: "cell 5 line 2", or "line 12"."""
+        _, _, cell = chunk.filename.rpartition(":cell")
+        line = f"line {self.node.lineno}"
+        return f"cell {cell} {line}" if cell.isdigit() and ":cell" in chunk.filename else line
 
 
 @dataclass(frozen=True)
