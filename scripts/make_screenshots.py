@@ -43,7 +43,7 @@ VIEWS = {
     "help": ("xor", None, (120, 36), ["question_mark"], "the help screen on ?"),
     "gradcheck": ("bug-forgot-m", None, (120, 36), ["g", "wait"],
                   "the gradient check on g: the missing 1/m puts every dW and db in 'wrong'"),
-    "student": ("xor", "scenarios/students/forgot_m.py", (120, 36), ["f", "n"],
+    "student": ("xor", "scenarios/students/post/forgot_m.py", (120, 36), ["f", "n"],
                 "--impl: a student's dW[2] beside the reference, the first divergence marked"),
     "small": ("xor", None, (80, 24), ["f", "n", "n"],
               "backward [1] at 80×24: three columns of every 4-example matrix, every key"),

@@ -44,9 +44,9 @@ def main(expected: int) -> int:
     names = [name for name, _, _ in bundled()]
     if len(names) != expected:
         raise SystemExit(f"smoke: {len(names)} bundled scenarios installed, {expected} expected")
-    students = sorted(p.name for p in (BUNDLED / "students").glob("*.py"))
+    students = sorted(p.name for p in (BUNDLED / "students" / "post").glob("*.py"))
     if "correct.py" not in students:
-        raise SystemExit(f"smoke: the student examples are missing from {BUNDLED / 'students'}")
+        raise SystemExit(f"smoke: the student examples are missing from {BUNDLED / 'students' / 'post'}")
     shape = asyncio.run(step_once())
     print(f"smoke: bpdebug {bpdebug.__version__} from {package}: {len(names)} scenarios, "
           f"{len(students)} student files; n shows {shape}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-STUDENTS = Path(__file__).resolve().parent.parent / "scenarios" / "students"
+STUDENTS = Path(__file__).resolve().parent.parent / "scenarios" / "students" / "post"
 CORRECT = (STUDENTS / "correct.py").read_text()
 
 # The correct file, with one function replaced at the end of the module.

@@ -743,7 +743,7 @@ async def test_g_with_a_student_checks_the_students_own_gradients():
 
     from tests.students import compared
 
-    app = BpdebugApp(load("xor"), student=load_student("scenarios/students/forgot_m.py"))
+    app = BpdebugApp(load("xor"), student=load_student("scenarios/students/post/forgot_m.py"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "n")
         assert await compared(pilot, app) is not None  # the student's code runs in a worker

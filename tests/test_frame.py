@@ -155,7 +155,7 @@ def test_the_student_view_shows_only_what_the_cursor_has_reached():
     from bpdebug.teach.homework import run as student
 
     scenario = load("xor")
-    comparison = student.run(scenario, student.load_student("scenarios/students/forgot_m.py"))
+    comparison = student.run(scenario, student.load_student("scenarios/students/post/forgot_m.py"))
     engine = Engine(scenario)
     start = with_student(engine.frame(), comparison)
     assert [e.key for e in start.student.entries] == ["A0"]

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 XOR = (BUNDLED / "xor.toml").read_text()
 
 
-STUDENTS = ROOT / "scenarios" / "students"
+STUDENTS = ROOT / "scenarios" / "students" / "post"
 
 
 def bpdebug(*args: str, cwd: Path = ROOT, umask: int | None = None) -> subprocess.CompletedProcess:

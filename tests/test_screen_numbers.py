@@ -184,7 +184,7 @@ async def test_the_student_panel_shows_the_numbers_it_compares(size):
     from bpdebug.teach.homework.run import load_student
     from tests.students import compared
 
-    student = load_student(ROOT / "scenarios" / "students" / "forgot_m.py")
+    student = load_student(ROOT / "scenarios" / "students" / "post" / "forgot_m.py")
     app = BpdebugApp(load("xor"), student=student)
     async with app.run_test(size=size) as pilot:
         await compared(pilot, app)

@@ -125,7 +125,7 @@ async def test_the_first_student_comparison_is_drawn_without_a_key_and_only_up_t
     from bpdebug.app.components.student_panel import StudentPanel
     from bpdebug.teach.homework.run import load_student
 
-    app = BpdebugApp(load("xor"), student=load_student("scenarios/students/forgot_m.py"))
+    app = BpdebugApp(load("xor"), student=load_student("scenarios/students/post/forgot_m.py"))
     async with app.run_test(size=(120, 36)) as pilot:
         for worker in list(app.workers):
             if worker.group == "student":

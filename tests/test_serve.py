@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("argv, says", [
-    (["xor", "--serve", "--impl", "scenarios/students/correct.py"], "--impl"),
-    (["--serve", "--impl", "scenarios/students/correct.py"], "--impl"),
+    (["xor", "--serve", "--impl", "scenarios/students/post/correct.py"], "--impl"),
+    (["--serve", "--impl", "scenarios/students/post/correct.py"], "--impl"),
     (["xor", "--serve", "--check"], "--check"),
     (["--serve", "--list"], "--list"),
     (["xor", "--port", "8000"], "--serve"),

@@ -7,7 +7,7 @@ from bpdebug.cli.main import main
 from bpdebug.engine.spec import LayerSpec, Scenario
 from bpdebug.teach.homework import run as student
 
-STUDENTS = "scenarios/students/"
+STUDENTS = "scenarios/students/post/"
 
 
 def xor(bugs=()):
@@ -102,19 +102,19 @@ def test_an_unusable_student_file_exits_2(tmp_path, capsys):
 
 
 # Every bundled student file: the entry its docstring names as the first divergence.
-DOCUMENTED = {
+DOCUMENTED = {  # on grade-deep, the scenario the docstrings grade with
     "correct.py": (None, 0),
-    "missing_transpose.py": ("dW2", 1),
-    "forgot_m.py": ("dW2", 1),
-    "g_not_gprime.py": ("dZ1", 1),
-    "post_typo.py": ("dZ1", 1),
-    "raises.py": ("dA1", 1),
-    "db_no_keepdims.py": ("db2", 1),
-    "db_wrong_axis.py": ("db2", 1),
-    "da_no_transpose.py": ("dA1", 1),
-    "dz_output_sign.py": ("dZ2", 1),
+    "missing_transpose.py": ("dW3", 1),
+    "forgot_m.py": ("dW3", 1),
+    "g_not_gprime.py": ("dZ2", 1),
+    "post_typo.py": ("dZ2", 1),
+    "raises.py": ("dA2", 1),
+    "db_no_keepdims.py": ("db3", 1),
+    "db_wrong_axis.py": ("db3", 1),
+    "da_no_transpose.py": ("dA2", 1),
+    "dz_output_sign.py": ("dZ3", 1),
     "examples_as_rows.py": ("A0", 1),
-    "forward_no_bias.py": (None, 0),  # on XOR's zero biases; see the next test
+    "forward_no_bias.py": ("Z1", 1),
 }
 
 
@@ -126,7 +126,7 @@ def test_every_bundled_student_file_is_listed():
 @pytest.mark.parametrize("name", sorted(DOCUMENTED))
 def test_each_student_file_gives_its_documented_first_divergence(name, capsys):
     key, code = DOCUMENTED[name]
-    assert main(["xor", "--check", "--impl", STUDENTS + name]) == code
+    assert main(["grade-deep", "--check", "--impl", STUDENTS + name]) == code
     out = capsys.readouterr().out
     doc = open(STUDENTS + name).read().split('"""')[1]
     if key is None:
@@ -138,4 +138,18 @@ def test_each_student_file_gives_its_documented_first_divergence(name, capsys):
 
 def test_a_forward_without_bias_diverges_at_z1_once_b_is_not_zero(capsys):
     assert main(["dying-relu", "--check", "--impl", STUDENTS + "forward_no_bias.py"]) == 1
-    assert "first divergence: Z1: wrong values" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "first divergence: Z1: wrong values" in out
+    assert "likely cause: Z[1] equals W[1]·A[0]: the bias is missing" in out
+
+
+def test_a_scenario_that_cannot_tell_a_mistake_says_so_at_the_top(capsys):
+    # xor's b all start at 0: a forward pass without b is right there, and the report
+    # says so before it says "correct".
+    assert main(["xor", "--check", "--impl", STUDENTS + "forward_no_bias.py"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "xor cannot tell 1 classic mistake from the right answer" in out[1]
+    assert out[2].strip().startswith("forward_no_bias (Z[l] = W[l]·A[l-1]): it would take "
+                                     "a non-zero b[l]")
+    assert main(["grade-deep", "--check", "--impl", STUDENTS + "correct.py"]) == 0
+    assert "cannot tell" not in capsys.readouterr().out

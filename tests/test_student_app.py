@@ -90,7 +90,7 @@ async def test_print_spam_goes_to_the_scrollable_output_part(tmp_path):
 
 async def test_a_notebooks_skipped_magics_are_listed_in_the_panel(tmp_path):
     path = tmp_path / "carol.ipynb"
-    path.write_text(notebook((ROOT / "scenarios/students/forgot_m.py").read_text()))
+    path.write_text(notebook((ROOT / "scenarios/students/post/forgot_m.py").read_text()))
     app = app_for(path)
     async with app.run_test(size=SIZE) as pilot:
         comparison = await compared(pilot, app)

@@ -16,11 +16,11 @@ from tests.students import CORRECT, notebook, write_case
 from tests.test_student import DOCUMENTED
 
 ROOT = Path(__file__).resolve().parent.parent
-STUDENTS = ROOT / "scenarios" / "students"
+STUDENTS = ROOT / "scenarios" / "students" / "post"
 
 # The kind of verdict each bundled file gets (its docstring names the entry).
 CATEGORY = {
-    "correct.py": "correct", "forward_no_bias.py": "correct",
+    "correct.py": "correct", "forward_no_bias.py": "diverges",
     "missing_transpose.py": "raised", "raises.py": "raised", "da_no_transpose.py": "raised",
     "forgot_m.py": "diverges", "g_not_gprime.py": "diverges", "post_typo.py": "diverges",
     "dz_output_sign.py": "diverges",
@@ -57,14 +57,14 @@ def classroom(tmp_path_factory):
 def graded(classroom, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     csv_path, json_path = out / "class.csv", out / "class.json"
-    runs = [bpdebug("xor", "--check", "--impl", "scenarios/students/", str(classroom),
+    runs = [bpdebug("grade-deep", "--check", "--impl", "scenarios/students/post/", str(classroom),
                     "--report", str(report)) for report in (csv_path, json_path)]
     return runs, csv_path, json_path
 
 
 def expected_files(classroom) -> dict[str, str]:
     """submission as named in the output -> the bundled file it comes from"""
-    files = {f"scenarios/students/{name}": name for name in DOCUMENTED}
+    files = {f"scenarios/students/post/{name}": name for name in DOCUMENTED}
     files.update({str(classroom / (Path(name).stem + ".ipynb")): name for name in DOCUMENTED})
     return files
 

@@ -115,7 +115,7 @@ def test_the_raw_write_is_kept_with_its_escape_codes_made_visible(tmp_path):
 
 def test_a_notebook_runs_its_code_cells_in_order_and_lists_the_magics(tmp_path):
     path = tmp_path / "carol.ipynb"
-    path.write_text(notebook((ROOT / "scenarios/students/forgot_m.py").read_text()))
+    path.write_text(notebook((ROOT / "scenarios/students/post/forgot_m.py").read_text()))
     done = bpdebug("xor", "--check", "--impl", str(path))
     assert done.returncode == 1
     assert "first divergence: dW2: wrong values" in done.stdout
@@ -125,7 +125,7 @@ def test_a_notebook_runs_its_code_cells_in_order_and_lists_the_magics(tmp_path):
 
 def test_a_crash_in_a_notebook_names_the_cell_and_its_line(tmp_path):
     path = tmp_path / "dave.ipynb"
-    path.write_text(notebook((ROOT / "scenarios/students/raises.py").read_text()))
+    path.write_text(notebook((ROOT / "scenarios/students/post/raises.py").read_text()))
     comparison = student.run(load("xor"), student.load_student(path))
     crash = comparison.crash
     assert crash.entry == "dA1" and crash.file.startswith(f"{path}:cell")
@@ -159,20 +159,20 @@ def test_only_float_arrays_cross_back_and_they_are_read_without_pickle(tmp_path,
 
 
 @pytest.mark.parametrize("argv,phrase", [
-    (["xor", "--train", "5", "--impl", "scenarios/students/correct.py"], "--train"),
-    (["xor", "--check", "--impl", "scenarios/students/correct.py", "--export", "e.json"],
+    (["xor", "--train", "5", "--impl", "scenarios/students/post/correct.py"], "--train"),
+    (["xor", "--check", "--impl", "scenarios/students/post/correct.py", "--export", "e.json"],
      "--export"),
     (["xor", "--impl", ""], "empty"),
     (["xor", "--export", ""], "empty"),
     (["xor", "--transcript", ""], "empty"),
-    (["xor", "--check", "--impl", "scenarios/students/correct.py", "--report", ""], "empty"),
-    (["xor", "--check", "--impl", "scenarios/students/correct.py", "--report", "r.txt"],
+    (["xor", "--check", "--impl", "scenarios/students/post/correct.py", "--report", ""], "empty"),
+    (["xor", "--check", "--impl", "scenarios/students/post/correct.py", "--report", "r.txt"],
      ".csv or .json"),
     (["xor", "--check", "--report", "r.csv"], "--impl"),
     (["xor", "--check", "--impl-timeout", "3"], "--impl"),
-    (["xor", "--impl", "scenarios/students/correct.py", "--impl-timeout", "0"], "more than 0"),
-    (["--impl", "scenarios/students/correct.py", "xor"], "SCENARIO"),
-    (["xor", "--impl", "scenarios/students/correct.py", "scenarios/students/raises.py"],
+    (["xor", "--impl", "scenarios/students/post/correct.py", "--impl-timeout", "0"], "more than 0"),
+    (["--impl", "scenarios/students/post/correct.py", "xor"], "SCENARIO"),
+    (["xor", "--impl", "scenarios/students/post/correct.py", "scenarios/students/post/raises.py"],
      "one student's file"),
 ])
 def test_flags_that_do_not_fit_together_are_refused_with_one_line(argv, phrase, tmp_path):

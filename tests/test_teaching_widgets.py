@@ -30,7 +30,7 @@ from bpdebug.teach.homework import run as student
 
 from tests.waiting import event, until
 
-STUDENTS = "scenarios/students/"
+STUDENTS = "scenarios/students/post/"
 
 
 def xor(bugs=(), layers=None, **kw) -> Scenario:

@@ -195,16 +195,18 @@ def quantity(text: str) -> Quantity:
     return Quantity(letter, at, "T" in mods, "flat" in mods, "labels" in mods)
 
 
-def returned(value: Value, L: int, layer: int | None = None) -> list[tuple[str, Quantity]]:
+def returned(value: Value, L: int, layer: int | None = None,
+             parameters: bool = False) -> list[tuple[str, Quantity]]:
     """(the post's name, its quantity) of everything a value holds, layer by layer, each
-    once: what a call returns (W and b handed back are left out: they were given)."""
+    once: what a call returns (W and b handed back are left out: they were given; with
+    ``parameters``, they are what a state attribute holds)."""
     out: dict[str, Quantity] = {}
 
     def walk(v: Value, l: int | None) -> None:
         match v:
             case Quantity():
                 name = v.at(l, L)
-                if name is not None and v.letter not in ("W", "b"):
+                if name is not None and (parameters or v.letter not in ("W", "b")):
                     out.setdefault(name, v)
             case Choice(options):
                 walk(options[0], l)

@@ -24,25 +24,40 @@ def likely(name: str, value, ref: Reference, alpha: float | None = None) -> str:
     if right is None or value is None:
         return ""
     value = np.asarray(value, dtype=float)
-    return (_rewritten(name, value, right, ref, alpha) or _carried(name, value, right, ref, alpha)
-            or _other_activation(name, value, ref)
-            or ratio(name, value, np.asarray(right, dtype=float), ref.m))
+    found = _explain(name, value, right, ref, alpha)
+    if not found and names.split(name)[0] in ("dZ", "dA"):
+        # Code that holds ∂J/∂Z itself (cs231n's dscores) takes the 1/m early.
+        found = _explain(name, value * ref.m, right, ref, alpha, ratios=False)
+    return found
+
+
+def _explain(name: str, value, right, ref: Reference, alpha, ratios: bool = True) -> str:
+    return (_rewritten(name, value, right, ref, alpha) or _in_step(name, value, right, ref, alpha)
+            or _carried(name, value, right, ref, alpha) or _other_activation(name, value, ref)
+            or (ratio(name, value, np.asarray(right, dtype=float), ref.m) if ratios else ""))
 
 
 def _other_activation(name: str, value, ref: Reference) -> str:
-    """A[l] that is another activation of the right Z[l]: the student's layer is not
-    the scenario's (a softmax output graded on a sigmoid scenario, say)."""
+    """A[l] = g(Z[l]) or dZ[l] = dA[l] * g'(Z[l]) with another activation's g: the
+    student's layer is not the scenario's (a softmax output graded on a sigmoid
+    scenario), or the backward pass takes the wrong derivative (sigmoid_backward in a
+    ReLU layer, the copied classic)."""
     letter, l = names.split(name)
-    if letter != "A" or not l:
+    if letter not in ("A", "dZ") or not l:
         return ""
     g = ref.activations[l - 1]
+    Z = np.asarray(ref.env[f"Z[{l}]"], dtype=float)
     for other in ACTIVATIONS.values():
-        if other.name == g:
+        if other.name == g or (letter == "dZ" and other.g_prime is None):
             continue
         with np.errstate(all="ignore"):
-            candidate = other.g(np.asarray(ref.env[f"Z[{l}]"], dtype=float))
-        if close(value, candidate):
-            return (f"{name} is {other.name}(Z[{l}]): layer {l}'s activation is {g} in "
+            if letter == "A":
+                candidate, wrote = other.g(Z), f"{other.name}(Z[{l}])"
+            else:
+                candidate = np.asarray(ref.env[f"dA[{l}]"], dtype=float) * other.g_prime(Z)
+                wrote = f"dA[{l}] * {other.name}'(Z[{l}])"
+        if close(value, candidate) and not close(candidate, ref.env[name]):
+            return (f"{name} is {wrote}: layer {l}'s activation is {g} in "
                     f"{ref.scenario.name}")
     return ""
 
@@ -64,8 +79,52 @@ def _rewritten(name: str, value, right, ref: Reference, alpha) -> str:
                 candidate = wrong.expr(env)
         except Exception:  # noqa: BLE001 - a rewrite NumPy refuses here produces nothing
             continue
-        if close(value, candidate) and not close(candidate, right):
+        if close(candidate, right):
+            continue
+        if close(value, candidate):
             return f"{name} equals {wrong.expr}: {mistake.cause}"
+        if np.ndim(candidate) == 2 and close(value, np.transpose(candidate)):
+            return f"{name} equals ({wrong.expr})ᵀ: {mistake.cause}"
+        if _broadcast(value, candidate, right):
+            return (f"{name} is {wrong.expr} spread over {_shape(value)} by broadcasting: "
+                    f"{mistake.cause}")
+    return ""
+
+
+def _broadcast(value, candidate, right) -> bool:
+    """A wrong value that an update broadcast (b − α·db with db of shape (n,) makes b
+    n×n): the candidate spread to the value's shape, where the right one is a column."""
+    try:
+        spread = np.zeros(np.shape(right)) + np.asarray(candidate)
+    except ValueError:
+        return False
+    return spread.shape == value.shape != np.shape(right) and close(value, spread)
+
+
+def _in_step(name: str, value, right, ref: Reference, alpha) -> str:
+    """Each mistake made in this layer's step only, carried to the value through the
+    rest of the step: dW[1] from a dZ[1] that took g' at A[1]."""
+    _, l = names.split(name)
+    step = next((s for s in ref.engine.steps if any(eq.target == name for eq in s.equations)),
+                None)
+    if step is None or l is None:
+        return ""
+    site = Site(l, ref.L, ACTIVATIONS[ref.activations[l - 1]])
+    for mistake in CATALOGUE.values():
+        env, changed = dict(ref.env if alpha is None else {**ref.env, "α": alpha}), False
+        for eq in step.equations:
+            wrong = mistake.apply(eq, site)
+            changed |= wrong is not eq
+            try:
+                with np.errstate(all="ignore"):
+                    env[eq.target] = wrong.expr(env)
+            except Exception:  # noqa: BLE001 - NumPy refuses this mistake here
+                break
+            if eq.target == name:
+                if changed and eq is not wrong.expr and close(value, env[name]) \
+                        and not close(env[name], right):
+                    return f"{name} is what {mistake.wrong} makes of it: {mistake.cause}"
+                break
     return ""
 
 

@@ -423,7 +423,10 @@ class Child:
         computed before it raised are still judged."""
         shapes = [v for v in _dicts(call.returns)]
         best, score = None, 0
-        for value in list(frame.f_locals.values()):
+        # The dictionaries it was filling, and its local arrays as one (dW2 = … before
+        # return {"dW2": dW2, …}).
+        named = {k: v for k, v in frame.f_locals.items() if isinstance(v, np.ndarray)}
+        for value in list(frame.f_locals.values()) + [named]:
             if not isinstance(value, dict):
                 continue
             for shape in shapes:
@@ -769,6 +772,8 @@ def _explain(source: str, frame) -> tuple[str | None, tuple[tuple[str, str], ...
     if isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Subscript):
         key = _safe_eval(statement.targets[0].slice, scope)
         entry = key if isinstance(key, str) else None
+    elif isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name):
+        entry = statement.targets[0].id  # dW1 = …: the key it will be returned under
     operands, seen = [], set()
     value = statement.value if isinstance(statement, (ast.Assign, ast.AugAssign, ast.Return)) else statement
     for node in ast.walk(value) if value is not None else ():

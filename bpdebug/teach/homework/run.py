@@ -399,7 +399,7 @@ class Judge:
         if call.updates is not None:
             state = dict(self.api.object.state)[call.updates]
             return [(f"d{n}", apis.Quantity("d" + q.letter, q.index, q.transposed, q.flat))
-                    for n, q in apis.returned(state, self.ref.L, layer)]
+                    for n, q in apis.returned(state, self.ref.L, layer, parameters=True)]
         return apis.returned(call.returns, self.ref.L, layer)
 
     def entry_of(self, called: result.Called) -> str | None:
@@ -407,9 +407,9 @@ class Judge:
         entry = called.crash.entry
         if not entry:
             return None
-        name = apis.key_holds(self.spec(called).returns, entry, self.ref.L) if \
-            self.spec(called).returns is not None else None
-        return names.key(name) if name else entry
+        returns = self.spec(called).returns
+        name = apis.key_holds(returns, entry, self.ref.L) if returns is not None else None
+        return names.key(name) if name else None
 
     def judge(self, called: result.Called, call: Call) -> list[Entry]:
         got = called.crash.partial if called.crash is not None else called.got

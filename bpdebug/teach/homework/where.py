@@ -14,6 +14,7 @@ line, in the order the student's code ran.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import numpy as np
@@ -41,6 +42,8 @@ class Forms:
             letter = name.split("[")[0]
             if letter in GRADIENTS and api.gradients == "sum" and not example:
                 forms.append(value * ref.m)
+            if letter in ("dZ", "dA") and not example:
+                forms.append(value / ref.m)  # ∂J/∂Z itself: code that takes the 1/m early
             for form in list(forms):
                 if form.ndim == 2:
                     forms.append(form.T)
@@ -114,33 +117,60 @@ def locate(wrong: list[tuple[str, np.ndarray, int]], events: tuple[Event, ...], 
             if letter in given.get(event.call, ()) or operand in ("A[0]", "Y") \
                     or first_right.get(operand, at) < at:
                 continue
-            back = None if per_example else _explained(operand, events[:at], arrays, forms,
-                                                       ref, alpha)
+            back = _explained(operand, events[:at], arrays, forms, ref, alpha, per_example)
             if back is not None:
                 break
-            unseen.append(operand)
+            if any(_named_as(e.target, operand) for e in events[:at]):
+                unseen.append(operand)  # the student made it, and it was never right
         if back is None:
             break
         name, event, cause = back
     if not cause and not per_example:
         cause = causes.likely(name, _as_post(arrays[event.array], ref.env.get(name)), ref, alpha)
+    if per_example:  # one example's values: where; the whole batch's entry says why
+        cause = ""
     at = Location(event.file, event.line, event.function, source(event.file, event.line))
     return Finding(name, at, cause, tuple(unseen))
 
 
 def _explained(name: str, before: tuple[Event, ...], arrays: dict, forms: Forms,
-               ref: Reference, alpha) -> tuple[str, Event, str] | None:
-    """The latest array made before a line that is ``name`` gone wrong in a way a
-    classic mistake explains."""
-    want = np.shape(ref.env.get(name))
+               ref: Reference, alpha, per_example: bool = False) -> tuple[str, Event, str] | None:
+    """The latest array made before a line that is ``name`` gone wrong: one a classic
+    mistake explains, else one the student named as it (dZ1, dz, grads["dZ2"]).  (An
+    array right as something else may be it: dZ[1] left equal to dA[1], its gate
+    forgotten.)  One example's arrays are judged by their names alone."""
+    want = np.shape(forms.value(ref, name, per_example))
+    named = None
     for e in reversed(before):
         array = np.asarray(arrays[e.array])
-        if forms.right(array) is not None or want not in (array.shape, array.T.shape):
+        if want not in (array.shape, array.T.shape):
             continue
-        cause = causes.likely(name, _as_post(array, ref.env.get(name)), ref, alpha)
+        cause = "" if per_example else \
+            causes.likely(name, _as_post(array, ref.env.get(name)), ref, alpha)
         if cause:
-            return name, e, cause
-    return None
+            return name, _made(e, before, arrays), cause
+        if named is None and _named_as(e.target, name):
+            named = (name, _made(e, before, arrays), "")
+    return named
+
+
+def _made(event: Event, before: tuple[Event, ...], arrays: dict) -> Event:
+    """Where an array was first made: the earliest line that held the same values
+    (relu_backward's return, not the caller's dZ = relu_backward(...))."""
+    value = arrays[event.array]
+    return next((e for e in before if _equal(arrays[e.array], value)), event)
+
+
+def _named_as(target: str, name: str) -> bool:
+    """Does the student's name for an array say it is this quantity?  dZ1, dz, dZ, and
+    grads["dZ1"] are dZ[1]; dA_prev is not dZ[1]."""
+    letter, l = name.split("[")[0], name.split("[")[1].rstrip("]") if "[" in name else ""
+    words = re.findall(r"[A-Za-z_]+\d*", target.replace("'", " ").replace('"', " "))
+    for word in words[-1:] if words else []:
+        stem, digits = re.fullmatch(r"([A-Za-z_]*?)(\d*)", word).groups()
+        if stem.lower().rstrip("_") == letter.lower() and digits in ("", l):
+            return True
+    return False
 
 
 def _as_post(array, right) -> np.ndarray:
@@ -152,8 +182,15 @@ def _as_post(array, right) -> np.ndarray:
 
 
 def _equal(array, value) -> bool:
+    """The same values, or the array broadcast to the value's shape (a db of shape (n,)
+    that an update spread over an n×n b)."""
     array = np.asarray(array)
     value = np.asarray(value, dtype=float)
     if value.size == 1 and array.size == 1:
         return close(array.reshape(()), value.reshape(()))
+    if array.shape != value.shape and array.size < value.size:
+        try:
+            return close(np.broadcast_to(array, value.shape), value)
+        except ValueError:
+            return False
     return close(array, value)

@@ -1,12 +1,12 @@
 """A forward pass that forgets the bias: Z[l] = W[l]·A[l-1].
 
-On XOR every b starts at zero, so iteration 0 matches (exit 0): a test that only
-looks at the first iteration misses the bug.  Where b[1] is not zero, in a scenario
-that writes it or after a few updates, Z1 is the first divergence, with wrong values
-(exit 1):
+On grade-deep every b starts away from zero, so Z1 is the first divergence, with wrong
+values and the likely cause "the bias is missing" (exit 1).  On XOR every b starts at
+zero and iteration 0 matches: bpdebug says at the top of its report that xor cannot
+tell this mistake from the right answer.
 
-    bpdebug dying-relu --check --impl scenarios/students/forward_no_bias.py
-    bpdebug xor --train 10 --check --impl scenarios/students/forward_no_bias.py
+    bpdebug grade-deep --check --impl scenarios/students/post/forward_no_bias.py
+    bpdebug xor --check --impl scenarios/students/post/forward_no_bias.py
 """
 import numpy as np
 

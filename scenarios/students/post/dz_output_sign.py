@@ -1,9 +1,9 @@
-"""g(Z) used in place of g'(Z): dZ[l] = dA[l] * relu(Z[l]).
+"""The output error upside down: dZ[L] = Y - A[L] (dZ_output_sign).
 
-Every shape fits; the output layer is right (dZ[L] = A[L] - Y needs no g'), so the first
-divergence is dZ1 with wrong values: exit 1.
+Every shape fits; every gradient has the wrong sign, so training climbs the cost. The
+first divergence is dZ3, wrong values (relative error 2): exit 1.
 
-    bpdebug xor --check --impl scenarios/students/g_not_gprime.py
+Try it:  bpdebug grade-deep --check --impl scenarios/students/post/dz_output_sign.py
 """
 import numpy as np
 
@@ -32,12 +32,12 @@ def backpropagation(cache, Y, parameters):
     L = len(parameters) // 2
     m = Y.shape[1]
     grads = {}
-    grads["dZ" + str(L)] = cache["A" + str(L)] - Y
+    grads["dZ" + str(L)] = Y - cache["A" + str(L)]
     grads["dW" + str(L)] = (1 / m) * np.dot(grads["dZ" + str(L)], cache["A" + str(L - 1)].T)
     grads["db" + str(L)] = (1 / m) * np.sum(grads["dZ" + str(L)], axis=1, keepdims=True)
     for l in range(L - 1, 0, -1):
         grads["dA" + str(l)] = np.dot(parameters["W" + str(l + 1)].T, grads["dZ" + str(l + 1)])
-        grads["dZ" + str(l)] = np.multiply(grads["dA" + str(l)], relu(cache["Z" + str(l)]))
+        grads["dZ" + str(l)] = np.multiply(grads["dA" + str(l)], relu(cache["Z" + str(l)], deriv=True))
         grads["dW" + str(l)] = (1 / m) * np.dot(grads["dZ" + str(l)], cache["A" + str(l - 1)].T)
         grads["db" + str(l)] = (1 / m) * np.sum(grads["dZ" + str(l)], axis=1, keepdims=True)
     return grads

@@ -1,9 +1,9 @@
-"""A missing 1/m: dW[l] = dZ[l]·A[l-1]ᵀ and db[l] = Σ dZ[l].
+"""A missing transpose in dW: dW[l] = 1/m dZ[l]·A[l-1].
 
-Every shape fits; the first divergence is dW2 with wrong values, m times too large
-(max relative error m - 1 = 3 on XOR): exit 1.
+np.dot raises (shapes (1,6) and (4,6) not aligned on grade-deep), so the first divergence
+is dW3, reported with the line and the shapes of its operands: exit 1.
 
-    bpdebug xor --check --impl scenarios/students/forgot_m.py
+    bpdebug grade-deep --check --impl scenarios/students/post/missing_transpose.py
 """
 import numpy as np
 
@@ -33,8 +33,8 @@ def backpropagation(cache, Y, parameters):
     m = Y.shape[1]
     grads = {}
     grads["dZ" + str(L)] = cache["A" + str(L)] - Y
-    grads["dW" + str(L)] = np.dot(grads["dZ" + str(L)], cache["A" + str(L - 1)].T)
-    grads["db" + str(L)] = np.sum(grads["dZ" + str(L)], axis=1, keepdims=True)
+    grads["dW" + str(L)] = (1 / m) * np.dot(grads["dZ" + str(L)], cache["A" + str(L - 1)])
+    grads["db" + str(L)] = (1 / m) * np.sum(grads["dZ" + str(L)], axis=1, keepdims=True)
     for l in range(L - 1, 0, -1):
         grads["dA" + str(l)] = np.dot(parameters["W" + str(l + 1)].T, grads["dZ" + str(l + 1)])
         grads["dZ" + str(l)] = np.multiply(grads["dA" + str(l)], relu(cache["Z" + str(l)], deriv=True))

@@ -1,9 +1,9 @@
-"""A missing transpose in dA: dA[l] = W[l+1]·dZ[l+1] (the catalogue's dA_no_transpose).
+"""db summed over the wrong axis: np.sum(dZ[l], axis=0, keepdims=True) (db_wrong_axis).
 
-np.dot raises on XOR (W2 is 1×3, dZ2 is 1×4, not aligned) while computing dA1, so the
-first divergence is dA1, a crash pointing to this file's line: exit 1.
+It sums each example's units instead of each unit's examples. On grade-deep db3 comes out
+1×6, not 1×1: the first divergence is db3, a wrong shape: exit 1.
 
-Try it:  bpdebug xor --check --impl scenarios/students/da_no_transpose.py
+Try it:  bpdebug grade-deep --check --impl scenarios/students/post/db_wrong_axis.py
 """
 import numpy as np
 
@@ -34,9 +34,9 @@ def backpropagation(cache, Y, parameters):
     grads = {}
     grads["dZ" + str(L)] = cache["A" + str(L)] - Y
     grads["dW" + str(L)] = (1 / m) * np.dot(grads["dZ" + str(L)], cache["A" + str(L - 1)].T)
-    grads["db" + str(L)] = (1 / m) * np.sum(grads["dZ" + str(L)], axis=1, keepdims=True)
+    grads["db" + str(L)] = (1 / m) * np.sum(grads["dZ" + str(L)], axis=0, keepdims=True)
     for l in range(L - 1, 0, -1):
-        grads["dA" + str(l)] = np.dot(parameters["W" + str(l + 1)], grads["dZ" + str(l + 1)])
+        grads["dA" + str(l)] = np.dot(parameters["W" + str(l + 1)].T, grads["dZ" + str(l + 1)])
         grads["dZ" + str(l)] = np.multiply(grads["dA" + str(l)], relu(cache["Z" + str(l)], deriv=True))
         grads["dW" + str(l)] = (1 / m) * np.dot(grads["dZ" + str(l)], cache["A" + str(l - 1)].T)
         grads["db" + str(l)] = (1 / m) * np.sum(grads["dZ" + str(l)], axis=1, keepdims=True)

@@ -1,6 +1,9 @@
-"""A correct implementation in the post's style: bpdebug --check --impl finds no divergence (exit 0).
+"""An off-by-one layer index: dA[l] = W[l]ᵀ·dZ[l+1] instead of W[l+1]ᵀ·dZ[l+1].
 
-Try it:  bpdebug xor --check --impl scenarios/students/correct.py
+np.dot raises (shapes (5,4) and (1,6) not aligned on grade-deep) while computing dA2; the
+report points at this file's line and the shapes on it: exit 1.
+
+    bpdebug grade-deep --check --impl scenarios/students/post/raises.py
 """
 import numpy as np
 
@@ -33,7 +36,7 @@ def backpropagation(cache, Y, parameters):
     grads["dW" + str(L)] = (1 / m) * np.dot(grads["dZ" + str(L)], cache["A" + str(L - 1)].T)
     grads["db" + str(L)] = (1 / m) * np.sum(grads["dZ" + str(L)], axis=1, keepdims=True)
     for l in range(L - 1, 0, -1):
-        grads["dA" + str(l)] = np.dot(parameters["W" + str(l + 1)].T, grads["dZ" + str(l + 1)])
+        grads["dA" + str(l)] = np.dot(parameters["W" + str(l)].T, grads["dZ" + str(l + 1)])
         grads["dZ" + str(l)] = np.multiply(grads["dA" + str(l)], relu(cache["Z" + str(l)], deriv=True))
         grads["dW" + str(l)] = (1 / m) * np.dot(grads["dZ" + str(l)], cache["A" + str(l - 1)].T)
         grads["db" + str(l)] = (1 / m) * np.sum(grads["dZ" + str(l)], axis=1, keepdims=True)

@@ -1,9 +1,8 @@
-"""A missing transpose in dW: dW[l] = 1/m dZ[l]·A[l-1].
+"""np.sum without keepdims: db[l] has shape (n,) instead of n×1.
 
-np.dot raises (shapes (1,4) and (3,4) not aligned on XOR), so the first divergence is dW2,
-reported with the line and the shapes of its operands: exit 1.
+The first divergence is db3, a wrong shape: expected 1×1, got (1,): exit 1.
 
-    bpdebug xor --check --impl scenarios/students/missing_transpose.py
+    bpdebug grade-deep --check --impl scenarios/students/post/db_no_keepdims.py
 """
 import numpy as np
 
@@ -33,8 +32,8 @@ def backpropagation(cache, Y, parameters):
     m = Y.shape[1]
     grads = {}
     grads["dZ" + str(L)] = cache["A" + str(L)] - Y
-    grads["dW" + str(L)] = (1 / m) * np.dot(grads["dZ" + str(L)], cache["A" + str(L - 1)])
-    grads["db" + str(L)] = (1 / m) * np.sum(grads["dZ" + str(L)], axis=1, keepdims=True)
+    grads["dW" + str(L)] = (1 / m) * np.dot(grads["dZ" + str(L)], cache["A" + str(L - 1)].T)
+    grads["db" + str(L)] = (1 / m) * np.sum(grads["dZ" + str(L)], axis=1)
     for l in range(L - 1, 0, -1):
         grads["dA" + str(l)] = np.dot(parameters["W" + str(l + 1)].T, grads["dZ" + str(l + 1)])
         grads["dZ" + str(l)] = np.multiply(grads["dA" + str(l)], relu(cache["Z" + str(l)], deriv=True))

@@ -1,8 +1,6 @@
-"""np.sum without keepdims: db[l] has shape (n,) instead of n×1.
+"""A correct implementation in the post's style: bpdebug --check --impl finds no divergence (exit 0).
 
-The first divergence is db2, a wrong shape: expected 1×1, got (1,): exit 1.
-
-    bpdebug xor --check --impl scenarios/students/db_no_keepdims.py
+Try it:  bpdebug grade-deep --check --impl scenarios/students/post/correct.py
 """
 import numpy as np
 
@@ -33,7 +31,7 @@ def backpropagation(cache, Y, parameters):
     grads = {}
     grads["dZ" + str(L)] = cache["A" + str(L)] - Y
     grads["dW" + str(L)] = (1 / m) * np.dot(grads["dZ" + str(L)], cache["A" + str(L - 1)].T)
-    grads["db" + str(L)] = (1 / m) * np.sum(grads["dZ" + str(L)], axis=1)
+    grads["db" + str(L)] = (1 / m) * np.sum(grads["dZ" + str(L)], axis=1, keepdims=True)
     for l in range(L - 1, 0, -1):
         grads["dA" + str(l)] = np.dot(parameters["W" + str(l + 1)].T, grads["dZ" + str(l + 1)])
         grads["dZ" + str(l)] = np.multiply(grads["dA" + str(l)], relu(cache["Z" + str(l)], deriv=True))

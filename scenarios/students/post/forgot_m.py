@@ -1,10 +1,9 @@
-"""A forward pass that expects examples as rows: Z[1] = W[1]·Xᵀ (examples_as_rows).
+"""A missing 1/m: dW[l] = dZ[l]·A[l-1]ᵀ and db[l] = Σ dZ[l].
 
-The student's dataset arrived m × n[0] and they transposed it inside forward; with the
-post's X (n[0] × m) the cache's A0 is 4×2 instead of 2×4, the first divergence, and
-np.dot then raises while computing Z1 (W1 is 3×2): the report shows both, exit 1.
+Every shape fits; the first divergence is dW3 with wrong values, m times too large
+(max relative error m - 1 = 5 on grade-deep), and the likely cause says so: exit 1.
 
-Try it:  bpdebug xor --check --impl scenarios/students/examples_as_rows.py
+    bpdebug grade-deep --check --impl scenarios/students/post/forgot_m.py
 """
 import numpy as np
 
@@ -21,7 +20,7 @@ def sigmoid(Z):
 
 def forward(X, parameters):
     L = len(parameters) // 2
-    cache = {"A0": X.T}  # "my data has one example per row"
+    cache = {"A0": X}
     for l in range(1, L + 1):
         cache["Z" + str(l)] = np.dot(parameters["W" + str(l)], cache["A" + str(l - 1)]) + parameters["b" + str(l)]
         g = sigmoid if l == L else relu
@@ -34,8 +33,8 @@ def backpropagation(cache, Y, parameters):
     m = Y.shape[1]
     grads = {}
     grads["dZ" + str(L)] = cache["A" + str(L)] - Y
-    grads["dW" + str(L)] = (1 / m) * np.dot(grads["dZ" + str(L)], cache["A" + str(L - 1)].T)
-    grads["db" + str(L)] = (1 / m) * np.sum(grads["dZ" + str(L)], axis=1, keepdims=True)
+    grads["dW" + str(L)] = np.dot(grads["dZ" + str(L)], cache["A" + str(L - 1)].T)
+    grads["db" + str(L)] = np.sum(grads["dZ" + str(L)], axis=1, keepdims=True)
     for l in range(L - 1, 0, -1):
         grads["dA" + str(l)] = np.dot(parameters["W" + str(l + 1)].T, grads["dZ" + str(l + 1)])
         grads["dZ" + str(l)] = np.multiply(grads["dA" + str(l)], relu(cache["Z" + str(l)], deriv=True))

@@ -1,9 +1,9 @@
-"""db summed over the wrong axis: np.sum(dZ[l], axis=0, keepdims=True) (db_wrong_axis).
+"""The post's recap typo: dZ[l] = dA[l] * g'(Z[L]) in every layer.
 
-It sums each example's units instead of each unit's examples. On XOR db2 comes out 1×4,
-not 1×1: the first divergence is db2, a wrong shape: exit 1.
+NumPy broadcasts relu'(Z3) (1×6) against dA2 (4×6) without a word, so every shape fits;
+the first divergence is dZ2 with wrong values: exit 1.
 
-Try it:  bpdebug xor --check --impl scenarios/students/db_wrong_axis.py
+    bpdebug grade-deep --check --impl scenarios/students/post/post_typo.py
 """
 import numpy as np
 
@@ -34,10 +34,10 @@ def backpropagation(cache, Y, parameters):
     grads = {}
     grads["dZ" + str(L)] = cache["A" + str(L)] - Y
     grads["dW" + str(L)] = (1 / m) * np.dot(grads["dZ" + str(L)], cache["A" + str(L - 1)].T)
-    grads["db" + str(L)] = (1 / m) * np.sum(grads["dZ" + str(L)], axis=0, keepdims=True)
+    grads["db" + str(L)] = (1 / m) * np.sum(grads["dZ" + str(L)], axis=1, keepdims=True)
     for l in range(L - 1, 0, -1):
         grads["dA" + str(l)] = np.dot(parameters["W" + str(l + 1)].T, grads["dZ" + str(l + 1)])
-        grads["dZ" + str(l)] = np.multiply(grads["dA" + str(l)], relu(cache["Z" + str(l)], deriv=True))
+        grads["dZ" + str(l)] = np.multiply(grads["dA" + str(l)], relu(cache["Z" + str(L)], deriv=True))
         grads["dW" + str(l)] = (1 / m) * np.dot(grads["dZ" + str(l)], cache["A" + str(l - 1)].T)
         grads["db" + str(l)] = (1 / m) * np.sum(grads["dZ" + str(l)], axis=1, keepdims=True)
     return grads

@@ -1,9 +1,10 @@
-"""The output error upside down: dZ[L] = Y - A[L] (dZ_output_sign).
+"""A forward pass that expects examples as rows: Z[1] = W[1]·Xᵀ (examples_as_rows).
 
-Every shape fits; every gradient has the wrong sign, so training climbs the cost. The
-first divergence is dZ2, wrong values (relative error 2): exit 1.
+The student's dataset arrived m × n[0] and they transposed it inside forward; with the
+post's X (n[0] × m) the cache's A0 is 6×3 instead of 3×6, the first divergence, and
+np.dot then raises while computing Z1 (W1 is 5×3): the report shows both, exit 1.
 
-Try it:  bpdebug xor --check --impl scenarios/students/dz_output_sign.py
+Try it:  bpdebug grade-deep --check --impl scenarios/students/post/examples_as_rows.py
 """
 import numpy as np
 
@@ -20,7 +21,7 @@ def sigmoid(Z):
 
 def forward(X, parameters):
     L = len(parameters) // 2
-    cache = {"A0": X}
+    cache = {"A0": X.T}  # "my data has one example per row"
     for l in range(1, L + 1):
         cache["Z" + str(l)] = np.dot(parameters["W" + str(l)], cache["A" + str(l - 1)]) + parameters["b" + str(l)]
         g = sigmoid if l == L else relu
@@ -32,7 +33,7 @@ def backpropagation(cache, Y, parameters):
     L = len(parameters) // 2
     m = Y.shape[1]
     grads = {}
-    grads["dZ" + str(L)] = Y - cache["A" + str(L)]
+    grads["dZ" + str(L)] = cache["A" + str(L)] - Y
     grads["dW" + str(L)] = (1 / m) * np.dot(grads["dZ" + str(L)], cache["A" + str(L - 1)].T)
     grads["db" + str(L)] = (1 / m) * np.sum(grads["dZ" + str(L)], axis=1, keepdims=True)
     for l in range(L - 1, 0, -1):

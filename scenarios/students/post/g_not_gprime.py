@@ -1,9 +1,9 @@
-"""The post's recap typo: dZ[l] = dA[l] * g'(Z[L]) in every layer.
+"""g(Z) used in place of g'(Z): dZ[l] = dA[l] * relu(Z[l]).
 
-NumPy broadcasts relu'(Z2) (1×4) against dA1 (3×4) without a word, so every shape fits;
-the first divergence is dZ1 with wrong values: exit 1.
+Every shape fits; the output layer is right (dZ[L] = A[L] - Y needs no g'), so the first
+divergence is dZ2 with wrong values: exit 1.
 
-    bpdebug xor --check --impl scenarios/students/post_typo.py
+    bpdebug grade-deep --check --impl scenarios/students/post/g_not_gprime.py
 """
 import numpy as np
 
@@ -37,7 +37,7 @@ def backpropagation(cache, Y, parameters):
     grads["db" + str(L)] = (1 / m) * np.sum(grads["dZ" + str(L)], axis=1, keepdims=True)
     for l in range(L - 1, 0, -1):
         grads["dA" + str(l)] = np.dot(parameters["W" + str(l + 1)].T, grads["dZ" + str(l + 1)])
-        grads["dZ" + str(l)] = np.multiply(grads["dA" + str(l)], relu(cache["Z" + str(L)], deriv=True))
+        grads["dZ" + str(l)] = np.multiply(grads["dA" + str(l)], relu(cache["Z" + str(l)]))
         grads["dW" + str(l)] = (1 / m) * np.dot(grads["dZ" + str(l)], cache["A" + str(l - 1)].T)
         grads["db" + str(l)] = (1 / m) * np.sum(grads["dZ" + str(l)], axis=1, keepdims=True)
     return grads

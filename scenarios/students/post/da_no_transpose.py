@@ -1,9 +1,9 @@
-"""An off-by-one layer index: dA[l] = W[l]ᵀ·dZ[l+1] instead of W[l+1]ᵀ·dZ[l+1].
+"""A missing transpose in dA: dA[l] = W[l+1]·dZ[l+1] (the catalogue's dA_no_transpose).
 
-np.dot raises (shapes (2,3) and (1,4) not aligned on XOR) while computing dA1; the report
-points at this file's line and the shapes on it: exit 1.
+np.dot raises on grade-deep (W3 is 1×4, dZ3 is 1×6, not aligned) while computing dA2, so
+the first divergence is dA2, a crash pointing to this file's line: exit 1.
 
-    bpdebug xor --check --impl scenarios/students/raises.py
+Try it:  bpdebug grade-deep --check --impl scenarios/students/post/da_no_transpose.py
 """
 import numpy as np
 
@@ -36,7 +36,7 @@ def backpropagation(cache, Y, parameters):
     grads["dW" + str(L)] = (1 / m) * np.dot(grads["dZ" + str(L)], cache["A" + str(L - 1)].T)
     grads["db" + str(L)] = (1 / m) * np.sum(grads["dZ" + str(L)], axis=1, keepdims=True)
     for l in range(L - 1, 0, -1):
-        grads["dA" + str(l)] = np.dot(parameters["W" + str(l)].T, grads["dZ" + str(l + 1)])
+        grads["dA" + str(l)] = np.dot(parameters["W" + str(l + 1)], grads["dZ" + str(l + 1)])
         grads["dZ" + str(l)] = np.multiply(grads["dA" + str(l)], relu(cache["Z" + str(l)], deriv=True))
         grads["dW" + str(l)] = (1 / m) * np.dot(grads["dZ" + str(l)], cache["A" + str(l - 1)].T)
         grads["db" + str(l)] = (1 / m) * np.sum(grads["dZ" + str(l)], axis=1, keepdims=True)
