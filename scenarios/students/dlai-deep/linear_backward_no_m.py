@@ -1,7 +1,7 @@
 """linear_backward without the 1/m in dW: dW = dZ·A_prevᵀ.
 
 The helper check names linear_backward at layer 1 with its line, and the first entry
-that differs is dW3, m = 6 times too large: "the 1/m is missing".
+that differs is dW3, m = 6 times too large: "the 1/m is missing": exit 1.
 
     bpdebug grade-deep --check --impl scenarios/students/dlai-deep/linear_backward_no_m.py
 """

@@ -4,7 +4,7 @@
 The helper check names it at layer 1 (given the reference's dA and Z, relu_backward
 returns Z·dA where relu'(Z)·dA = dA) with its line, and through L_model_backward the
 first wrong value is dZ[2], made on that same line: "g(Z[l]) was used where the chain rule
-needs g'(Z[l])".  dZ is never returned by this API: the first entry that differs is dW2.
+needs g'(Z[l])".  dZ is never returned by this API: the first entry that differs is dW2: exit 1.
 
     bpdebug grade-deep --check --impl scenarios/students/dlai-deep/relu_backward_g.py
 """

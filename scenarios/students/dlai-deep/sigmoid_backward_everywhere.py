@@ -3,7 +3,7 @@
 
 Every helper is right; L_model_backward is not: the first wrong value is dZ[2], made in
 sigmoid_backward, and the likely cause says layer 2's activation is relu, not sigmoid.
-The first entry that differs is dW2.
+The first entry that differs is dW2: exit 1.
 
     bpdebug grade-deep --check --impl scenarios/students/dlai-deep/sigmoid_backward_everywhere.py
 """

@@ -1,6 +1,6 @@
 """db2 without its 1/m: db2 = Σ dZ2 (dW2 keeps it).
 
-The first entry that differs is db2, m = 5 times too large: "the 1/m is missing".
+The first entry that differs is db2, m = 5 times too large: "the 1/m is missing": exit 1.
 
     bpdebug grade-planar --check --impl scenarios/students/dlai-planar/db2_without_m.py
 """

@@ -1,7 +1,7 @@
 """tanh's derivative written as 1 - A1 instead of 1 - A1²: dZ1 = W2ᵀ·dZ2 * (1 - A1).
 
 Every shape fits and the output layer is right.  This API returns only dW and db, so the
-first entry that differs is dW1; the first wrong value is dZ[1], named on its own line.
+first entry that differs is dW1; the first wrong value is dZ[1], named on its own line: exit 1.
 
     bpdebug grade-planar --check --impl scenarios/students/dlai-planar/tanh_derivative.py
 """

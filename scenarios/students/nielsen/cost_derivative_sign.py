@@ -1,5 +1,5 @@
 """cost_derivative upside down: y - a instead of a - y.  Every gradient has the wrong
-sign; the first entry that differs is db2, and the likely cause says it is −1 × the
+sign; the first entry that differs is dW2, and the likely cause says it is −1 × the
 right value: exit 1.
 
     bpdebug grade-quadratic --check --impl scenarios/students/nielsen/cost_derivative_sign.py

@@ -1,6 +1,6 @@
 """sigmoid_prime taken at the activation instead of z, in the hidden layers: sp =
 sigmoid_prime(activations[-l]).  The output layer is right; the first entry that
-differs is db1, and the likely cause is the catalogue's g_prime_of_A: exit 1.
+differs is dW1, and the likely cause is the catalogue's g_prime_of_A: exit 1.
 
     bpdebug grade-quadratic --check --impl scenarios/students/nielsen/sigmoid_prime_of_activation.py
 """
