@@ -706,7 +706,7 @@ async def test_with_a_student_file_their_code_is_compared_beside_the_reference(f
 
     from tests.students import compared
 
-    module = load_student("scenarios/students/" + file)
+    module = load_student("scenarios/students/post/" + file)
     app = BpdebugApp(load("xor"), student=module)
     async with app.run_test(size=SIZE) as pilot:
         panel = app.query_one(StudentPanel)

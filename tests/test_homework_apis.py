@@ -313,3 +313,63 @@ def test_a_mixed_class_is_graded_in_one_run_and_the_csv_names_each_api(tmp_path)
     assert "the 1/m is missing" in rows["ann.py"]["cause"]
     assert rows["ben.py"]["line"].endswith(":24") and "g(Z[l])" in rows["ben.py"]["cause"]
     assert "2 × the right value" in rows["cat.py"]["cause"]
+
+
+# ---- a course of your own: an API file -------------------------------------------------
+
+def test_a_renamed_dlai_deep_is_three_lines_of_a_copied_api_file(tmp_path, capsys):
+    text = (apis.APIS / "dlai-deep.toml").read_text()
+    changed = text.replace('name = "dlai-deep"', 'name = "mycourse"') \
+        .replace('call = "L_model_forward(X, parameters)"', 'call = "forward_prop(X, parameters)"') \
+        .replace('call = "L_model_backward(AL, Y, caches)"', 'call = "backprop(AL, Y, caches)"')
+    assert sum(a != b for a, b in zip(text.splitlines(), changed.splitlines())) == 3
+    course = tmp_path / "mycourse.toml"
+    course.write_text(changed)
+    hand_in = tmp_path / "hw.py"
+    hand_in.write_text((STUDENTS / "dlai-deep" / "correct.py").read_text()
+                       .replace("L_model_forward", "forward_prop")
+                       .replace("L_model_backward", "backprop"))
+    assert main(["grade-deep", "--check", "--impl", str(hand_in), "--api", str(course)]) == 0
+    out = capsys.readouterr().out
+    assert "API: mycourse (named with --api: forward_prop(X, parameters) and " \
+           "backprop(AL, Y, caches)" in out
+    # Without it, no built-in API knows these names: one line, exit 2.
+    assert main(["grade-deep", "--check", "--impl", str(hand_in)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "defines none of the course APIs bpdebug knows" in err[0]
+
+
+@pytest.mark.parametrize("edit,where", [
+    (("examples = ", 'examples = "diagonal"\n#'), "mycourse.toml:1: examples: must be"),
+    (('returns = "grads"', 'returns = "gradz"'), "calls[2].returns: 'gradz' is not"),
+    (('call = "L_model_backward(AL, Y, caches)"', 'call = "L_model_backward AL"'),
+     "calls[2].call: must be written as the course writes it"),
+])
+def test_a_mistake_in_an_api_file_is_one_line_with_its_key_and_exit_2(edit, where, tmp_path,
+                                                                        capsys):
+    text = (apis.APIS / "dlai-deep.toml").read_text()
+    if edit[0] == "examples = ":
+        text = 'examples = "diagonal"\n' + text
+    else:
+        text = text.replace(*edit)
+    course = tmp_path / "mycourse.toml"
+    course.write_text(text)
+    code = main(["grade-deep", "--check", "--impl",
+                 str(STUDENTS / "dlai-deep" / "correct.py"), "--api", str(course)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and where.split(": ", 1)[-1] in err[0], err
+    assert str(course) in err[0]
+
+
+def test_list_apis_names_each_built_in_api_and_where_its_file_is(capsys):
+    assert main(["--list-apis"]) == 0
+    out = capsys.readouterr().out
+    for name in apis.builtin_names():
+        assert any(line.startswith(name + " ") for line in out.splitlines()), name
+    assert str(apis.APIS) in out
+
+
+def test_api_and_impl_run_all_need_impl(capsys):
+    assert main(["xor", "--check", "--api", "post"]) == 2
+    assert main(["xor", "--check", "--impl-run-all"]) == 2
+    assert "add --impl" in capsys.readouterr().err

@@ -176,7 +176,7 @@ def test_the_readme_names_every_module_in_its_package():
     for package in ("engine", "scenario", "teach", "cli"):
         part = built[built.index(f"**`bpdebug/{package}/`**"):]
         part = part[:part.index("\n- **", 1)]
-        for path in sorted((ROOT / "bpdebug" / package).glob("*.py")):
+        for path in sorted((ROOT / "bpdebug" / package).rglob("*.py")):  # subpackages too
             if path.stem != "__init__" and f"`{path.name}`" not in part:
-                missing.append(f"bpdebug/{package}/{path.name}")
+                missing.append(str(path.relative_to(ROOT)))
     assert missing == []

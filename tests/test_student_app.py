@@ -164,3 +164,32 @@ def test_in_a_real_terminal_q_quits_at_once_during_a_loop_and_restores_it(tmp_pa
     assert b"\x1b[?1049l" in tail  # back from the alternate screen
     assert b"\x1b[?1000l" in tail  # mouse tracking off
     assert b"Traceback" not in tail
+
+
+@pytest.mark.parametrize("api,file,scenario,step,words", [
+    ("dlai-deep", "relu_backward_g.py", "grade-deep", "backward [2]",
+     ["API: dlai-deep (it defines: L_model_forward(X, parameters)",
+      "first wrong value dZ[2] at scenarios/students/dlai-deep/relu_backward_g.py:24 in "
+      "relu_backward()", "likely: dZ[2] equals dA[2] * relu(Z[2])", "dW2"]),
+    ("cs231n", "no_mean.py", "grade-softmax", "backward [2]",
+     ["API: cs231n (it defines: class TwoLayerNet with loss(X, y, reg))", 'loss()[1]["W2"]',
+      "the 1/m is missing"]),
+    ("nielsen", "cost_derivative_sign.py", "grade-quadratic", "backward [2]",
+     ["API: nielsen", "−1 × the right value"]),
+])
+async def test_the_panel_names_the_api_and_the_students_line_for_a_wrong_value(
+        api, file, scenario, step, words):
+    path = f"scenarios/students/{api}/{file}"  # as the teacher names it
+    app = BpdebugApp(load(scenario), student=replace(load_student(path), limits=LIMITS))
+    async with app.run_test(size=SIZE) as pilot:
+        comparison = await compared(pilot, app)
+        assert comparison is not None and not comparison.ok
+        while app.engine.frame().step is None or app.engine.frame().step.label != step:
+            await pilot.press("n")
+        await pilot.pause()
+        panel = app.query_one(StudentPanel)
+        text = panel_text(app) + "\n" + str(panel.query_one("#student-api").content) + "\n" + \
+            str(panel.query_one("#student-actual").border_title)
+        for word in words:
+            assert word in text, (word, text)
+        await quit_with_q(pilot, app)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from bpdebug.teach.homework.compare import Comparison
 
 
 @dataclass
@@ -30,4 +34,4 @@ class StudentCompared(Message):
     """A student's hand-in ran on one iteration, in its child process."""
 
     iteration: int
-    comparison: object  # bpdebug.teach.homework.compare.Comparison
+    comparison: "Comparison"

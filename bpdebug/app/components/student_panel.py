@@ -111,18 +111,16 @@ def entry_lines(comparison, keys: list[str], selected: str | None) -> list[Conte
 def finding_lines(comparison) -> list[Content]:
     """Where the first wrong value was made, its likely cause, and a wrong helper."""
     out = []
-    finding = comparison.finding
+    finding, first = comparison.finding, comparison.first_divergence
     if finding is not None:
         out.append(Content.assemble(("first wrong value ", "bold red"), finding.quantity,
                                     (f" at {finding.at} in {finding.at.function}()", "bold")))
         if finding.at.source.strip():
             out.append(Content.styled("  " + finding.at.source.strip(), "dim"))
-        if finding.cause:
-            out.append(Content.assemble(("likely: ", "bold yellow"), finding.cause))
-    else:
-        first = comparison.first_divergence
-        if first is not None and first.cause:
-            out.append(Content.assemble(("likely: ", "bold yellow"), first.cause))
+    cause = finding.cause if finding is not None and finding.cause else \
+        first.cause if first is not None else ""
+    if cause:
+        out.append(Content.assemble(("likely: ", "bold yellow"), cause))
     helper = comparison.first_wrong_helper
     if helper is not None:
         out.append(Content.assemble(("✗ ", "bold red"), helper.describe()))

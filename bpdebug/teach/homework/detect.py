@@ -60,7 +60,10 @@ class Detection:
     @property
     def why(self) -> str:
         """What the report says of the choice."""
-        found = " and ".join(f.describe() for f in self.stages) or "none of its calls"
+        found = " and ".join(dict.fromkeys(f.describe() for f in self.stages)) or \
+            "none of its calls"
+        if self.api.object is not None:
+            found = f"class {self.api.object.cls} with {found}"
         helpers = ""
         if self.helpers:
             helpers = f", with the helper{'s' if len(self.helpers) > 1 else ''} " + \

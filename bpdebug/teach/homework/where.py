@@ -188,7 +188,7 @@ def _equal(array, value) -> bool:
     value = np.asarray(value, dtype=float)
     if value.size == 1 and array.size == 1:
         return close(array.reshape(()), value.reshape(()))
-    if array.shape != value.shape and array.size < value.size:
+    if array.ndim == 1 and value.ndim == 2 and array.shape != value.shape:  # a dropped axis
         try:
             return close(np.broadcast_to(array, value.shape), value)
         except ValueError:
