@@ -20,7 +20,7 @@ STUDENTS = ROOT / "scenarios" / "students" / "post"
 
 # The kind of verdict each bundled file gets (its docstring names the entry).
 CATEGORY = {
-    "correct.py": "correct", "forward_no_bias.py": "diverges",
+    "correct.py": "correct", "forward_no_bias.py": "diverges", "slow_notebook.ipynb": "correct",
     "missing_transpose.py": "raised", "raises.py": "raised", "da_no_transpose.py": "raised",
     "forgot_m.py": "diverges", "g_not_gprime.py": "diverges", "post_typo.py": "diverges",
     "dz_output_sign.py": "diverges",
@@ -34,13 +34,15 @@ def bpdebug(*args: str) -> subprocess.CompletedProcess:
                           text=True, cwd=ROOT, timeout=300, stdin=subprocess.DEVNULL)
 
 
-def printed(stdout: str, files: list[str]) -> dict[str, str]:
-    """file -> verdict, from the one line per submission."""
+def printed(stdout: str, files: list[str], api: bool = False) -> dict[str, str]:
+    """file -> verdict (the API it was graded by, with ``api``), from the one line per
+    submission: the file, its verdict, then the API in brackets."""
     out = {}
     for line in stdout.splitlines():
         for file in files:
             if line.startswith(file + " "):
-                out[file] = line[len(file):].strip()
+                verdict, _, name = line[len(file):].strip().rpartition("  (")
+                out[file] = name.rstrip(")") if api else verdict
     return out
 
 
@@ -65,6 +67,7 @@ def graded(classroom, tmp_path_factory):
 def expected_files(classroom) -> dict[str, str]:
     """submission as named in the output -> the bundled file it comes from"""
     files = {f"scenarios/students/post/{name}": name for name in DOCUMENTED}
+    files["scenarios/students/post/slow_notebook.ipynb"] = "slow_notebook.ipynb"
     files.update({str(classroom / (Path(name).stem + ".ipynb")): name for name in DOCUMENTED})
     return files
 
@@ -76,7 +79,7 @@ def test_every_submission_gets_its_documented_verdict(graded, classroom):
     verdicts = printed(done.stdout, list(files))
     assert set(verdicts) == set(files)
     for file, name in files.items():
-        key, _ = DOCUMENTED[name]
+        key, _ = DOCUMENTED.get(name, (None, 0))
         category, verdict = CATEGORY[name], verdicts[file]
         if category == "correct":
             assert verdict == "correct", file
@@ -110,6 +113,8 @@ def test_the_csv_and_the_json_say_what_was_printed(graded, classroom):
     with open(csv_path, newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert {r["file"]: r["verdict"] for r in rows} == shown
+    assert {r["file"]: r["api"] for r in rows} == printed(runs[0].stdout, files, api=True)
+    assert {r["api"] for r in rows} == {"post"}
     data = json.loads(json_path.read_text())
     assert {r["file"]: r["verdict"] for r in data["submissions"]} == shown
     assert [r["file"] for r in rows] == [r["file"] for r in data["submissions"]] == sorted(files)

@@ -135,12 +135,38 @@ class Child:
     # ---- running -------------------------------------------------------------------
 
     def start(self, phase: str) -> None:
+        """A call begins: the parent's clock starts, and a watchdog writes where the code
+        is at the deadline (the parent then kills us).  While the code is traced the
+        watchdog is a thread that reads the stack under the GIL: faulthandler's, which
+        reads it without, can crash on frames the trace is materialising."""
         self.say(phase=phase)
-        # The watchdog writes where the code is at the deadline; the parent kills us.
-        faulthandler.dump_traceback_later(self.timeout, exit=False, file=self.where)
+        if phase == "import":
+            faulthandler.dump_traceback_later(self.timeout, exit=False, file=self.where)
+            return
+        import threading
+        main = threading.main_thread().ident
+        self.watchdog = threading.Timer(self.timeout, self._where_now, args=(main,))
+        self.watchdog.daemon = True
+        self.watchdog.start()
+
+    def _where_now(self, thread: int) -> None:
+        frame = sys._current_frames().get(thread)
+        lines = ["Traceback (most recent call first):"]
+        while frame is not None:
+            lines.append(f'  File "{frame.f_code.co_filename}", line {frame.f_lineno} '
+                         f"in {frame.f_code.co_name}")
+            frame = frame.f_back
+        try:
+            self.where.write("\n".join(lines) + "\n")
+            self.where.flush()
+        except (OSError, ValueError):
+            pass
 
     def stop(self) -> None:
         faulthandler.cancel_dump_traceback_later()
+        watchdog = getattr(self, "watchdog", None)
+        if watchdog is not None:
+            watchdog.cancel()
 
     def main(self) -> None:
         self.where = open(self.dir / "where.txt", "w")

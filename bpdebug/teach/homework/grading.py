@@ -160,8 +160,9 @@ def summary(results: list[Graded]) -> str:
 
 
 def lines(results: list[Graded]) -> list[str]:
+    """One line a submission: the file, its verdict, and the API it was graded by."""
     width = min(max((len(g.file) for g in results), default=0), 48)
-    return [f"{g.file:{width}}  {g.verdict}" for g in results]
+    return [f"{g.file:{width}}  {g.verdict}" + (f"  ({g.api})" if g.api else "") for g in results]
 
 
 COLUMNS = ("file", "result", "entry", "verdict", "api", "line", "cause")
