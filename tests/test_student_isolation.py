@@ -69,24 +69,27 @@ def test_any_file_name_and_helpers_beside_it_run_as_python_would(writer, tmp_pat
     assert "every entry matches the reference" in done.stdout
 
 
-def test_the_students_folder_is_the_working_directory(tmp_path):
-    (tmp_path / "weights.txt").write_text("2.0\n")
-    path = tmp_path / "reads.py"
-    path.write_text(CORRECT + "\n_f = forward\ndef forward(X, parameters):\n"
-                    "    SCALE = float(open('weights.txt').read())\n"
+def reads_weights(folder, at_the_top: bool):
+    """A correct forward that scales A0 by a number read from weights.txt beside it:
+    inside forward, or at the top level of the file."""
+    (folder / "weights.txt").write_text("2.0\n")
+    read = "SCALE = float(open('weights.txt').read())\n"
+    path = folder / "reads.py"
+    path.write_text(CORRECT + "\n" + (read if at_the_top else "") +
+                    "_f = forward\ndef forward(X, parameters):\n" +
+                    ("" if at_the_top else "    " + read) +
                     "    AL, cache = _f(X, parameters)\n    cache['A0'] = X * SCALE\n"
                     "    return AL, cache\n")
-    done = bpdebug("xor", "--check", "--impl", str(path))
+    return path
+
+
+def test_the_students_folder_is_the_working_directory(tmp_path):
+    done = bpdebug("xor", "--check", "--impl", str(reads_weights(tmp_path, at_the_top=False)))
     assert "first divergence: A0: wrong values" in done.stdout
 
 
 def test_a_file_read_at_the_top_level_runs_only_with_impl_run_all(tmp_path):
-    (tmp_path / "weights.txt").write_text("2.0\n")
-    path = tmp_path / "reads.py"
-    path.write_text(CORRECT + "\nSCALE = float(open('weights.txt').read())\n"
-                    "_f = forward\ndef forward(X, parameters):\n"
-                    "    AL, cache = _f(X, parameters)\n    cache['A0'] = X * SCALE\n"
-                    "    return AL, cache\n")
+    path = reads_weights(tmp_path, at_the_top=True)
     skipped = bpdebug("xor", "--check", "--impl", str(path))
     assert skipped.returncode == 1
     assert "NameError: name 'SCALE' is not defined (SCALE is set by a top-level statement " \
