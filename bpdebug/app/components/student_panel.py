@@ -177,7 +177,7 @@ class StudentPanel(Vertical, can_focus=True):
         & #student-entries { height: auto; margin-bottom: 1; }
         & #student-matrices { height: 1fr; min-height: 6; }
         & #student-matrices MatrixView { min-width: 12; }  /* both halves stay in view */
-        & #student-crash { height: auto; max-height: 14; overflow-y: auto; margin-top: 1; }
+        & #student-crash { height: auto; max-height: 14; overflow-y: auto; }
         & #student-output-box { height: auto; max-height: 8; border-top: solid $foreground 30%;
                                 border-title-align: left; }
     }
@@ -193,13 +193,14 @@ class StudentPanel(Vertical, can_focus=True):
 
     def compose(self) -> ComposeResult:
         # Mounted only beside a student file, whose code starts running at once.
+        # The verdict, then where it went wrong and why (the lesson), then the entries.
         yield Static(Content.styled(RUNNING, "bold yellow"), id="student-verdict")
+        yield Static("", id="student-crash")
         yield Static("", id="student-api")
         yield Static("", id="student-entries")
         with Horizontal(id="student-matrices"):
             yield MatrixView(id="student-reference")
             yield MatrixView(id="student-actual")
-        yield Static("", id="student-crash")
         with VerticalScroll(id="student-output-box") as box:
             box.border_title = "output"
             yield Static("", id="student-output")
@@ -264,8 +265,8 @@ class StudentPanel(Vertical, can_focus=True):
             Content.styled(f"{RUNNING} (iteration {iteration}; q quits at once)", "bold yellow")
             if self._running and comparison is None else verdict(comparison, self._so_far))
         api = self.query_one("#student-api", Static)
-        api.update(Content(f"API: {comparison.api}") if comparison is not None and comparison.api
-                   else "")
+        api.update(Content(f"API: {comparison.api.split(' (')[0]}")
+                   if comparison is not None and comparison.api else "")
         entries = self.query_one("#student-entries", Static)
         crash = self.query_one("#student-crash", Static)
         reference = self.query_one("#student-reference", MatrixView)
