@@ -26,9 +26,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from bpdebug.app.commands import DebuggerCommands
 from bpdebug.app.components.debugger import Debugger
-from bpdebug.app.components.heatmap import CELL_WIDTH
 from bpdebug.app.components.help_screen import HelpScreen
-from bpdebug.app.components.matrix_view import MatrixView
+from bpdebug.app.components.matrix_view import MatrixPanes
 from bpdebug.app.components.picker import PickerScreen
 from bpdebug.app.messages import ScenarioChosen, TrainingProgress
 from bpdebug.engine import plan
@@ -45,7 +44,8 @@ ENGINE_ACTIONS = {"step", "back", "to_cost", "to_end", "reset", "layer", "gradie
                   "nudge"}
 # Of those, the ones that only change what is shown: they work while training too.
 VIEW_ACTIONS = {"scroll_matrix", "teaching_panels"}
-ROOMY = (180, 50)  # a screen at least this big shows the plots without x
+SCROLL_COLUMNS = 4  # shift+← and shift+→ scroll a matrix panel this many columns
+PLOTS = ("teaching-boundary", "teaching-norms")  # the panels x shows and hides
 
 
 def shows_errors(action):
@@ -75,7 +75,7 @@ class BpdebugApp(App[int]):
     TITLE = "bpdebug"
     COMMANDS = App.COMMANDS | {DebuggerCommands}
     BINDINGS = [
-        # Priority: a focused MatrixView would otherwise take the arrows and space.
+        # Priority: a focused matrix panel would otherwise take the arrows and space.
         Binding("n", "step", "Next", priority=True),
         Binding("space", "step", "Step", show=False, priority=True),
         # The arrows step, unless a matrix panel has the focus: there they move its cell
@@ -147,12 +147,12 @@ class BpdebugApp(App[int]):
         self._plots_if_roomy()
 
     def _plots_if_roomy(self) -> None:
-        """A big screen shows the plots (gradient norms, decision boundary) on its own,
-        until x says otherwise: a teacher should see more, not more empty space."""
+        """The plots (gradient norms, decision boundary) show on their own once they fit
+        beside every matrix panel whole, until x says otherwise: a teacher should see
+        more, not more empty space."""
         if self._plots_chosen or self.engine is None or not self.query("#debugger"):
             return
-        width, height = self.size
-        roomy = width >= ROOMY[0] and height >= ROOMY[1]
+        roomy = self.debugger.plots_fit(PLOTS)
         if roomy != bool(self._plots()):
             self._toggle_plots()
 
@@ -254,7 +254,7 @@ class BpdebugApp(App[int]):
         self._toggle_plots()
 
     def _plots(self) -> list:
-        return [p for p in self.debugger.panels if p.id in ("teaching-boundary", "teaching-norms")]
+        return [p for p in self.debugger.panels if p.id in PLOTS]
 
     def _toggle_plots(self) -> None:
         debugger = self.debugger
@@ -378,8 +378,8 @@ class BpdebugApp(App[int]):
     @shows_errors
     def action_scroll_matrix(self, direction: int) -> None:
         focused = self.focused
-        if isinstance(focused, MatrixView):
-            focused.scroll_to(x=focused.scroll_x + direction * CELL_WIDTH * 4, animate=False)
+        if isinstance(focused, MatrixPanes):
+            focused.scroll_pane(focused.current, columns=direction * SCROLL_COLUMNS)
 
     @shows_errors
     def action_help(self) -> None:
@@ -442,7 +442,7 @@ class BpdebugApp(App[int]):
         computed the value the panel shows; or a note saying why there is none."""
         from bpdebug.teach.explain import Element
         view = self.focused
-        if not isinstance(view, MatrixView) or view.cursor is None:
+        if not isinstance(view, MatrixPanes) or view.cursor is None:
             return None, None, "tab to a matrix panel, move to a cell with the arrows, then enter"
         frame = self.debugger.frame
         name, cell = view.matrix_name, view.cursor
@@ -502,7 +502,7 @@ class BpdebugApp(App[int]):
         self._explained = explained
         self.show()
 
-    def on_matrix_view_cursor_moved(self, message: MatrixView.CursorMoved) -> None:
+    def on_matrix_panes_cursor_moved(self, message: MatrixPanes.CursorMoved) -> None:
         if self._explained is not None:  # the explained cell is no longer the one pointed at
             self._explained = None
             self.show()

@@ -149,8 +149,9 @@ class StudentPanel(Vertical, can_focus=True):
         &:focus { border: round $accent; }
         & #student-verdict { height: auto; }
         & #student-entries { height: auto; margin-bottom: 1; }
-        & #student-matrices { height: 1fr; min-height: 6; }
-        & #student-matrices MatrixView { min-width: 12; }  /* both halves stay in view */
+        & #student-matrices { height: auto; }
+        /* both halves stay in view, each as tall as its matrix (and its box) */
+        & #student-matrices MatrixView { min-width: 12; width: auto; height: auto; }
         & #student-crash { height: auto; max-height: 14; overflow-y: auto; margin-top: 1; }
         & #student-output-box { height: auto; max-height: 8; border-top: solid $foreground 30%;
                                 border-title-align: left; }
@@ -218,6 +219,14 @@ class StudentPanel(Vertical, can_focus=True):
             key = chosen.key if chosen is not None else None
         self.selected = key
         self._draw()
+
+    def needed_width(self) -> int:
+        """As wide as its lines of entries and its two matrices side by side, whole, with
+        their titles and its own border: what the debugger gives its column."""
+        lines = self.query_one("#student-entries", Static).content
+        text = max((len(line) for line in str(lines).splitlines()), default=0)
+        matrices = sum(view.needed_width() for view in self.query(MatrixView))
+        return max(text, matrices) + 2
 
     def action_cycle(self, step: int) -> None:
         """Draw the next (or previous) entry of this step."""
