@@ -273,9 +273,12 @@ def _step(s: Session, engine: bool) -> dict | None:
         return None
     s.quiet(SETTLE_GAP, 3)
     burst = [f for f in s.frames() if f[1] >= ready]
+    end = burst[-1][3]
+    collections = [e for e in s.events if e[0] == "gc" and t_post <= e[2] <= end]
     return {"latency": frame[3] - t_post, "handle": ready - t_post, "wait": frame[1] - ready,
-            "paint": frame[3] - frame[1], "settled": burst[-1][3] - t_post, "frames": len(burst),
-            "engine": step[2] - step[1] if step is not None else None}
+            "paint": frame[3] - frame[1], "settled": end - t_post, "frames": len(burst),
+            "engine": step[2] - step[1] if step is not None else None,
+            "gc": [(int(e[1]), e[3] - e[2]) for e in collections]}
 
 
 def step_rounds(size: tuple[int, int], apps: list[str], rounds: int,
@@ -318,7 +321,17 @@ def _split(samples: list[dict]) -> str:
             f"that frame {_ms(median([x['paint'] for x in samples]))}; until the frames stop "
             f"{_ms(median([x['settled'] for x in samples]))} "
             f"(p95 {_ms(percentile([x['settled'] for x in samples], 95))}), "
-            f"frames painted {median([x['frames'] for x in samples]):g}")
+            f"frames painted {median([x['frames'] for x in samples]):g}; " + _collections(samples))
+
+
+def _collections(samples: list[dict]) -> str:
+    """The garbage collections inside the steps: how many of each generation, the longest."""
+    seen = [c for x in samples for c in x.get("gc", [])]
+    full = [t for generation, t in seen if generation == 2]
+    young = [t for generation, t in seen if generation < 2]
+    return (f"garbage collections inside the {len(samples)} steps: {len(full)} full "
+            f"(longest {_ms(max(full, default=0.0))}), {len(young)} young "
+            f"(longest {_ms(max(young, default=0.0))})")
 
 
 def _paired(mine: list[dict | None], theirs: list[dict | None], key: str) -> list[float]:

@@ -25,6 +25,7 @@ running app without changing what it does.  Every time is time.monotonic()
     next t0 t1                   Engine.next (one step) ran
     trainstart t / train t0 t1 DONE
                                  Engine.train began / ran (in whatever thread the app uses)
+    gc GENERATION t0 t1          a garbage collection of that generation ran (any thread)
 """
 
 from __future__ import annotations
@@ -128,6 +129,20 @@ def _hook_textual() -> None:
     App.run_action = run_action_hook
 
 
+def _hook_gc() -> None:
+    import gc
+
+    started = [0.0]
+
+    def callback(phase, info) -> None:
+        if phase == "start":
+            started[0] = time.monotonic()
+        else:
+            emit("gc", info["generation"], started[0], time.monotonic())
+
+    gc.callbacks.append(callback)
+
+
 def _hook_engine() -> None:
     from bpdebug.engine.cursor import Engine
 
@@ -188,6 +203,7 @@ def main() -> None:
     which = sys.argv[1]
     emit("start", _T_START)
     _hook_textual()
+    _hook_gc()
     if which not in BASELINES:
         _hook_engine()
     app = make_app(which)

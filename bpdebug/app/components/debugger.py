@@ -16,6 +16,7 @@ pass at most, and none when no panel's size changed, so it is painted in one fra
 from __future__ import annotations
 
 import dataclasses
+import gc
 import traceback
 
 from textual.app import ComposeResult
@@ -90,6 +91,13 @@ class Debugger(Vertical):
         if waiting:  # added before the column was mounted
             self.extras.mount(*waiting)
         self.show(self.frame, layer=self._layer)
+        # Everything made so far (Textual, NumPy, the engine, the first screen) lives as
+        # long as the app: out of the collector's way, a full collection that lands in a
+        # step scans only what was made since (80-135 ms before, well under 1 ms after,
+        # measured on xor and mnist-size after ten steps).  Not under a test's Pilot,
+        # where the apps of a whole test session would never be collected.
+        if not self.app.is_headless:
+            self.call_after_refresh(gc.freeze)
 
     @property
     def extras(self) -> Vertical:
