@@ -24,6 +24,7 @@ from textual.content import Content
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from bpdebug.app import blas
 from bpdebug.app.commands import DebuggerCommands
 from bpdebug.app.components.debugger import Debugger
 from bpdebug.app.components.help_screen import HelpScreen
@@ -157,6 +158,7 @@ class BpdebugApp(App[int]):
             self._toggle_plots()
 
     def on_mount(self) -> None:
+        blas.one_thread()  # the UI's thread keeps a core while training runs (blas.py)
         if self.scenario is None:
             self.push_screen(PickerScreen())
         if self.engine is not None:
