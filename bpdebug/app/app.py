@@ -600,7 +600,9 @@ class BpdebugApp(App[int]):
             if event.state == WorkerState.CANCELLED:
                 self.show(status="training cancelled")
                 return
-            self._trained(event.worker.result)
+            # After the frame that answers the key that stopped it (Esc): that frame first,
+            # then the whole screen of the iteration reached.
+            self.call_after_refresh(self._trained, event.worker.result)
         except Exception as error:  # noqa: BLE001
             self.report_error("after training", error)
 
@@ -619,6 +621,7 @@ class BpdebugApp(App[int]):
             if not self.training:
                 self.show()
 
+    @shows_errors
     def _trained(self, result: TrainResult) -> None:
         frame = self.show()
         # The J of the iteration on screen: the last one trained, as --train N prints it.
