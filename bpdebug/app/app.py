@@ -105,6 +105,8 @@ class BpdebugApp(App[int]):
 
     def __init__(self, scenario=None, student=None) -> None:
         super().__init__()
+        # Before the first frame's forward pass: the UI's thread keeps a core (blas.py).
+        blas.one_thread()
         self.scenario = scenario
         self.student = student  # for the teaching panels: compared with the reference
         self.engine: Engine | None = None
@@ -158,7 +160,6 @@ class BpdebugApp(App[int]):
             self._toggle_plots()
 
     def on_mount(self) -> None:
-        blas.one_thread()  # the UI's thread keeps a core while training runs (blas.py)
         if self.scenario is None:
             self.push_screen(PickerScreen())
         if self.engine is not None:
