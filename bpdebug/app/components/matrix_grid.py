@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 from rich.segment import Segment
@@ -100,6 +101,7 @@ def every_step(frame: Frame, wide: bool) -> tuple[int, Callable[[int], int]]:
                        for name in row] for row in rows])
     widest = max(sum(n.whole for n in row) for rows in steps for row in rows)
 
+    @lru_cache(maxsize=16)
     def tallest(width: int) -> int:
         return max(sum(row_height(row) for row in wrapped(rows, width)) for rows in steps)
 
@@ -152,6 +154,7 @@ class Need:
     height: int
     first: int = 2
     columns: Callable[[int], int] = lambda width: 0  # how many columns a width shows
+    more: Callable[[int], int | None] = lambda width: None  # the width for one more column
     widest: int = 0  # every column with the most figures a panel shows
 
 
@@ -170,7 +173,8 @@ def need(pane: MatrixPane, computed: frozenset[str] = frozenset()) -> Need:
     steps = [title if columns == "title" else pane.width_for(columns, figures)
              for columns, figures in LADDER]
     return Need(floor, tuple(steps), max(whole, title), pane.height_for(), rank,
-                pane.columns_at, max(whole, title, pane.width_for(None, max(WIDER))))
+                pane.columns_at, pane.wider_for_more,
+                max(whole, title, pane.width_for(None, max(WIDER))))
 
 
 # The steps every panel of a row climbs together, one at a time: a column at a time up
@@ -201,10 +205,12 @@ def widths(total: int, needs: list[Need]) -> list[int]:
     while left > 0:  # a column more to the cut panel showing fewest, while one fits
         cut = sorted((needs[k].columns(given[k]), needs[k].first, k) for k in order
                      if given[k] < needs[k].whole)
-        grown = next(((k, extra) for shown, _, k in cut
-                      for extra in [next((e for e in range(1, left + 1)
-                                          if needs[k].columns(given[k] + e) > shown), 0)]
-                      if extra), None)
+        grown = None
+        for _, _, k in cut:
+            wider = needs[k].more(given[k])
+            if wider is not None and wider - given[k] <= left:
+                grown = (k, wider - given[k])
+                break
         if grown is None:
             break
         given[grown[0]] += grown[1]

@@ -145,6 +145,7 @@ class MatrixPane:
         self._notation = Notation(False, 0)
         self._cell = 2
         self._stale = True  # the figures are chosen again before the next line is drawn
+        self._gutter = self._index = 1  # the widths of the last row's and column's numbers
         self._lines: dict[int, list[Segment]] = {}  # by y, until anything changes
 
     # ---- what it shows -------------------------------------------------------------
@@ -178,6 +179,8 @@ class MatrixPane:
                     self._note = f"empty: {fmt(shape)}"
                 else:
                     self._facts = found
+                    rows, columns = found.grid.shape
+                    self._gutter, self._index = len(str(rows - 1)), len(str(columns - 1))
                     try:
                         self._before = facts(previous) if previous is not None else None
                     except (TypeError, ValueError, OverflowError):
@@ -263,14 +266,8 @@ class MatrixPane:
     # ---- sizes ---------------------------------------------------------------------
 
     def _cell_for(self, shape: Notation) -> int:
-        assert self._facts is not None
-        index = len(str(self._facts.grid.shape[1] - 1))  # the header's column numbers fit too
-        return 1 + max(index, shape.width + (self._changed is not None))
-
-    @property
-    def _gutter(self) -> int:
-        assert self._facts is not None
-        return len(str(self._facts.grid.shape[0] - 1))
+        # the header's column numbers fit too; the changed mark has a column of its own
+        return 1 + max(self._index, shape.width + (self._changed is not None))
 
     def content_width(self, columns: int | None = None, figures: int = FIGURES) -> int:
         """Columns of screen the row labels and ``columns`` matrix columns (all of them by
@@ -347,6 +344,24 @@ class MatrixPane:
             return 0
         cell = self._cell_for(self._choose(width)[1])
         return min(self._facts.grid.shape[1], max(0, (width - 2 - self._gutter) // cell))
+
+    def wider_for_more(self, width: int) -> int | None:
+        """The least width above `width` that shows one more column; None when every
+        column shows."""
+        if self._facts is None:
+            return None
+        shown = self.columns_at(width)
+        if shown >= self._facts.grid.shape[1]:
+            return None
+        # one more column at the cell the next width's figures give; the figures only
+        # change where three columns or all of them start to fit, so a few tries do
+        candidate = width + 1
+        for _ in range(8):
+            if self.columns_at(candidate) > shown:
+                return candidate
+            cell = self._cell_for(self._choose(candidate)[1])
+            candidate = max(candidate + 1, 2 + self._gutter + (shown + 1) * cell)
+        return None
 
     def _row_room(self) -> int:
         return max(0, self.height - FRAME_LINES)
@@ -497,14 +512,18 @@ class MatrixPane:
     def _header(self, shown: range, palette: Palette, inner: int) -> list[Segment]:
         cell = self._cell
         at_column = self.cursor[1] if self.cursor is not None and self.focused else -2
-        out = Segments()
-        out.add(" " * self._gutter, palette.label)
-        for column in shown:
-            out.add(f"{column:>{cell}}", palette.cursor if column == at_column else palette.label)
+        if at_column in shown:  # the cursor's column number reversed
+            before = "".join(f"{c:>{cell}}" for c in range(shown.start, at_column))
+            after = "".join(f"{c:>{cell}}" for c in range(at_column + 1, shown.stop))
+            out = [Segment(" " * self._gutter + before, palette.label),
+                   Segment(f"{at_column:>{cell}}", palette.cursor), Segment(after, palette.label)]
+        else:
+            out = [Segment(" " * self._gutter + "".join(f"{c:>{cell}}" for c in shown),
+                           palette.label)]
         used = self._gutter + len(shown) * cell
         if used < inner:
-            out.add(" " * (inner - used), palette.base)
-        return out.segments
+            out.append(Segment(" " * (inner - used), palette.base))
+        return [segment for segment in out if segment.text]
 
     def _row(self, row: int, shown: range, palette: Palette, inner: int) -> list[Segment]:
         """One matrix row: whole cells only, each on its colour, the gap before its number
@@ -515,62 +534,41 @@ class MatrixPane:
         assert self._facts is not None
         base, background = palette.base, palette.background
         at_row, at_column = self.cursor if self.cursor is not None and self.focused else (-2, -2)
-        out = Segments()
-        out.add(f"{row:>{self._gutter}}", palette.cursor if row == at_row else palette.label)
+        label = palette.cursor if row == at_row else palette.label
         values = self._facts.grid[row, shown.start:shown.stop].tolist()
         marks = ([False] * len(values) if self._changed is None
                  else self._changed[row, shown.start:shown.stop].tolist())
         write, scale, cell = self._notation, self._facts.stats.scale, self._cell
         highlighted = self.highlighted
+        out = [Segment(f"{row:>{self._gutter}}", label)]
+        texts: list[str] = []  # the cells so far of one style, joined into one Segment
+        last = None
         for column, value, changed in zip(shown, values, marks):
             text = ((CHANGED_MARK if changed else "") + write(value)).rjust(cell)
             style = (cell_style(background, level(value, scale), changed)
                      if math.isfinite(value) else NON_FINITE_STYLE)
             if highlighted and (row, column) in highlighted:
                 style = style + FEEDS
-            if row == at_row and column == at_column:
-                out.add("[", palette.cursor)
-                out.add(text[1:], style + CURSOR)
-            elif row == at_row and column == at_column + 1 and at_column in shown:
-                out.add("]", palette.cursor)
-                out.add(text[1:], style)
-            else:
-                out.add(text, style)
+            if row == at_row and (column == at_column or
+                                  (column == at_column + 1 and at_column in shown)):
+                if texts:
+                    out.append(Segment("".join(texts), last))
+                bracket = "[" if column == at_column else "]"
+                out.append(Segment(bracket, palette.cursor))
+                texts, last = [text[1:]], style + CURSOR if column == at_column else style
+                continue
+            if style is not last and texts:
+                out.append(Segment("".join(texts), last))
+                texts = []
+            texts.append(text)
+            last = style
+        if texts:
+            out.append(Segment("".join(texts), last))
         used = self._gutter + len(shown) * cell
         if row == at_row and shown and shown.stop == at_column + 1 and used < inner:
-            out.add("]", palette.cursor)
+            out.append(Segment("]", palette.cursor))
             used += 1
         if used < inner:
-            out.add(" " * (inner - used), base)
-        return out.segments
+            out.append(Segment(" " * (inner - used), base))
+        return out
 
-
-class Segments:
-    """Segments in a row, neighbours of one style joined: what the terminal is sent."""
-
-    def __init__(self) -> None:
-        self.segments: list[Segment] = []
-        self._text: list[str] = []
-        self._style: Style | None = None
-
-    def extend(self, segments: list[Segment]) -> None:
-        for text, style, _ in segments:
-            self.add(text, style)
-
-    def add(self, text: str, style: Style) -> None:
-        if style is not self._style and self._text:
-            self.segments.append(Segment("".join(self._text), self._style))
-            self._text = []
-        self._style = style
-        self._text.append(text)
-
-    @property
-    def segments(self) -> list[Segment]:
-        if self._text:
-            self._segments.append(Segment("".join(self._text), self._style))
-            self._text = []
-        return self._segments
-
-    @segments.setter
-    def segments(self, value: list[Segment]) -> None:
-        self._segments = value

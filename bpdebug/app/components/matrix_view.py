@@ -34,7 +34,6 @@ from bpdebug.app.components.matrix_pane import (  # noqa: F401 - what a panel sh
     NOT_YET,
     MatrixPane,
     Palette,
-    Segments,
 )
 from bpdebug.engine.shapes import Shape
 
@@ -84,6 +83,7 @@ class MatrixPanes(Steady, Widget, can_focus=True):
         self.current: MatrixPane | None = None  # the pane the keys go to
         self._palette: Palette | None = None
         self._lines: dict[int, Strip] = {}  # the widget's lines, until a pane on them changes
+        self._bands: dict[int, list] | None = None  # by line, the panes it crosses
 
     # ---- the focused pane, for the app -----------------------------------------------
 
@@ -106,6 +106,7 @@ class MatrixPanes(Steady, Widget, can_focus=True):
         old = dict(self.places)
         self.panes = [pane for pane, _ in places]
         self.places = dict(places)
+        self._bands = None
         moved = []
         for pane, region in places:
             self._adopt(pane)
@@ -173,26 +174,38 @@ class MatrixPanes(Steady, Widget, can_focus=True):
             line = self._lines[y] = self._make_line(y, width)
         return line
 
+    def _on_line(self, y: int) -> list[tuple[int, MatrixPane, Region]]:
+        """The panes line y crosses, left to right (worked out once per arrangement)."""
+        if self._bands is None:
+            bands: dict[int, list[tuple[int, MatrixPane, Region]]] = {}
+            for pane, region in self.places.items():
+                if region.width > 0:
+                    for line in range(region.y, region.bottom):
+                        bands.setdefault(line, []).append((region.x, pane, region))
+            for crossing in bands.values():
+                crossing.sort(key=lambda place: place[0])
+            self._bands = bands
+        return self._bands.get(y, [])
+
     def _make_line(self, y: int, width: int) -> Strip:
         palette = self.palette
-        on_line = sorted((region.x, id(pane), pane, region) for pane, region in self.places.items()
-                         if region.y <= y < region.bottom and region.width > 0)
-        out = Segments()
+        segments: list[Segment] = []
         x = 0
-        for left, _, pane, region in on_line:
+        for left, pane, region in self._on_line(y):
             if left < x:
                 continue  # overlapped: never drawn under another pane
             if left > x:
-                out.add(" " * (left - x), palette.base)
+                segments.append(Segment(" " * (left - x), palette.base))
             try:
-                out.extend(pane.line(y - region.y, palette))
+                segments += pane.line(y - region.y, palette)
             except Exception as error:  # noqa: BLE001 - a drawing bug must not end the session
                 text = f"cannot draw: {type(error).__name__}: {error}" if y == region.y + 1 else ""
-                out.add(text[:region.width].ljust(region.width), palette.base + Style(color="red"))
+                segments.append(Segment(text[:region.width].ljust(region.width),
+                                        palette.base + Style(color="red")))
             x = left + region.width
         if x < width:
-            out.add(" " * (width - x), palette.base)
-        strip = Strip(out.segments, max(width, x))
+            segments.append(Segment(" " * (width - x), palette.base))
+        strip = Strip(segments, max(width, x))
         if x > width:
             strip = strip.crop(0, width)
         for line_filter in self.get_line_filters():

@@ -11,6 +11,7 @@ so a line costs no more than its Segments.  The debugger sizes it (steady.py).
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.content import Content
@@ -104,28 +105,36 @@ class TextPanel(Steady, Static):
         return lines[:height]
 
     def _text(self, inner: int, rows: int, style, base: Style) -> list[list[Segment]]:
-        """The text's lines as Segments, `inner` cells wide: a line that fits is rendered
-        as it is (most do), a longer one wrapped or cut as the CSS says."""
+        """The text's lines as Segments, `inner` cells wide: the text is rendered once and
+        cut at its newlines; a line longer than the room is wrapped or cut as the CSS says."""
         content = self.visual
         if not isinstance(content, Content):
             return [strip._segments for strip in
                     Visual.to_strips(self, content, inner, rows, style, pad=True)]
+        lines: list[list[Segment]] = [[]]
+        for text, part in content.render(style, end="", parse_style=self._get_style):
+            rich = part.rich_style
+            for k, piece in enumerate(text.split("\n")):
+                if k:
+                    lines.append([])
+                if piece:
+                    lines[-1].append(Segment(piece, rich))
         cut = self.styles.text_wrap == "nowrap"
         ellipsis = self.styles.text_overflow == "ellipsis"
         out: list[list[Segment]] = []
-        for line in content.split("\n", allow_blank=True):
+        for y, segments in enumerate(lines):
             if len(out) >= rows:
                 break
-            if line.cell_length > inner:
-                if not cut:
-                    out += [strip._segments for strip in
-                            Visual.to_strips(self, line, inner, None, style, pad=True)]
-                    continue
-                line = line.truncate(inner, ellipsis=ellipsis)
-            segments = [Segment(text, part.rich_style) for text, part in
-                        line.render(style, end="", parse_style=self._get_style) if text]
-            if line.cell_length < inner:
-                segments.append(Segment(" " * (inner - line.cell_length), base))
+            length = sum(cell_len(segment.text) for segment in segments)
+            if length > inner:  # rare: a mismatch's story, a long status
+                line = content.split("\n", allow_blank=True)[y]
+                if cut:
+                    line = line.truncate(inner, ellipsis=ellipsis)
+                out += [strip._segments for strip in
+                        Visual.to_strips(self, line, inner, None, style, pad=True)]
+                continue
+            if length < inner:
+                segments.append(Segment(" " * (inner - length), base))
             out.append(segments)
         return out[:rows]
 
