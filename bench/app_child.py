@@ -3,8 +3,11 @@ reports what happens, with timestamps, on a pipe: the parent's side is app_bench
 
     python -m bench.app_child empty          # Textual's own empty App
     python -m bench.app_child xor            # BpdebugApp(load("xor"))
-    python -m bench.app_child label          # bench/label_app.py: one Label, `n` updates it
-    python -m bench.app_child screen         # bench/label_app.py: `n` redraws a full screen
+    python -m bench.app_child lines          # bench/baseline_apps.py: `n` repaints a full screen
+                                             # through the Line API (the yardstick)
+    python -m bench.app_child label          # bench/baseline_apps.py: one Label, `n` updates it
+    python -m bench.app_child screen         # bench/baseline_apps.py: the same full screen as
+                                             # a Static holding Content
 
 The hooks are wrapped around class methods before the app exists, so they see the
 running app without changing what it does.  Every time is time.monotonic()
@@ -22,6 +25,7 @@ running app without changing what it does.  Every time is time.monotonic()
     next t0 t1                   Engine.next (one step) ran
     trainstart t / train t0 t1 DONE
                                  Engine.train began / ran (in whatever thread the app uses)
+    gc GENERATION t0 t1          a garbage collection of that generation ran (any thread)
 """
 
 from __future__ import annotations
@@ -125,6 +129,20 @@ def _hook_textual() -> None:
     App.run_action = run_action_hook
 
 
+def _hook_gc() -> None:
+    import gc
+
+    started = [0.0]
+
+    def callback(phase, info) -> None:
+        if phase == "start":
+            started[0] = time.monotonic()
+        else:
+            emit("gc", info["generation"], started[0], time.monotonic())
+
+    gc.callbacks.append(callback)
+
+
 def _hook_engine() -> None:
     from bpdebug.engine.cursor import Engine
 
@@ -155,21 +173,21 @@ def _hook_engine() -> None:
     Engine.train = train_hook
 
 
-BASELINES = ("empty", "label", "screen")  # Textual apps without bpdebug (and without an Engine)
+BASELINES = ("empty", "lines", "label", "screen")  # Textual apps without bpdebug (and without an Engine)
 
 
 def make_app(which: str):
-    """The app to run: Textual's empty App, the one-label app, or bpdebug's on a
-    bundled scenario."""
+    """The app to run: Textual's empty App, a baseline of bench/baseline_apps.py, or
+    bpdebug's on a bundled scenario."""
     factory = os.environ.get("BENCH_APP_FACTORY")  # "module:callable", for trying the harness
     if which == "empty":
         from textual.app import App
         emit("imported", time.monotonic())
         return App()
-    if which in ("label", "screen"):
-        from bench.label_app import LabelApp, ScreenApp
+    if which in BASELINES:
+        from bench.baseline_apps import LabelApp, LinesApp, ScreenApp
         emit("imported", time.monotonic())
-        return LabelApp() if which == "label" else ScreenApp()
+        return {"lines": LinesApp, "label": LabelApp, "screen": ScreenApp}[which]()
     from bpdebug.scenario.reader import load
     if factory:
         import importlib
@@ -185,6 +203,7 @@ def main() -> None:
     which = sys.argv[1]
     emit("start", _T_START)
     _hook_textual()
+    _hook_gc()
     if which not in BASELINES:
         _hook_engine()
     app = make_app(which)

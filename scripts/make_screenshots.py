@@ -46,9 +46,11 @@ VIEWS = {
     "student": ("xor", "scenarios/students/post/forgot_m.py", (120, 36), ["f", "n"],
                 "--impl: a student's dW[2] beside the reference, the first divergence marked"),
     "small": ("xor", None, (80, 24), ["f", "n", "n"],
-              "backward [1] at 80×24: three columns of every 4-example matrix, every key"),
+              "backward [1] at 80×24: every equation, every gradient with all its columns up "
+              "to three, the matrices giving up rows first, every key"),
     "wide": ("xor", None, (200, 60), ["f", "n", "n"],
-             "backward [1] at 200×60: more figures, and W[2], dZ[2], dA[1] that produced dA[1]"),
+             "backward [1] at 200×60: more figures, W[2], dZ[2], dA[1] that produced dA[1], "
+             "and the plots beside every panel whole"),
     "explain": ("xor", None, (120, 36), ["f", "n", "n", "focus:dW[1]", "right", "enter"],
                 "enter on dW[1]_{0,1}: 1/m Σ_i dZ[1]_{0,i} · A[0]_{1,i}, every term's number"),
     "nudge": ("xor", None, (120, 36), ["f", "n", "n", "focus:W[1]", "right", "plus"],

@@ -16,7 +16,7 @@ from bpdebug.app.components.equation_panel import EquationPanel
 from bpdebug.app.components.help_screen import HelpScreen
 from bpdebug.app.components.loss_panel import LossPanel
 from bpdebug.app.components.matrix_grid import MatrixGrid
-from bpdebug.app.components.matrix_view import MatrixView
+from bpdebug.app.components.matrix_pane import MatrixPane
 from bpdebug.app.components.network_strip import NetworkStrip
 from bpdebug.app.components.picker import PickerScreen
 from bpdebug.engine import plan
@@ -45,7 +45,7 @@ def plain(title) -> str:
     return title.plain if title is not None else ""
 
 
-def matrices(app) -> dict[str, MatrixView]:
+def matrices(app) -> dict[str, MatrixPane]:
     """Each matrix panel by the name in its title."""
     return {view.matrix_name: view
             for view in app.query_one(MatrixGrid).views}
@@ -54,8 +54,8 @@ def matrices(app) -> dict[str, MatrixView]:
 def screen_state(app) -> tuple:
     """Everything the screen says about the current step (the rendered text)."""
     grid = app.query_one(MatrixGrid)
-    views = [(plain(v._border_title), str(v.border_subtitle),
-              [v.render_line(y).text for y in range(v.size.height)]) for v in grid.views]
+    views = [(plain(v.border_title), str(v.border_subtitle),
+              [v.render_line(y).text for y in range(v.height - 2)]) for v in grid.views]
     panel = app.query_one(EquationPanel)
     return (text(app, NetworkStrip), equations(app), plain(panel._border_title),
             text(app, "#status"), views)
@@ -148,7 +148,7 @@ async def test_every_result_has_its_shape_under_it_and_a_tick():
             assert under.split()[0] == fmt(computed.result.shape)
             for operand in computed.operands:
                 assert fmt(operand.shape) in under
-        assert "dW[2] 1×3 ✓" in plain(matrices(app)["dW[2]"]._border_title)
+        assert "dW[2] 1×3 ✓" in plain(matrices(app)["dW[2]"].border_title)
 
 
 async def test_matrix_panels_show_the_current_layer_with_changes_marked():
@@ -158,7 +158,7 @@ async def test_matrix_panels_show_the_current_layer_with_changes_marked():
         views = matrices(app)
         assert {"W[1]", "b[1]", "Z[1]", "A[1]", "dZ[1]", "dW[1]", "db[1]"} <= views.keys()
         Z = app.engine.current.env["Z[1]"]
-        assert plain(views["Z[1]"]._border_title) == f"Z[1] {fmt(Z.shape)} ✓"
+        assert plain(views["Z[1]"].border_title) == f"Z[1] {fmt(Z.shape)} ✓"
         stats = str(views["Z[1]"].border_subtitle)
         low, high = (notation([Z.min(), Z.max(), Z.mean(), Z.std()], 3)(v) for v in (Z.min(), Z.max()))
         assert stats.startswith((f"min {low} max {high}", f"[{low}, {high}]"))
@@ -182,7 +182,7 @@ async def test_n_right_and_space_step_forward_p_and_left_step_back():
         assert engine.position == 2
         await pilot.press("left")
         assert engine.position == 1
-        app.query_one(MatrixView).focus()  # a focused matrix: n, space, p still step
+        app.query_one(MatrixGrid).focus()  # a focused matrix: n, space, p still step
         await pilot.press("n", "space", "p")
         assert engine.position == 2
         await pilot.press("p")
@@ -352,7 +352,7 @@ async def test_a_mismatch_turns_the_panel_red_with_shapes_rule_and_cause(name):
             assert line.strip() in shown
         for operand in mismatch.operands:
             assert f"{operand.text} {fmt(operand.shape)}" in shown
-        outlined = [v for v in app.query(MatrixView) if v.has_class("offending")]
+        outlined = [v for v in app.query_one(MatrixGrid).views if v.offending]
         assert [v.matrix_name for v in outlined] == [mismatch.offender]
 
         position = engine.position
@@ -377,7 +377,7 @@ async def test_the_wrong_w_mismatch_is_at_forward_2_and_names_w2():
         shown = equations(app)
         assert f"W[2] {fmt(np.shape(W2))}" in shown
         assert "rule:" in shown and "W[2] must be" in shown
-        assert app.query_one("#matrix-0-0", MatrixView).has_class("offending")
+        assert app.query_one(MatrixGrid).views[0].offending  # the first panel, outlined
 
 
 class Boom(Expr):
@@ -530,11 +530,11 @@ async def test_every_panel_is_on_screen(size):
         await pilot.press("f", "n")
         await settle(pilot)
         width, height = size
+        grid = app.query_one(MatrixGrid)
         panels = [app.query_one(NetworkStrip), app.query_one(EquationPanel),
-                  app.query_one("#loss"), app.query_one("#status"),
-                  *app.query_one(MatrixGrid).query(MatrixView)]
+                  app.query_one("#loss"), app.query_one("#status"), *grid.views]
         for panel in panels:
-            region = panel.region
+            region = grid.region_of(panel) if panel in grid.views else panel.region
             assert region.width > 0 and region.height > 0, panel
             assert region.right <= width and region.bottom <= height, panel
         if size != (80, 24):  # at 120×36 and more nothing scrolls
@@ -572,10 +572,10 @@ async def test_the_784_wide_scenario_draws_only_the_cells_on_screen():
         W1 = matrices(app)
         assert engine.current.step.kind == plan.UPDATE
         view = W1["W[1]"]
-        assert plain(view._border_title).startswith("W[1] 128×784")
-        assert view.virtual_size.height > view.size.height  # it scrolls
+        assert plain(view.border_title).startswith("W[1] 128×784")
+        assert view.rows_shown().stop < view.grid_shape[0]  # more rows than it shows
         # Only the cells on screen are drawn: a line is as wide as the panel, no more.
-        assert all(len(view.render_line(y).text) <= view.size.width for y in range(view.size.height))
+        assert all(len(view.render_line(y).text) <= view.width - 2 for y in range(view.height - 2))
 
 
 # ---- the picker ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""MatrixView: a matrix as a heat map, drawn only where the screen can see it."""
+"""MatrixView: a matrix as a heat map in a box it draws itself, only where the screen can
+see it, with "…" where there is more and no scrollbars."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import numpy as np
 import pytest
 from textual.app import App, ComposeResult
 
+from bpdebug.app.components.array_facts import facts
 from bpdebug.app.components.heatmap import CHANGED_MARK
-from bpdebug.app.components.matrix_view import NOT_COMPUTED, MatrixView
+from bpdebug.app.components.matrix_view import MORE, NOT_COMPUTED, MatrixView
 
 
 class OneMatrix(App):
@@ -29,7 +31,12 @@ def lines(view: MatrixView) -> list[str]:
 
 
 def plain_title(view: MatrixView) -> str:
-    return view._border_title.plain if view._border_title is not None else ""
+    return view.pane.border_title.plain
+
+
+def box(view: MatrixView) -> list[str]:
+    """Every line the widget draws, its border included."""
+    return [strip.text for strip in view.render_lines(view.size.region)]
 
 
 async def test_a_3x2_matrix_shows_its_values_its_shape_and_a_tick():
@@ -43,7 +50,10 @@ async def test_a_3x2_matrix_shows_its_values_its_shape_and_a_tick():
         assert shown[1].startswith("0") and shown[3].startswith("2")
         svg = app.export_screenshot()
         assert "3×2" in svg and "0.125" in svg
-        assert view.border_subtitle == "min -2.00 max 1.00 mean -0.10 std 0.94 nan/inf 0"
+        assert view.pane.border_subtitle == "min -2.00 max 1.00 mean -0.10 std 0.94 nan/inf 0"
+        drawn = box(view)
+        assert drawn[0].startswith("╭─ dW[2] 3×2 ✓ ") and drawn[-1].startswith("╰─ min -2.00")
+        assert all(len(line) == view.size.width for line in drawn)  # no scrollbar anywhere
 
 
 async def test_a_wrong_shape_gets_a_red_cross():
@@ -51,7 +61,7 @@ async def test_a_wrong_shape_gets_a_red_cross():
         view.show("dW[2]", np.zeros((2, 3)), expected=(3, 2))
         await pilot.pause()
         assert plain_title(view) == "dW[2] 2×3 ✗"
-        assert "red" in view.border_title
+        assert any("red" in str(span.style) for span in view.pane.border_title.spans)
         view.show("dW[2]", np.zeros((2, 3)))
         assert plain_title(view) == "dW[2] 2×3"
 
@@ -59,40 +69,43 @@ async def test_a_wrong_shape_gets_a_red_cross():
 async def test_a_784x256_matrix_draws_only_the_visible_rows_and_follows_the_scroll():
     W = np.random.default_rng(0).normal(size=(784, 256))
     async with matrix_view() as (app, pilot, view):
-        asked: list[int] = []
         drawn: set[int] = set()
-        render_line, render_row = view.render_line, view._render_row
-
-        def counting_render_line(y):
-            asked.append(y)
-            return render_line(y)
+        pane = view.pane
+        render_row = pane._row
 
         def counting_render_row(row, *args):
             drawn.add(row)
             return render_row(row, *args)
 
-        view.render_line, view._render_row = counting_render_line, counting_render_row
+        pane._row = counting_render_row
         view.show("W[1]", W, expected=(784, 256))
         await pilot.pause()
-        height = view.size.height
-        assert asked and max(asked) < height
-        assert len(asked) < 784
-        assert drawn <= set(range(-1, height - 1))  # -1 is the column header
+        rows = view.size.height - 3  # the border's two lines and the column numbers
+        assert drawn == set(range(rows))
+        drawn_box = box(view)
+        assert drawn_box[1].endswith(MORE) and not drawn_box[1].startswith(MORE)  # more columns →
+        assert drawn_box[-1].startswith("╰" + MORE)  # more rows below, marked under the labels
+        assert drawn_box[0].startswith("╭─ W[1]")  # none above
 
         drawn.clear()
-        cell = view.cell_width
-        view.scroll_to(x=10 * cell, y=500, animate=False)
+        view.scroll_pane(pane, rows=500, columns=10)
         await pilot.pause()
-        assert view.scroll_offset == (10 * cell, 500)
-        assert drawn and drawn <= {-1} | set(range(500, 500 + height))
+        assert (pane.first_row, pane.first_column) == (500, 10)
+        assert drawn == set(range(500, 500 + rows))
         first = view.render_line(1).text
-        assert first.split()[:2] == ["500", view.notation(W[500, 10])]
-        assert view.render_line(0).text.split()[:2] == ["…", "10"]  # more on the left
+        assert first.split()[:2] == ["500", pane.notation(W[500, 10])]
+        assert view.render_line(0).text.split()[0] == "10"
+        drawn_box = box(view)
+        assert drawn_box[1].startswith(MORE) and drawn_box[0].startswith("╭" + MORE)
+        shown = pane.columns_shown()
+        # scrolled away from the corner, the footer says which rows and columns show
+        assert f"rows 500–{500 + rows - 1}" in str(pane.border_subtitle)
+        assert f"columns 10–{shown.stop - 1}" in str(pane.border_subtitle)
 
         view.show("W[1]", -W, expected=(784, 256))  # same shape: stay where we are
         await pilot.pause()
-        assert view.scroll_offset == (10 * cell, 500)
-        assert view.render_line(1).text.split()[:2] == ["500", view.notation(-W[500, 10])]
+        assert (pane.first_row, pane.first_column) == (500, 10)
+        assert view.render_line(1).text.split()[:2] == ["500", pane.notation(-W[500, 10])]
 
 
 async def test_arrow_keys_move_the_cell_cursor_and_scroll_to_keep_it_in_view():
@@ -100,19 +113,16 @@ async def test_arrow_keys_move_the_cell_cursor_and_scroll_to_keep_it_in_view():
         view.show("W[1]", np.ones((784, 256)))
         view.focus()
         await pilot.pause()
-        rows = view.scrollable_content_region.height - 1  # the column numbers take a line
+        rows = view.size.height - 3  # the border and the column numbers take three lines
         await pilot.press(*["down"] * (rows + 1), "right")
-        await pilot.wait_for_scheduled_animations()
         assert view.cursor == (rows + 1, 1)
-        assert view.scroll_offset.y == 2  # just enough to bring the cursor's row on screen
+        assert view.pane.first_row == 2  # just enough to bring the cursor's row on screen
         last = view.render_line(rows).text
         assert last.lstrip().startswith(f"{rows + 1} ") and "[" in last
         await pilot.press(*["right"] * 40)
-        await pilot.wait_for_scheduled_animations()
-        assert view.cursor[1] == 41 and view.scroll_offset.x > 0
+        assert view.cursor[1] == 41 and view.pane.first_column > 0
         await pilot.press("pagedown")  # the page keys still scroll
-        await pilot.wait_for_scheduled_animations()
-        assert view.scroll_offset.y > 2
+        assert view.pane.first_row > 2
 
 
 async def test_changed_marks_appear_only_on_changed_entries():
@@ -137,11 +147,11 @@ async def test_nan_and_inf_are_counted_apart_and_kept_out_of_the_stats():
     Z = np.array([[1.0, np.nan, np.inf], [-np.inf, np.nan, 3.0]])
     async with matrix_view() as (app, pilot, view):
         view.show("Z[1]", Z)
-        assert view.border_subtitle == "nan 2 inf 2 · min 1 max 3 mean 2 std 1"
+        assert view.pane.border_subtitle == "nan 2 inf 2 · min 1 max 3 mean 2 std 1"
         view.show("Z[1]", np.array([[1.0, 2.0]]))
-        assert view.border_subtitle.endswith("nan/inf 0")  # none left once finite
+        assert view.pane.border_subtitle.endswith("nan/inf 0")  # none left once finite
         view.show("Z[1]", np.full((2, 2), np.nan))
-        assert view.border_subtitle == "nan 4 · no finite values"
+        assert view.pane.border_subtitle == "nan 4 · no finite values"
         await pilot.pause()
         assert view.render_line(1).text.split() == ["0", "nan", "nan"]
 
@@ -175,9 +185,10 @@ async def test_the_offending_quantity_is_outlined_until_the_next_show():
         view.show("dW[2]", np.zeros((1, 3)), expected=(1, 2), offending=True)
         await pilot.pause()
         assert view.has_class("offending")
-        assert view.styles.border_top[0] == "heavy"
+        assert box(view)[0].startswith("┏━ dW[2]")  # a heavy border, drawn by the view
         view.show("dW[2]", np.zeros((1, 2)), expected=(1, 2))
-        assert not view.has_class("offending")
+        await pilot.pause()
+        assert not view.has_class("offending") and box(view)[0].startswith("╭─ dW[2]")
 
 
 def test_show_works_before_the_view_is_mounted():
@@ -185,3 +196,17 @@ def test_show_works_before_the_view_is_mounted():
     view.show("W[1]", np.ones((5, 4)), expected=(5, 4))
     view.show("W[1]", np.ones((6, 4)), expected=(5, 4))
     assert plain_title(view) == "W[1] 6×4 ✗"
+
+
+def test_an_arrays_facts_are_worked_out_once_per_array_keyed_on_its_data():
+    """The same numbers seen through a new object (a view, as a frame hands X over again)
+    are not summed up again; other numbers are."""
+    X = np.random.default_rng(1).normal(size=(64, 32))
+    X.flags.writeable = False
+    first = facts(X)
+    assert facts(X[:, :]) is first  # another object, the same data
+    assert facts(X.copy()) is not first  # the same numbers elsewhere: worked out anew
+    assert first.notation(4) is first.notation(4)
+    other = facts(X[:, ::2])  # other entries of the same memory
+    assert other is not first and other.grid.shape == (64, 16)
+    assert first.stats.values[1] == X.max() and other.stats.values[1] == X[:, ::2].max()

@@ -142,3 +142,13 @@ def test_forced_scientific_writes_every_array_even_an_empty_or_all_zero_one(valu
     assert all(kind(t) in ("scientific", "special") for t in texts), texts
     assert all(within_half_a_unit(t, v) for t, v in zip(texts, values) if np.isfinite(v))
     assert notation([0.0, 0.0], scientific=True)(0.0) == "0e+0"
+
+
+@settings(max_examples=200, deadline=None)
+@given(matrices)
+def test_several_notations_from_one_reading_are_each_the_notation_of_its_figures(matrix):
+    """A panel tries two to six figures: read once, written exactly as one at a time."""
+    from bpdebug.engine.notation import notations
+
+    together = notations(matrix, range(1, 8))
+    assert together == {f: notation(matrix, f) for f in range(1, 8)}

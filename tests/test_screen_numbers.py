@@ -18,8 +18,10 @@ import pytest
 from bpdebug.app.app import BpdebugApp
 from bpdebug.app.components.heatmap import CHANGED_MARK
 from bpdebug.app.components.matrix_grid import MatrixGrid
-from bpdebug.app.components.matrix_view import AT_LEAST, FEWER, NOT_YET
-from bpdebug.app.components.matrix_view import MORE, NOT_COMPUTED, MatrixView, as_floats, as_grid
+from bpdebug.app.components.array_facts import as_floats, as_grid
+from bpdebug.app.components.matrix_pane import (AT_LEAST, MORE, NOT_COMPUTED, NOT_YET,
+                                                MatrixPane)
+from bpdebug.app.components.matrix_view import MatrixView
 from bpdebug.engine.notation import FIGURES, notation
 from bpdebug.engine.watch import Watch
 from bpdebug.scenario.reader import load
@@ -42,8 +44,8 @@ def engine_value(app, name: str):
     return record.env.get(name)
 
 
-def panels(app) -> list[MatrixView]:
-    return list(app.query_one(MatrixGrid).query(MatrixView))
+def panels(app) -> list[MatrixPane]:
+    return app.query_one(MatrixGrid).views
 
 
 def screen_lines(app) -> list[str]:
@@ -60,40 +62,50 @@ def last_digit(text: str) -> Decimal:
     return Decimal(10) ** (int(exponent or 0) - len(mantissa.partition(".")[2]))
 
 
-def visible(app, view: MatrixView):
-    """The part of the panel the screen shows: a container may clip it."""
-    shown = app.screen._compositor.visible_widgets.get(view)
-    return None if shown is None else shown[1]
+def placed(app, pane: MatrixPane):
+    """Where the pane's box is on the screen, and the part of it the screen shows (a
+    container may clip it); None when it is not on screen."""
+    grid = app.query_one(MatrixGrid)
+    shown = app.screen._compositor.visible_widgets.get(grid)
+    if shown is None:
+        return None, None
+    region = grid.region_of(pane)
+    return region, region.intersection(shown[1])
 
-def check_panel(view: MatrixView, lines: list[str], value, where: str, clip) -> int:
-    """Every number the panel shows, checked; returns how many there were."""
-    name = view.matrix_name
-    inside = crop(lines, view.scrollable_content_region.intersection(clip))  # not the scrollbars
+
+def check_panel(pane: MatrixPane, region, lines: list[str], value, where: str, clip) -> int:
+    """Every number the pane's box shows, checked, and the marks of what it hides: "…" in
+    its border where there are more columns (beside the column numbers) or more rows
+    (above or below the row labels).  Returns how many numbers there were."""
+    name = pane.matrix_name
+    inner = region.shrink((1, 1, 1, 1))
+    inside = crop(lines, inner.intersection(clip))  # inside the border
     if value is None:
         assert inside[0].strip() in (NOT_COMPUTED, NOT_YET), (where, name, inside[0])
         return 0
     grid = as_grid(as_floats(value))
-    # the default width keeps four figures; a panel too narrow for three columns with
-    # four figures gives up a figure before a column
-    room = view.scrollable_content_region.width
-    assert view.figures >= FIGURES or (
-        view.figures == FEWER and room < view.content_width(AT_LEAST, FIGURES)), (where, name)
-    write = notation(grid, view.figures)  # worked out here from the engine's value
+    # the default width keeps four figures; a pane gives up a figure only when one more
+    # would not leave room for three columns, and then columns before figures
+    figures = pane.figures
+    assert figures >= FIGURES or inner.width < pane.content_width(AT_LEAST, figures + 1), \
+        (where, name, figures, inner.width)
+    write = notation(grid, figures)  # worked out here from the engine's value
     header, rows = inside[0].split(), inside[1:]
-    columns = [int(t) for t in header if t != MORE]
+    columns = [int(t) for t in header]
     assert columns == list(range(columns[0], columns[0] + len(columns))) if columns else True
+    full = crop(lines, region)
     if columns:  # whole columns only, and an ellipsis on each side that has more
-        assert (header[0] == MORE) == (columns[0] > 0), (where, name, header)
-        assert (header[-1] == MORE) == (columns[-1] < grid.shape[1] - 1), (where, name, header)
+        assert (full[1][0] == MORE) == (columns[0] > 0), (where, name, full[1])
+        assert (full[1][-1] == MORE) == (columns[-1] < grid.shape[1] - 1), (where, name, full[1])
+    shown_rows = []
     checked = 0
     for line in rows:
         if not line.strip():
             continue
         line = line.replace("[", " ").replace("]", " ")  # a focused panel's cell cursor
-        assert all(line[k - 1] == " " for k, c in enumerate(line) if c == CHANGED_MARK), \
-            (where, name, line)  # the mark never takes the place of the gap
         label, *cells = line.split()
         row = int(label)
+        shown_rows.append(row)
         assert len(cells) == len(columns), (where, name, header, line)
         for column, text in zip(columns, cells):
             text = text.removeprefix(CHANGED_MARK)
@@ -104,16 +116,19 @@ def check_panel(view: MatrixView, lines: list[str], value, where: str, clip) -> 
                 assert abs(Decimal(text) - Decimal(truth)) <= last_digit(text) / 2, \
                     (where, name, row, column, text, truth)
             checked += 1
+    if shown_rows and clip.contains_region(region):  # whole rows, marked above and below
+        assert shown_rows == list(range(shown_rows[0], shown_rows[-1] + 1)), (where, name)
+        assert (full[0][1] == MORE) == (shown_rows[0] > 0), (where, name, full[0])
+        assert (full[-1][1] == MORE) == (shown_rows[-1] < grid.shape[0] - 1), (where, name, full[-1])
     return checked
 
 
-def check_footer(view: MatrixView, lines: list[str], value, where: str, clip) -> None:
-    """The stats line is drawn whole (Textual would end a cut one with …) and keeps the
-    NaN / inf counts."""
-    if value is None or not clip.contains(view.region.x, view.region.bottom - 1):
+def check_footer(pane: MatrixPane, region, lines: list[str], value, where: str, clip) -> None:
+    """The stats line is drawn whole and keeps the NaN / inf counts."""
+    if value is None or not clip.contains(region.x, region.bottom - 1):
         return
-    footer = str(view.border_subtitle or "")
-    bottom = lines[view.region.bottom - 1][view.region.x:view.region.right]
+    footer = str(pane.border_subtitle or "")
+    bottom = lines[region.bottom - 1][region.x:region.right]
     assert footer in bottom, (where, footer, bottom)
     array = as_floats(value)
     n_nan, n_inf = int(np.isnan(array).sum()), int(np.isinf(array).sum())
@@ -130,13 +145,13 @@ async def check_screen(app, pilot, where: str) -> int:
     await pilot.pause()
     lines = screen_lines(app)
     checked = 0
-    for view in panels(app):
-        name = view.matrix_name
+    for pane in panels(app):
+        name = pane.matrix_name
         value = engine_value(app, name)
-        clip = visible(app, view)
-        if clip is not None and view.scrollable_content_region.intersection(clip).area:
-            checked += check_panel(view, lines, value, f"{where} {name}", clip)
-            check_footer(view, lines, value, f"{where} {name}", clip)
+        region, clip = placed(app, pane)
+        if clip is not None and region.shrink((1, 1, 1, 1)).intersection(clip).area:
+            checked += check_panel(pane, region, lines, value, f"{where} {name}", clip)
+            check_footer(pane, region, lines, value, f"{where} {name}", clip)
     return checked
 
 
@@ -156,11 +171,17 @@ async def test_every_number_on_screen_is_the_engines(name, size):
                                 ("trained update", "e")):
                 await pilot.press(*keys)
                 checked += await check_screen(app, pilot, where)
-        wide = [v for v in panels(app) if v.virtual_size.width > v.size.width > 0]
+        wide = [v for v in panels(app)
+                if v.grid_shape and 0 < v.columns_shown().stop < v.grid_shape[1]]
         if wide:  # scrolled sideways: whole columns still, an ellipsis on the left
             wide[0].focus()
             await pilot.press("shift+right", "shift+right")
+            assert wide[0].first_column > 0
             checked += await check_screen(app, pilot, "scrolled")
+            if wide[0].rows_shown().stop < wide[0].grid_shape[0]:  # and down
+                await pilot.press("pagedown")
+                assert wide[0].first_row > 0
+                checked += await check_screen(app, pilot, "scrolled down")
         assert checked > 0
 
 
@@ -199,7 +220,8 @@ async def test_the_student_panel_shows_the_numbers_it_compares(size):
         for selector, value in (("#student-reference", entry.expected),
                                 ("#student-actual", student_value(entry))):
             view = panel.query_one(selector, MatrixView)
-            clip = visible(app, view)
-            assert clip is not None, selector
+            shown = app.screen._compositor.visible_widgets.get(view)
+            assert shown is not None, selector
             # whole columns, at least one: a narrow panel says … where there are more
-            assert check_panel(view, lines, value, selector, clip) >= 1, selector
+            assert check_panel(view.pane, view.region, lines, value, selector, shown[1]) >= 1, \
+                selector

@@ -19,9 +19,10 @@ import pytest
 from textual.app import App, ComposeResult
 
 from bpdebug.app.app import BpdebugApp
+from bpdebug.app.components.debugger import stepping
 from bpdebug.app.components.equation_panel import EquationPanel, shape_row, spaced
 from bpdebug.app.components.loss_panel import LossPanel
-from bpdebug.app.components.matrix_grid import MatrixGrid, Need, share, widths
+from bpdebug.app.components.matrix_grid import MatrixGrid, Need, share, widths, wrapped
 from bpdebug.engine import plan
 from bpdebug.engine.cursor import Engine
 from bpdebug.engine.frame import Frame, Network, frozen
@@ -196,17 +197,28 @@ async def test_at_80x24_every_matrix_panel_of_xor_shows_three_columns(keys):
 
 
 async def test_the_update_shows_every_layers_w_and_b():
+    """Six layers' W, b, dW and db: the rows of panels that do not fit under the update's
+    twelve equations are below, and tab brings each on screen."""
     app = BpdebugApp(load("deep-sigmoid"))
     async with app.run_test(size=(120, 36)) as pilot:
         app.engine.watch = Watch()  # its vanishing-gradient watchpoint would stop "e" early
         await pilot.press("e")
         await pilot.pause()
         L = app.engine.L
-        shown = panels(app)
-        for l in range(1, L + 1):
-            for name in (f"W[{l}]", f"b[{l}]", f"dW[{l}]", f"db[{l}]"):
-                assert name in shown
-                assert plain(shown[name].border_title).endswith("✓")
+        grid = app.query_one(MatrixGrid)
+        every = grid.every_pane
+        assert [p.matrix_name for p in every] == [
+            name for l in range(1, L + 1) for name in (f"W[{l}]", f"b[{l}]", f"dW[{l}]", f"db[{l}]")]
+        assert any(pane not in grid.views for pane in every)  # not all fit: some are below
+        assert "more rows of panels below" in "".join(screen_lines(app))
+        every[0].focus()
+        for pane in every:
+            await pilot.pause()
+            assert pane in grid.views and grid.current is pane  # brought on screen
+            region = grid.region_of(pane)
+            top = screen_lines(app)[region.y][region.x:region.right]
+            assert plain(pane.border_title).endswith("✓") and plain(pane.border_title) in top
+            await pilot.press("tab")
 
 
 async def test_a_wide_screen_shows_what_produced_da():
@@ -228,17 +240,16 @@ async def test_panels_are_as_tall_as_their_matrices(size):
         await pilot.press("f", "n", "n")
         await pilot.pause()
         grid = app.query_one(MatrixGrid)
-        for row in grid.children:
-            shown = [v for v in row.children if v.display]
-            if not row.display or not shown:
-                continue
-            rows = max(np.shape(app.debugger.frame.values[v.matrix_name])[0]
-                       for v in shown)
-            # a border, the column numbers, the rows, maybe a scrollbar: never a tall box
-            assert row.size.height <= rows + 4, (size, [plain(v.border_title) for v in shown])
+        values = app.debugger.frame.values
+        for pane in grid.views:
+            row = [p for p in grid.views if grid.places[p].y == grid.places[pane].y]
+            rows = max(np.shape(values[p.matrix_name])[0] for p in row)
+            # a border, the column numbers, the row's rows: never a tall box, no scrollbar
+            assert grid.places[pane].height <= rows + 3, (size, plain(pane.border_title))
+        # as wide as the widest step's equations, so that stepping keeps the width
         equations = app.query_one("#equations-scroll")
         longest = max(len(line) for line in app.query_one(EquationPanel).content.plain.splitlines())
-        assert equations.size.width <= longest + 12
+        assert longest + 4 <= equations.size.width <= stepping(app.debugger.frame)[0]
 
 
 async def test_the_gradient_check_screen_reaches_its_verdict_at_80x24():
@@ -290,7 +301,10 @@ async def test_the_matrices_and_the_cost_draw_a_hand_built_frame():
     frame = hand_built()
     grid, loss = MatrixGrid(), LossPanel()
     async with Host(grid, loss).run_test(size=(120, 30)) as pilot:
+        grid.styles.height, loss.styles.height = 20, 8
+        await pilot.pause()
         grid.show(frame)
+        grid.place(grid.size)
         loss.show(frame)
         await pilot.pause()
         shown = {v.matrix_name: v for v in grid.views}
@@ -311,17 +325,26 @@ def test_a_shape_sits_centred_under_its_operand_whatever_its_length():
         assert abs(at + len(label) / 2 - centre) <= 1, (operand, written, row)
 
 
+def ladder(first: int = 2) -> Need:
+    """A panel whose columns are 10 wide: one at 10, two at 20, three (all) at 30."""
+    return Need(10, (20, 30), 30, 5, first, lambda width: min(3, width // 10),
+                lambda width: (width // 10 + 1) * 10 if width < 30 else None, 30)
+
+
 def test_room_is_shared_by_need():
-    assert share(80, [18, 12, 32, 32], 10) == [18, 12, 25, 25]
-    # xor's forward [2] at 80 columns: W[2] 1×3 gives way so that Z[2], A[2] keep 3 columns
-    row = [Need(28, 4, 28), Need(12, 4, 12), Need(36, 4, 28, per_example=True),
-           Need(36, 4, 28, per_example=True)]
-    got = widths(80, row)
-    assert sum(got) == 80 and got[2] >= row[2].least and got[3] >= row[3].least
-    assert widths(200, row) >= [n.width for n in row] and sum(widths(200, row)) == 200
-    assert sum(share(200, [18, 12, 32, 32], 10)) == 200
-    assert share(20, [6, 6, 6], 5, spare=False) == [6, 6, 6]
-    assert share(12, [6, 6, 6], 5, spare=False) == [5, 5, 5]
+    assert share(80, [18, 12, 32, 32], [10] * 4) == [18, 12, 25, 25]
+    assert share(20, [6, 6, 6], [5] * 3) == [6, 6, 6]
+    assert share(12, [6, 6, 6], [5] * 3) == [5, 5, 5]
+    # a column at a time for every panel of a row before more for any one
+    assert sorted(widths(45, [ladder(), ladder()])) == [22, 23]
+    # the step's own result first, when both cannot have a second column
+    late, first = widths(35, [ladder(2), ladder(0)])
+    assert first >= 20 > late
+    # a row whose panels cannot all be whole wraps, when there is room below, in order
+    a, b = ladder(), ladder()
+    assert wrapped([[a, b]], 35) == [[a], [b]]
+    assert wrapped([[a, b]], 35, height=9) == [[a, b]]  # no room for a second row
+    assert wrapped([[a, b]], 60) == [[a, b]]  # whole as it is
 
 
 # ---- the wall: widgets read frames, not the engine ----------------------------------
@@ -356,9 +379,11 @@ async def test_a_narrow_panel_keeps_its_shape_check_rather_than_cut_it(size):
         await pilot.pause()
         lines = screen_lines(app)
         short = []
+        grid = app.query_one(MatrixGrid)
         for name, view in panels(app).items():
             title = plain(view.border_title)
-            top = lines[view.region.y][view.region.x:view.region.right]
+            region = grid.region_of(view)
+            top = lines[region.y][region.x:region.right]
             assert title in top and "…" not in top, (name, title, top)
             if "×" not in title:  # the shape given up: the mark stays while it fits
                 assert title in (f"{name} ✓", f"{name}✓", name), title

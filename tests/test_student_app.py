@@ -17,6 +17,7 @@ import pytest
 
 from bpdebug.app.app import BpdebugApp
 from bpdebug.app.components.student_panel import StudentPanel
+from bpdebug.app.components.matrix_view import MatrixView
 from bpdebug.scenario.reader import load
 from bpdebug.teach.homework.run import Limits, load_student
 from tests.students import (CASES, compared, notebook, write_case, write_spam, write_txt,
@@ -189,7 +190,7 @@ async def test_the_panel_names_the_api_and_the_students_line_for_a_wrong_value(
         await pilot.pause()
         panel = app.query_one(StudentPanel)
         text = panel_text(app) + "\n" + str(panel.query_one("#student-api").content) + "\n" + \
-            str(panel.query_one("#student-actual").border_title)
+            str(panel.query_one("#student-actual", MatrixView).pane.border_title)
         for word in words:
             assert word in text, (word, text)
         await quit_with_q(pilot, app)

@@ -313,7 +313,7 @@ async def test_the_panel_names_the_first_divergence(name, step, key, status):
         assert status in line and "first divergence" in line
         assert panel.selected == key  # drawn beside the reference
         student_view = panel.query_one("#student-actual", MatrixView)
-        assert student_view.has_class("offending") and key in student_view.border_title
+        assert student_view.has_class("offending") and key in student_view.pane.border_title.plain
         crash = panel.query_one("#student-crash", Static)
         if status == "raised":
             assert crash.display
@@ -325,7 +325,7 @@ async def test_the_panel_names_the_first_divergence(name, step, key, status):
             assert f"first wrong value {from_key(key)} at {STUDENTS}{name}:" in text
             assert "likely: " in text
             first = comparison.first_divergence
-            subtitle = student_view.border_subtitle
+            subtitle = student_view.pane.border_subtitle.plain
             assert f"first wrong {first.first_wrong}" in subtitle
 
 

@@ -24,11 +24,11 @@ from textual.content import Content
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from bpdebug.app import blas
 from bpdebug.app.commands import DebuggerCommands
 from bpdebug.app.components.debugger import Debugger
-from bpdebug.app.components.heatmap import CELL_WIDTH
 from bpdebug.app.components.help_screen import HelpScreen
-from bpdebug.app.components.matrix_view import MatrixView
+from bpdebug.app.components.matrix_view import MatrixPanes
 from bpdebug.app.components.picker import PickerScreen
 from bpdebug.app.messages import ScenarioChosen, StudentCompared, TrainingProgress
 from bpdebug.engine import plan
@@ -45,7 +45,8 @@ ENGINE_ACTIONS = {"step", "back", "to_cost", "to_end", "reset", "layer", "gradie
                   "nudge"}
 # Of those, the ones that only change what is shown: they work while training too.
 VIEW_ACTIONS = {"scroll_matrix", "teaching_panels"}
-ROOMY = (180, 50)  # a screen at least this big shows the plots without x
+SCROLL_COLUMNS = 4  # shift+← and shift+→ scroll a matrix panel this many columns
+PLOTS = ("teaching-boundary", "teaching-norms")  # the panels x shows and hides
 
 
 def shows_errors(action):
@@ -75,7 +76,7 @@ class BpdebugApp(App[int]):
     TITLE = "bpdebug"
     COMMANDS = App.COMMANDS | {DebuggerCommands}
     BINDINGS = [
-        # Priority: a focused MatrixView would otherwise take the arrows and space.
+        # Priority: a focused matrix panel would otherwise take the arrows and space.
         Binding("n", "step", "Next", priority=True),
         Binding("space", "step", "Step", show=False, priority=True),
         # The arrows step, unless a matrix panel has the focus: there they move its cell
@@ -104,6 +105,8 @@ class BpdebugApp(App[int]):
 
     def __init__(self, scenario=None, student=None) -> None:
         super().__init__()
+        # Before the first frame's forward pass: the UI's thread keeps a core (blas.py).
+        blas.one_thread()
         self.scenario = scenario
         self.student = student  # for the teaching panels: compared with the reference
         self.engine: Engine | None = None
@@ -146,12 +149,12 @@ class BpdebugApp(App[int]):
         self._plots_if_roomy()
 
     def _plots_if_roomy(self) -> None:
-        """A big screen shows the plots (gradient norms, decision boundary) on its own,
-        until x says otherwise: a teacher should see more, not more empty space."""
+        """The plots (gradient norms, decision boundary) show on their own once they fit
+        beside every matrix panel whole, until x says otherwise: a teacher should see
+        more, not more empty space."""
         if self._plots_chosen or self.engine is None or not self.query("#debugger"):
             return
-        width, height = self.size
-        roomy = width >= ROOMY[0] and height >= ROOMY[1]
+        roomy = self.debugger.plots_fit(PLOTS)
         if roomy != bool(self._plots()):
             self._toggle_plots()
 
@@ -241,7 +244,7 @@ class BpdebugApp(App[int]):
         self._toggle_plots()
 
     def _plots(self) -> list:
-        return [p for p in self.debugger.panels if p.id in ("teaching-boundary", "teaching-norms")]
+        return [p for p in self.debugger.panels if p.id in PLOTS]
 
     def _toggle_plots(self) -> None:
         debugger = self.debugger
@@ -365,8 +368,8 @@ class BpdebugApp(App[int]):
     @shows_errors
     def action_scroll_matrix(self, direction: int) -> None:
         focused = self.focused
-        if isinstance(focused, MatrixView):
-            focused.scroll_to(x=focused.scroll_x + direction * CELL_WIDTH * 4, animate=False)
+        if isinstance(focused, MatrixPanes):
+            focused.scroll_pane(focused.current, columns=direction * SCROLL_COLUMNS)
 
     @shows_errors
     def action_help(self) -> None:
@@ -429,7 +432,7 @@ class BpdebugApp(App[int]):
         computed the value the panel shows; or a note saying why there is none."""
         from bpdebug.teach.explain import Element
         view = self.focused
-        if not isinstance(view, MatrixView) or view.cursor is None:
+        if not isinstance(view, MatrixPanes) or view.cursor is None:
             return None, None, "tab to a matrix panel, move to a cell with the arrows, then enter"
         frame = self.debugger.frame
         name, cell = view.matrix_name, view.cursor
@@ -489,7 +492,7 @@ class BpdebugApp(App[int]):
         self._explained = explained
         self.show()
 
-    def on_matrix_view_cursor_moved(self, message: MatrixView.CursorMoved) -> None:
+    def on_matrix_panes_cursor_moved(self, message: MatrixPanes.CursorMoved) -> None:
         if self._explained is not None:  # the explained cell is no longer the one pointed at
             self._explained = None
             self.show()
@@ -583,7 +586,9 @@ class BpdebugApp(App[int]):
             if event.state == WorkerState.CANCELLED:
                 self.show(status="training cancelled")
                 return
-            self._trained(event.worker.result)
+            # After the frame that answers the key that stopped it (Esc): that frame first,
+            # then the whole screen of the iteration reached.
+            self.call_after_refresh(self._trained, event.worker.result)
         except Exception as error:  # noqa: BLE001
             self.report_error("after training", error)
 
@@ -592,6 +597,7 @@ class BpdebugApp(App[int]):
             self.students.failed()
             self.report_error("the student's code", event.worker.error)
 
+    @shows_errors
     def _trained(self, result: TrainResult) -> None:
         frame = self.show()
         # The J of the iteration on screen: the last one trained, as --train N prints it.

@@ -113,20 +113,19 @@ def _droppable(values: np.ndarray, scale, most: int) -> int:
         return _trailing_zeros(scale(values), most)
 
 
-def _scientific(finite: np.ndarray) -> bool:
-    magnitude = np.abs(finite[finite != 0])
-    if magnitude.size == 0:
-        return False
-    high, low = float(magnitude.max()), float(magnitude.min())
-    return (high >= SCIENTIFIC_ABOVE or high < SCIENTIFIC_BELOW
-            or (low < HIDDEN_BELOW and high / low > HIDDEN_RATIO))
+@dataclass(frozen=True)
+class _Scan:
+    """What every notation of one set of values starts from, whatever the figures: one
+    pass over a 784×256 matrix, not one per number of figures tried."""
+
+    finite: np.ndarray
+    nonzero: np.ndarray
+    specials: list[str]  # "nan", "inf", "-inf" as present
+    extremes: list[float]  # the largest and the most negative finite entry (the widest texts)
+    ends: list[float]  # the largest and the smallest |nonzero entry|
 
 
-def notation(values, figures: int = FIGURES, scientific: bool | None = None) -> Notation:
-    """The one notation for all of `values` (any shape; NaN and ±∞ allowed).
-
-    `scientific` forces the choice, for numbers read by their decade (gradient norms)."""
-    figures = max(1, figures)
+def _scan(values) -> _Scan:
     array = np.asarray(values, dtype=np.float64).ravel()
     is_finite = np.isfinite(array)
     if is_finite.all():  # the usual case, without a copy
@@ -137,33 +136,56 @@ def notation(values, figures: int = FIGURES, scientific: bool | None = None) -> 
                                                ("inf", np.isposinf(array).any()),
                                                ("-inf", np.isneginf(array).any())) if present]
     nonzero = finite[finite != 0]
-    if scientific if scientific is not None else _scientific(finite):
+    magnitude = np.abs(nonzero)
+    ends = [float(magnitude.max()), float(magnitude.min())] if magnitude.size else []
+    extremes = [float(finite.max()), float(finite.min())] if finite.size else []
+    return _Scan(finite, nonzero, specials, extremes, ends)
+
+
+def _scientific(ends: list[float]) -> bool:
+    if not ends:
+        return False
+    high, low = ends
+    return (high >= SCIENTIFIC_ABOVE or high < SCIENTIFIC_BELOW
+            or (low < HIDDEN_BELOW and high / low > HIDDEN_RATIO))
+
+
+def _choose(scan: _Scan, figures: int, scientific: bool | None) -> Notation:
+    figures = max(1, figures)
+    if scientific if scientific is not None else _scientific(scan.ends):
         decimals = figures - 1
-        decimals -= _droppable(nonzero, lambda v: _mantissas(v) * 10.0 ** decimals, decimals)
-        magnitude = np.abs(nonzero)
-        ends = [float(magnitude.max()), float(magnitude.min())] if magnitude.size else []
+        decimals -= _droppable(scan.nonzero, lambda v: _mantissas(v) * 10.0 ** decimals, decimals)
         # the exponent as Python writes it (a mantissa that rounds up to 10 moves it on);
         # the widest is the largest's or the smallest's
-        digits = max((len(str(abs(int(f"{v:.{decimals}e}".split("e")[1])))) for v in ends),
+        digits = max((len(str(abs(int(f"{v:.{decimals}e}".split("e")[1])))) for v in scan.ends),
                      default=1)
         shape = Notation(True, decimals, digits)
     else:
-        high = float(np.max(np.abs(finite))) if finite.size else 0.0
+        high = scan.ends[0] if scan.ends else 0.0
         # digits before the point, or minus the zeros after it: 0.0589 has whole = -1
         whole = int(math.floor(math.log10(high))) + 1 if high else 1
         decimals = max(0, figures - whole) if high else 0
-        decimals -= _droppable(finite, lambda v: v * 10.0 ** decimals, decimals)
+        decimals -= _droppable(scan.finite, lambda v: v * 10.0 ** decimals, decimals)
         shape = Notation(False, decimals)
-    texts = [shape(v) for v in _extremes(finite)] + specials
+    # the widest texts: the most negative entry (the sign, unless it rounds to zero, and
+    # then every negative does) and the largest; scientific entries differ in nothing
+    # else, as their exponents are padded to one width
+    texts = [shape(v) for v in scan.extremes] + scan.specials
     return Notation(shape.scientific, shape.decimals, shape.exponent_digits,
                     max(len(t) for t in texts) if texts else 1)
 
 
-def _extremes(finite: np.ndarray) -> list[float]:
-    """The entries whose text is the widest: the most negative (the sign, unless it rounds
-    to zero, and then every negative does) and the largest.  Scientific entries differ
-    in nothing else, as their exponents are padded to one width."""
-    return [float(finite.max()), float(finite.min())] if finite.size else []
+def notation(values, figures: int = FIGURES, scientific: bool | None = None) -> Notation:
+    """The one notation for all of `values` (any shape; NaN and ±∞ allowed).
+
+    `scientific` forces the choice, for numbers read by their decade (gradient norms)."""
+    return _choose(_scan(values), figures, scientific)
+
+
+def notations(values, figures: Iterable[int]) -> dict[int, Notation]:
+    """notation(values, f) for each f, the values read once."""
+    scan = _scan(values)
+    return {f: _choose(scan, f, None) for f in figures}
 
 
 def format_array(values, figures: int = FIGURES) -> list[str]:

@@ -11,9 +11,9 @@ from dataclasses import replace
 
 from rich.cells import cell_len
 from textual.content import Content
-from textual.widgets import Static
 
 from bpdebug.app.components import unchanged
+from bpdebug.app.components.text_panel import TextPanel
 from bpdebug.engine import plan
 from bpdebug.engine.checked import Record
 from bpdebug.engine.equations import Apply, Expr, Name, T
@@ -180,7 +180,7 @@ def step_title(step: plan.Step, iteration: int, prefix: str = "") -> Content:
                             f" · iteration {iteration}")
 
 
-class EquationPanel(Static):
+class EquationPanel(TextPanel):
     """The current step's equations; red, with the full story, on a mismatch or an error."""
 
     DEFAULT_CSS = """
@@ -220,7 +220,7 @@ class EquationPanel(Static):
             else:
                 body = computed_lines(record)
             self.border_subtitle = self._next(frame)
-        unchanged.update(self, Content("\n").join(body))
+        unchanged.update(self, Content("\n").join(body), layout=False)  # sized by the debugger
 
     def _explain(self, frame: Frame) -> None:
         """One element as the post derives it, with its numbers, and the nudge."""
@@ -245,7 +245,7 @@ class EquationPanel(Static):
             first, *rest = nudge.lines()
             body.append(Content.styled(first, "bold"))
             body += [Content(line) for line in rest]
-        unchanged.update(self, Content("\n").join(body))
+        unchanged.update(self, Content("\n").join(body), layout=False)  # sized by the debugger
 
     @staticmethod
     def _next(frame: Frame) -> Content:

@@ -14,9 +14,6 @@ from functools import lru_cache
 from rich.style import Style
 from textual.color import Color
 
-# A typical cell (a gap, a reserved mark column, and six characters): what a keyboard
-# scroll of "a few columns" is measured in.  Each MatrixView works out its own cells.
-CELL_WIDTH = 8
 CHANGED_MARK = "•"
 
 NEGATIVE = Color(40, 100, 230)

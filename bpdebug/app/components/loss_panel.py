@@ -6,9 +6,9 @@ from __future__ import annotations
 
 
 from textual.content import Content
-from textual.widgets import Static
 
 from bpdebug.app.components import unchanged
+from bpdebug.app.components.text_panel import TextPanel
 from bpdebug.engine.frame import Frame
 from bpdebug.engine.sparkline import bars, column_of, log_scale, shown
 
@@ -49,7 +49,7 @@ def chart(history, current: int, width: int, height: int) -> list[Content]:
     return out
 
 
-class LossPanel(Static):
+class LossPanel(TextPanel):
     """J of the frame's iteration, and the history with that iteration marked."""
 
     DEFAULT_CSS = """
@@ -67,23 +67,36 @@ class LossPanel(Static):
         super().__init__("", *args, **kwargs)
         self._frame: Frame | None = None
         self._note = ""
+        self._planned: tuple[int, int] | None = None  # the size the debugger gives it
 
     def on_mount(self) -> None:
         self.border_title = "cost J"
 
-    def show(self, frame: Frame, note: str = "") -> None:
+    def show(self, frame: Frame, note: str = "", draw: bool = True) -> None:
+        """This frame's cost; drawn now, or once ``place`` gives the size it will have."""
         self._frame, self._note = frame, note
+        if draw:
+            self._draw()
+
+    def place(self, width: int, height: int) -> None:
+        """Draw for the size the panel will have (its border and padding included)."""
+        self._planned = (width, height)
         self._draw()
 
     def on_resize(self) -> None:
-        self._draw()
+        if self._planned != tuple(self.outer_size):
+            self._planned = None
+            self._draw()
 
     def _draw(self) -> None:
         frame = self._frame
         if frame is None:
             return
         history = frame.loss_history
-        width, height = self.content_region.size
+        if self._planned is not None:  # border and padding: two lines, four columns
+            width, height = max(0, self._planned[0] - 4), max(0, self._planned[1] - 2)
+        else:
+            width, height = self.content_region.size
         # Only what the columns show is read: a long training run costs no more to draw.
         log = log_scale(shown(history, max(width, 1)))
         title = "cost J (log scale)" if log else "cost J"
@@ -93,4 +106,4 @@ class LossPanel(Static):
         lines += [headline(frame), history_line(frame)]
         if self._note:
             lines.append(Content.styled(self._note, "bold yellow"))
-        unchanged.update(self, Content("\n").join(lines))
+        unchanged.update(self, Content("\n").join(lines), layout=False)  # sized by the debugger

@@ -8,33 +8,38 @@ The last panel follows the step: going forward it shows the input A[l-1] the ste
 multiplies, at the cost Y, going backward dA[l-1].  A mismatch whose culprit has no
 panel of its own takes that place, outlined.  On a wide screen, backward [l] adds the
 row that produced what it starts from: W[l+1], dZ[l+1] and dA[l] (at the output, A[L]
-and Y).  The update shows every layer's W, b, dW and db, a row a layer, scrolling.
+and Y).  The update shows every layer's W, b, dW and db, a row a layer.
 
-Every panel is as big as its matrix needs, up to what the screen can give: the
-rows share the height, the panels of a row its width, by need.
+One widget draws them all (matrix_view.MatrixPanes), so a step that changes their
+sizes needs no layout pass of Textual's: the grid places its panes itself.  Every
+panel is as big as its matrix needs, up to what the screen can give: the rows share
+the height, the panels of a row its width, by need, the step's own results first.
+Rows of panels that do not fit even at their least are below the last one shown, and
+a line says so; tab reaches them.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
 
-import numpy as np
 from rich.segment import Segment
-from rich.style import Style
-from textual.containers import Horizontal, VerticalScroll
+from textual.geometry import Region, Size
 from textual.strip import Strip
 
-from bpdebug.app.components.matrix_view import AT_LEAST, FEWER, MatrixView
+from bpdebug.app.components.matrix_pane import AT_LEAST, FEWER, FRAME_LINES, WIDER, MatrixPane
+from bpdebug.app.components.matrix_view import MatrixPanes
 from bpdebug.engine import plan
 from bpdebug.engine.frame import Frame
 from bpdebug.engine.names import split as split_name
+from bpdebug.engine.notation import FIGURES
 from bpdebug.engine.shapes import fmt
 
 WIDE = 160  # columns from which backward steps show the row that produced dA[l]
-MIN_ROW = 5  # border, column header and two rows
-MIN_WIDTH = 12
+MIN_ROW = FRAME_LINES + 2  # border, column header and two rows
 NOTE_WIDTH = 20  # a panel with nothing in it yet: "not computed yet"
-SCROLLBAR = 1
 
 
 def panel_names(kind: str | None, l: int, offender: str | None = None, L: int | None = None,
@@ -71,76 +76,157 @@ def with_operands(rows: list[list[str]], target: str, feeds: dict, values) -> li
 
 # Matrices with a column per example: the ones a class compares column by column.
 PER_EXAMPLE = {"Z", "A", "dZ", "dA", "Y"}
+TYPICAL = 8  # a cell from its shape alone: a gap, the changed mark, "-0.1234"
+
+
+def typical_width(name: str, shape) -> int:
+    """A panel's width for every column, judged from its shape alone."""
+    if not shape:
+        return len(name) + 2 * 3 + 8
+    rows, columns = shape[0], max(1, int(math.prod(shape[1:])))
+    cell = 1 + max(len(str(columns - 1)), TYPICAL - 1)
+    return max(2 + len(str(rows - 1)) + columns * cell, len(name) + len(fmt(shape)) + 4 + 6)
+
+
+def every_step(frame: Frame, wide: bool) -> tuple[int, Callable[[int], int]]:
+    """The widest row of panels of any step of the iteration, every panel whole, and the
+    tallest grid at a width (rows wrapped to keep panels whole), judged from the shapes:
+    what stepping through the iteration needs."""
+    network = frame.network
+    steps = []
+    for step in network.steps:
+        rows = panel_names(step.kind, step.layer or 1, None, network.L, wide)
+        steps.append([[Need(0, (), typical_width(name, frame.expected.get(name)),
+                            FRAME_LINES + max(1, (frame.expected.get(name) or (1,))[0]))
+                       for name in row] for row in rows])
+    widest = max(sum(n.whole for n in row) for rows in steps for row in rows)
+
+    @lru_cache(maxsize=16)
+    def tallest(width: int) -> int:
+        return max(sum(row_height(row) for row in wrapped(rows, width)) for rows in steps)
+
+    return widest, tallest
+
+
+def row_height(row: list[Need]) -> int:
+    return max((n.height for n in row), default=FRAME_LINES)
+
+
+def wrapped(rows: list[list[Need]], width: int, height: int | None = None) -> list[list[Need]]:
+    """The rows as placed: each as given, unless its panels cannot all be whole in the
+    width and there is room below: then those that do not fit go to a row of their own
+    under it, in order, so the first ones keep their places (dW under W), and every
+    panel of the two rows has more of the width."""
+    placed = [list(row) for row in rows]
+    while True:
+        # the rows with the step's own results first, then from the top
+        for i, row in sorted(enumerate(placed), key=lambda ir: min(n.first for n in ir[1])):
+            if len(row) < 2 or sum(n.whole for n in row) <= width:
+                continue
+            n, used = 0, 0
+            while n < len(row) and used + row[n].whole <= width:
+                used += row[n].whole
+                n += 1
+            first, rest = row[:max(1, n)], row[max(1, n):]
+            if height is not None:  # the rows must fit, each keeping two of its rows at least
+                least = sum(min(row_height(r), MIN_ROW) for r in placed) - \
+                    min(row_height(row), MIN_ROW) + min(row_height(first), MIN_ROW) + \
+                    min(row_height(rest), MIN_ROW)
+                if least > height:
+                    continue
+            placed[i:i + 1] = [first, rest]
+            break
+        else:
+            return placed
 
 
 @dataclass(frozen=True)
 class Need:
-    """What a panel asks for: ``width`` and ``height`` to show its matrix whole (and its
-    title), ``least`` to show three columns, the least worth having."""
+    """What a panel asks of its row's width: ``steps``, the widths that show more and
+    more of it (LADDER: three columns with fewer figures, three with four, its whole
+    title, every column), each raised in turn for every panel of the row; ``whole``
+    shows every column; ``first`` orders the panels at each step (the step's own results
+    first, then the gradients and the matrices with a column per example)."""
 
-    width: int
+    floor: int
+    steps: tuple[int, ...]
+    whole: int
     height: int
-    least: int
-    per_example: bool = False
-    empty: bool = False
-    one: int = MIN_WIDTH  # one whole column: less and the panel shows no number at all
+    first: int = 2
+    columns: Callable[[int], int] = lambda width: 0  # how many columns a width shows
+    more: Callable[[int], int | None] = lambda width: None  # the width for one more column
+    widest: int = 0  # every column with the most figures a panel shows
 
 
-def need(view: MatrixView, name: str, value) -> Need:
-    """What the panel showing this value asks for, once ``view.show`` has been given it."""
-    if view.grid_shape is None:
-        return Need(NOTE_WIDTH, 3, MIN_WIDTH, empty=True)
-    rows, columns = view.grid_shape
-    title = len(name) + len(fmt(np.shape(value))) + 5  # "dW[1] 3×2 ✓" and the corners
-    least = 2 + view.content_width(AT_LEAST, FEWER)
-    return Need(max(title, 2 + view.content_width()), 2 + 1 + rows, least,
-                split_name(name)[0] in PER_EXAMPLE,
-                one=max(MIN_WIDTH, 2 + view.content_width(1, FEWER) + 1))
+def need(pane: MatrixPane, computed: frozenset[str] = frozenset()) -> Need:
+    """What this pane asks for, once it has been shown its value."""
+    name = pane.matrix_name
+    rank = 0 if name in computed else 1 if (name.startswith("d") or
+                                            split_name(name)[0] in PER_EXAMPLE) else 2
+    shortest, title = pane.title_width(shortest=True), pane.title_width()
+    if pane.grid_shape is None:
+        width = max(pane.content_width() + 2, shortest)
+        return Need(min(width, NOTE_WIDTH), (width, title), max(width, title), FRAME_LINES, rank)
+    fewest = FEWER[-1]
+    floor = max(shortest, pane.width_for(1, fewest))
+    whole = pane.width_for(None, FIGURES)
+    steps = [title if columns == "title" else pane.width_for(columns, figures)
+             for columns, figures in LADDER]
+    return Need(floor, tuple(steps), max(whole, title), pane.height_for(), rank,
+                pane.columns_at, pane.wider_for_more,
+                max(whole, title, pane.width_for(None, max(WIDER))))
+
+
+# The steps every panel of a row climbs together, one at a time: a column at a time up
+# to three at the fewest figures, then more figures, the whole title, every column
+# (None), more figures still.
+LADDER = ((2, FEWER[-1]), (AT_LEAST, FEWER[-1]), *((AT_LEAST, f) for f in FEWER[-2::-1]),
+          (AT_LEAST, FIGURES), ("title", None), (None, FIGURES))
 
 
 def widths(total: int, needs: list[Need]) -> list[int]:
-    """A row's width, panel by panel.  First every panel gets the least worth having
-    (three columns; when even that does not fit, the matrices with a column per example
-    keep theirs and the others give way), then what is left goes towards each one's
-    whole matrix, then in proportion to size."""
-    least = [n.least for n in needs]
-    if sum(least) > total:
-        others = [k for k, n in enumerate(needs) if not n.per_example]
-        keep = sum(n.least for n in needs if n.per_example)
-        # Each other panel keeps one whole column (a panel with no number says nothing),
-        # and what is left goes towards their three.
-        ones = [min(needs[k].one, least[k]) for k in others]
-        room = total - keep - sum(ones)
-        more = share(max(0, room), [least[k] - one for k, one in zip(others, ones)], 0,
-                     spare=False)
-        for k, one, extra in zip(others, ones, more):
-            least[k] = one + min(extra, least[k] - one)
-        if room < 0 or sum(least) > total:  # not even that: all give way, to a column each
-            floor = min(min(n.one for n in needs), total // len(needs))
-            return share(total, [n.least for n in needs], floor, spare=False)
-        return least
-    more = share(total - sum(least), [n.width - l for n, l in zip(needs, least)], 0,
-                 spare=False)
-    given = [l + m for l, m in zip(least, more)]
+    """A row's width, panel by panel.  Every panel gets its floor, then each step of
+    every panel's ladder in turn (three columns before four figures before every column),
+    the step's own results first; what is left goes to the panels still cut, towards
+    their whole matrix, and then to all, so the row is flush."""
+    if not needs:
+        return []
+    given = [n.floor for n in needs]
+    if sum(given) > total:  # not even the floors: all give way alike
+        return share(total, given, [1] * len(needs))
+    order = sorted(range(len(needs)), key=lambda k: needs[k].first)
+    for level in range(max(len(n.steps) for n in needs)):
+        for k in order:
+            steps = needs[k].steps
+            want = steps[level] if level < len(steps) else 0
+            if want > given[k] and sum(given) - given[k] + want <= total:
+                given[k] = want
     left = total - sum(given)
-    full = [n.width for n in needs if not n.empty]
-    if left > 0 and full:
-        claims = sum(full)
-        extra = [0 if n.empty else left * n.width // claims for n in needs]
-        biggest = max(range(len(needs)), key=lambda k: 0 if needs[k].empty else needs[k].width)
-        extra[biggest] += left - sum(extra)
-        given = [g + e for g, e in zip(given, extra)]
+    while left > 0:  # a column more to the cut panel showing fewest, while one fits
+        cut = sorted((needs[k].columns(given[k]), needs[k].first, k) for k in order
+                     if given[k] < needs[k].whole)
+        grown = None
+        for _, _, k in cut:
+            wider = needs[k].more(given[k])
+            if wider is not None and wider - given[k] <= left:
+                grown = (k, wider - given[k])
+                break
+        if grown is None:
+            break
+        given[grown[0]] += grown[1]
+        left -= grown[1]
+    if left > 0:  # what is left widens the panels towards more figures, in proportion
+        room = [max(0, n.widest - g) for n, g in zip(needs, given)]
+        for k, extra in enumerate(share(left, room, [0] * len(needs))):
+            given[k] += min(extra, room[k])
     return given
 
 
-def share(total: int, needs: list[int], floor: int, spare: bool = True) -> list[int]:
+def share(total: int, needs: list[int], floors: list[int]) -> list[int]:
     """Split ``total`` among claims: a claim below the fair share gets what it needs, the
-    others split what is left evenly; nobody gets less than ``floor``.  With ``spare``,
-    what is left once every claim is met is shared in proportion to the claims, so
-    bigger matrices grow (their cells widen); without, it is left for others."""
+    others split what is left evenly; each gets at least its floor.  What is left once
+    every claim is met is not given out."""
     n = len(needs)
-    if n == 0:
-        return []
     sizes = [0] * n
     open_ = list(range(n))
     left = total
@@ -148,86 +234,67 @@ def share(total: int, needs: list[int], floor: int, spare: bool = True) -> list[
         fair = left // len(open_)
         small = [k for k in open_ if needs[k] <= fair]
         if not small:
+            rest = left - fair * len(open_)
             for k in open_:
-                sizes[k] = max(floor, fair)
+                sizes[k] = max(floors[k], fair + (1 if rest > 0 else 0))
+                rest -= 1
             break
         for k in small:
-            sizes[k] = max(floor, needs[k])
+            sizes[k] = max(floors[k], needs[k])
             left -= sizes[k]
             open_.remove(k)
-    left = total - sum(sizes)
-    if spare and left > 0 and not open_:
-        claims = sum(needs) or 1
-        extra = [left * need_ // claims for need_ in needs]
-        extra[max(range(n), key=lambda k: needs[k])] += left - sum(extra)
-        sizes = [size + more for size, more in zip(sizes, extra)]
     return sizes
 
 
-class Panel(MatrixView):
-    """A MatrixView that skips a redraw of what it already shows and never ends the session."""
-
-    _shown: tuple | None = None  # what show() was last given
-
-    def show(self, name, value, expected=None, previous=None, offending=False) -> None:
-        # Records share their arrays, so the very same objects mean the very same picture.
-        shown = (name, value, expected, previous, offending)
-        if self._shown is not None and all(
-                a is b or (type(a) in (str, tuple, bool) and a == b)
-                for a, b in zip(shown, self._shown)):
-            return
-        self._shown = shown
-        super().show(name, value, expected=expected, previous=previous, offending=offending)
-
-    def render_line(self, y: int) -> Strip:
-        # A drawing bug must not end the session: the panel says so instead.
-        try:
-            return super().render_line(y)
-        except Exception as error:  # noqa: BLE001
-            text = f"cannot draw: {type(error).__name__}: {error}" if y == 0 else ""
-            return Strip([Segment(text, Style(color="red"))]).adjust_cell_length(self.size.width)
+def heights(total: int, wanted: list[int]) -> tuple[list[int], int]:
+    """The rows' heights, and how many rows fit: each row as tall as its matrices when
+    they all fit; else the rows share the height by need, each keeping two of its rows;
+    else the first rows at that, and a line to say there are more."""
+    if sum(wanted) <= total:
+        return list(wanted), len(wanted)
+    floors = [min(w, MIN_ROW) for w in wanted]
+    if sum(floors) <= total:
+        return share(total, wanted, floors), len(wanted)
+    room, fit = total - 1, 0  # a line says what is below
+    while fit < len(floors) and sum(floors[:fit + 1]) <= room:
+        fit += 1
+    return floors[:fit], fit
 
 
-class MatrixGrid(VerticalScroll):
-    """Rows of MatrixViews for the step on screen; only the cells on screen are drawn."""
-
-    DEFAULT_CSS = """
-    MatrixGrid {
-        height: 1fr;
-        scrollbar-size-vertical: 1;
-        & > Horizontal { height: auto; width: 100%; }
-        & MatrixView { min-width: 0; min-height: 0; }
-    }
-    """
+class MatrixGrid(MatrixPanes):
+    """Rows of matrix panes for the step on screen, drawn as one widget."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.shown_layer = 1  # the layer shown; the update and training keep the last one
         self.rows: list[list[str]] = panel_names(None, 1)
+        self.first_row = 0  # the first row of panes shown when they do not all fit
+        self._pool: dict[tuple[int, int], MatrixPane] = {}
+        self._grid: list[list[MatrixPane]] = []
         self._needs: list[list[Need]] = []
+        self._asked: dict[MatrixPane, tuple[bool, Need]] = {}  # each pane's Need, while it shows the same
+        self._planned: Size | None = None
+        self._more: str = ""  # the line under the rows when not all fit
+        self._more_y = -1
+        self._arranged: list[list[tuple[MatrixPane, Need]]] = []  # the rows as placed
 
     @property
-    def views(self) -> list[MatrixView]:
-        return [view for view in self.query(Panel) if view.display]
+    def views(self) -> list[MatrixPane]:
+        """The panes on screen."""
+        return list(self.panes)
 
-    def _rows(self, width: int) -> tuple[list[list[int]], list[int]]:
-        """The panels' widths, row by row, and the height each row wants at them."""
-        sizes = [widths(width, needs) for needs in self._needs]
-        # A panel narrower than its matrix gets a horizontal scrollbar: a line more.
-        wanted = [max(n.height + (w < n.width) for n, w in zip(needs, row))
-                  for needs, row in zip(self._needs, sizes)]
-        return sizes, wanted
+    @property
+    def every_pane(self) -> list[MatrixPane]:
+        """Every pane of the step, on screen or in a row of panels below or above it."""
+        return [pane for row in self._arranged for pane, _ in row]
 
-    def plan(self, width: int, height: int) -> tuple[list[list[int]], list[int]]:
-        """The panels' widths, row by row, and the rows' heights, for this much room."""
-        sizes, wanted = self._rows(width)
-        return sizes, share(height, wanted, MIN_ROW, spare=False)
+    def region_of(self, pane: MatrixPane) -> Region:
+        """Where a pane is on the screen."""
+        return self.places[pane].translate(self.content_region.offset)
 
-    def needed_height(self, width: int | None = None) -> int:
-        """The height every row needs at this width (the grid's own by default)."""
-        return sum(self._rows(width or self.size.width)[1])
-
-    def show(self, frame: Frame, layer: int | None = None) -> None:
+    def show(self, frame: Frame, layer: int | None = None, size: Size | None = None) -> None:
+        """The step's panels, placed for `size` (the grid's own by default): the size
+        the grid will have when the frame is drawn."""
         network = frame.network
         if layer is not None:
             self.shown_layer = max(1, min(network.L, layer))
@@ -236,56 +303,113 @@ class MatrixGrid(VerticalScroll):
         record = frame.record
         offender = record.mismatch.offender if record is not None and record.mismatch else None
         kind = frame.step.kind if frame.step is not None else None
-        wide = self.app.size.width >= WIDE if self.is_attached else False
-        self.rows = panel_names(kind, self.shown_layer, offender, network.L, wide)
+        width = (size or self.size).width
+        wide = (self.app.size.width if self.is_attached else width) >= WIDE
+        rows = panel_names(kind, self.shown_layer, offender, network.L, wide)
         feeds = frame.explanation.cells() if frame.explanation is not None else {}
         if feeds:
-            self.rows = with_operands(self.rows, frame.explanation.element.name, feeds,
-                                      frame.values)
-        self._ensure(self.rows)
-        self._needs = []
-        for row, names in zip(self.children, self.rows):
-            needs = []
-            for view, name in zip(row.children, names):
-                value = frame.values.get(name)
-                view.show(name, value, expected=frame.expected.get(name),
-                          previous=frame.before.get(name), offending=name == offender)
-                view.highlight(feeds.get(name))
-                needs.append(need(view, name, value))
-            self._needs.append(needs)
-        self._fit()
-
-    def _ensure(self, rows: list[list[str]]) -> None:
-        """As many rows and panels as these names need; the rest hidden, kept for later."""
-        existing = list(self.children)
+            rows = with_operands(rows, frame.explanation.element.name, feeds, frame.values)
+        if rows != self.rows:
+            # another set of panels: from the first row, or the one a mismatch blames
+            self.first_row = next((k for k, names in enumerate(rows) if offender in names), 0)
+        self.rows = rows
+        computed = frozenset(c.result.name for c in record.computed
+                             if c.result is not None) if record is not None else frozenset()
+        self._grid, self._needs = [], []
         for k, names in enumerate(rows):
-            if k < len(existing):
-                row = existing[k]
-                row.display = True
-                for j in range(len(row.children), len(names)):
-                    row.mount(Panel(id=f"matrix-{k}-{j}"))
-            else:
-                row = Horizontal()
-                self.mount(row)  # attached at once: its panels can be mounted right away
-                row.mount(*(Panel(id=f"matrix-{k}-{j}") for j in range(len(names))))
-        for k, (row, names) in enumerate(zip(self.children, rows)):
-            for j, panel in enumerate(row.children):
-                panel.display = j < len(names)
-        for row in existing[len(rows):]:
-            row.display = False
+            panes = [self._pool.setdefault((k, j), MatrixPane()) for j in range(len(names))]
+            needs = []
+            for pane, name in zip(panes, names):
+                changed = pane.show(name, frame.values.get(name),
+                                    expected=frame.expected.get(name),
+                                    previous=frame.before.get(name), offending=name == offender)
+                if pane.highlight(feeds.get(name)) or changed:
+                    self.redraw(pane)
+                first = name in computed
+                kept = self._asked.get(pane)
+                if changed or kept is None or kept[0] != first:  # else it asks what it asked
+                    kept = self._asked[pane] = (first, need(pane, computed))
+                needs.append(kept[1])
+            self._grid.append(panes)
+            self._needs.append(needs)
+        self.place(size or self.size)
+
+    def needed_height(self, width: int | None = None) -> int:
+        """The height every row wants at this width (the grid's own by default), rows
+        wrapped where that keeps panels whole."""
+        width = width if width is not None else self.size.width
+        return sum(row_height(row) for row in wrapped(self._needs, width))
+
+    def needed_width(self) -> int:
+        """The width that shows every panel whole."""
+        return max((sum(n.whole for n in row) for row in self._needs), default=0)
 
     def on_resize(self) -> None:
-        self._fit()
+        if self._planned != self.size:
+            self.place(self.size)
 
-    def _fit(self) -> None:
-        """Give each row the height it needs and each panel its share of the width."""
-        width, height = self.size
-        if not width or not self._needs:
+    def place(self, size: Size) -> None:
+        """Give each row its height and each panel its share of the width."""
+        self._planned = size
+        width, height = size
+        if not width or not height:
+            self.arrange([])
             return
-        widths, heights = self.plan(width, height)
-        if sum(heights) > height:  # more rows than fit: each its floor, and scroll
-            widths, heights = self.plan(width - SCROLLBAR, height)
-        for row, row_widths, h in zip(self.children, widths, heights):
-            row.styles.height = h
-            for view, w in zip(row.children, row_widths):
-                view.styles.width = w
+        pane_of = {id(n): pane for panes, needs in zip(self._grid, self._needs)
+                   for pane, n in zip(panes, needs)}
+        self._arranged = [[(pane_of[id(n)], n) for n in row]
+                          for row in wrapped(self._needs, width, height)]
+        wanted = [row_height([n for _, n in row]) for row in self._arranged]
+        self.first_row = max(0, min(self.first_row, len(wanted) - 1))
+        row_heights, fit = heights(height, wanted[self.first_row:])
+        places = []
+        y = 0
+        for k in range(self.first_row, self.first_row + fit):
+            row_height_ = row_heights[k - self.first_row]
+            x = 0
+            row = self._arranged[k]
+            for (pane, _), w in zip(row, widths(width, [n for _, n in row])):
+                places.append((pane, Region(x, y, w, row_height_)))
+                x += w
+            y += row_height_
+        hidden = [[pane.matrix_name for pane, _ in row] for k, row in enumerate(self._arranged)
+                  if not self.first_row <= k < self.first_row + fit]
+        more = ""
+        if hidden:
+            below = len(self._arranged) - self.first_row - fit
+            above = self.first_row
+            parts = [f"{n} more row{'s' if n != 1 else ''} of panels {where}"
+                     for n, where in ((above, "above"), (below, "below")) if n]
+            more = "… " + " and ".join(parts) + ": " + " ".join(hidden[-1 if below else 0]) + \
+                   " · tab reaches them"
+        if more != self._more or (hidden and y != self._more_y):
+            self._more, self._more_y = more, y
+            self._forget(Region(0, 0, width, height))
+        self.arrange(places)
+
+    def show_pane(self, pane: MatrixPane) -> None:
+        """Scroll the rows of panes so that this one shows."""
+        row = next((k for k, row in enumerate(self._arranged)
+                    if any(p is pane for p, _ in row)), None)
+        if row is None or pane in self.places:
+            return
+        self.first_row = row
+        self.place(self._planned or self.size)
+
+    def action_cycle(self, step: int) -> None:
+        """tab: the next pane, across the rows of panes not on screen too."""
+        every = self.every_pane
+        if self.current is None or self.current not in every:
+            super().action_cycle(step)
+            return
+        at = every.index(self.current) + step
+        if 0 <= at < len(every):
+            self.focus_pane(every[at])
+        else:
+            self.screen.focus_next() if step > 0 else self.screen.focus_previous()
+
+    def _make_line(self, y: int, width: int) -> Strip:
+        if self._more and y == self._more_y:
+            text = self._more[:width].ljust(width)
+            return Strip([Segment(text, self.palette.note)], width)
+        return super()._make_line(y, width)

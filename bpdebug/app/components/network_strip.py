@@ -8,9 +8,9 @@ steps as a timeline, the current one highlighted.
 from __future__ import annotations
 
 from textual.content import Content
-from textual.widgets import Static
 
 from bpdebug.app.components import unchanged
+from bpdebug.app.components.text_panel import TextPanel
 from bpdebug.app.components.equation_panel import DIRECTION_STYLE
 from bpdebug.engine import plan
 from bpdebug.engine.frame import Frame
@@ -28,7 +28,7 @@ def _short(step: plan.Step) -> str:
     return "J" if step.kind == plan.COST else "update"
 
 
-class NetworkStrip(Static):
+class NetworkStrip(TextPanel):
     """Two lines: the layers (current one highlighted) and the iteration's timeline."""
 
     DEFAULT_CSS = """

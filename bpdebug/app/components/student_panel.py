@@ -175,9 +175,10 @@ class StudentPanel(Vertical, can_focus=True):
         & #student-verdict { height: auto; }
         & #student-api { height: auto; color: $text-muted; }
         & #student-entries { height: auto; margin-bottom: 1; }
-        & #student-matrices { height: 1fr; min-height: 6; }
-        & #student-matrices MatrixView { min-width: 12; }  /* both halves stay in view */
-        & #student-crash { height: auto; max-height: 14; overflow-y: auto; }
+        & #student-matrices { height: auto; }
+        /* both halves stay in view, each as tall as its matrix (and its box) */
+        & #student-matrices MatrixView { min-width: 12; width: auto; height: auto; }
+        & #student-crash { height: auto; max-height: 14; overflow-y: auto; margin-top: 1; }
         & #student-output-box { height: auto; max-height: 8; border-top: solid $foreground 30%;
                                 border-title-align: left; }
     }
@@ -246,6 +247,14 @@ class StudentPanel(Vertical, can_focus=True):
             key = chosen.key if chosen is not None else None
         self.selected = key
         self._draw()
+
+    def needed_width(self) -> int:
+        """As wide as its lines of entries and its two matrices side by side, whole, with
+        their titles and its own border: what the debugger gives its column."""
+        lines = self.query_one("#student-entries", Static).content
+        text = max((len(line) for line in str(lines).splitlines()), default=0)
+        matrices = sum(view.needed_width() for view in self.query(MatrixView))
+        return max(text, matrices) + 2
 
     def action_cycle(self, step: int) -> None:
         """Draw the next (or previous) entry of this step."""
