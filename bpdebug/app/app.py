@@ -10,7 +10,6 @@ inside the app (a notification, the status line, the equation panel), never a tr
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 import signal
 import threading
@@ -34,6 +33,7 @@ from bpdebug.app.messages import ScenarioChosen, TrainingProgress
 from bpdebug.engine import plan
 from bpdebug.engine.cursor import Engine
 from bpdebug.engine.frame import Frame, with_student
+from bpdebug.engine.notation import plain
 from bpdebug.engine.training import TrainResult
 
 PROGRESS_INTERVAL = 0.1  # seconds: the training thread posts at most 10 updates a second
@@ -57,17 +57,6 @@ def shows_errors(action):
         except Exception as error:  # noqa: BLE001 - never a traceback
             self.report_error(f"{action.__name__.removeprefix('action_')}", error)
     return wrapper
-
-
-@dataclasses.dataclass(frozen=True)
-class Explained:
-    """What enter and + have shown at one cursor position: an element written out, a
-    nudge, or a note saying why there is none.  Moving the cursor drops it."""
-
-    position: int
-    explanation: object | None = None
-    nudge: object | None = None
-    note: str | None = None
 
 
 class BpdebugApp(App[int]):
@@ -115,8 +104,6 @@ class BpdebugApp(App[int]):
         self._ui_free.set()
         self.trainer: Worker | None = None  # the training thread's worker, once t is pressed
         self._plots_chosen = False  # x was pressed: the plots no longer follow the size
-        # An element explained (enter) or nudged (+): shown until the cursor moves.
-        self._explained: Explained | None = None
         self._comparisons: dict[int, object] = {}  # iteration -> the student's Comparison
         self._comparing: int | None = None  # the iteration being compared in a thread
         self._student_child = None  # its child process (student_process.ChildProcess)
@@ -199,29 +186,32 @@ class BpdebugApp(App[int]):
     # ---- frames ------------------------------------------------------------------
 
     def frame(self) -> Frame:
-        """The engine's frame for the cursor, with the student's comparison up to it and
-        the element explained there."""
-        frame = self.engine.frame()
-        explained = self._explained
-        if explained is not None and explained.position != frame.position:
-            self._explained = explained = None  # the cursor moved: another moment's element
-        if explained is not None:
-            frame = dataclasses.replace(frame, explanation=explained.explanation,
-                                        nudge=explained.nudge, note=explained.note)
+        """The engine's frame for the cursor, with the student's comparison up to it."""
+        return self._with_student(self.engine.frame())
+
+    def _with_student(self, frame: Frame) -> Frame:
         if self.student is None:
             return frame
-        i = frame.iteration
-        comparison = self._comparisons.get(i)
-        if comparison is None and self._comparing != i and not self.training:
-            if self._student_child is not None:
-                self._student_child.kill()  # another iteration's run is no longer wanted
-            self._comparing = i
-            self._student_worker = self._compare(i)  # drawn again when it is ready
-        return with_student(frame, comparison, running=comparison is None and self._comparing == i)
+        comparison = self._comparisons.get(frame.iteration)
+        return with_student(frame, comparison,
+                            running=comparison is None and self._comparing == frame.iteration)
+
+    def _student_runs(self, i: int) -> None:
+        """The student's code runs for iteration i unless it has, or is running."""
+        if self.student is None or i in self._comparisons or self._comparing == i \
+                or self.training:
+            return
+        if self._student_child is not None:
+            self._student_child.kill()  # another iteration's run is no longer wanted
+        self._comparing = i
+        self._student_worker = self._compare(i)  # drawn again when it is ready
 
     def show(self, layer: int | None = None, status: Content | str | None = None) -> Frame:
-        """Draw the frame of the cursor, now."""
-        frame = self.frame()
+        """Draw the frame of the cursor, now (the student's code, if any, runs for its
+        iteration first)."""
+        frame = self.engine.frame()
+        self._student_runs(frame.iteration)
+        frame = self._with_student(frame)
         self.debugger.show(frame, layer=layer, status=status)
         return frame
 
@@ -437,42 +427,13 @@ class BpdebugApp(App[int]):
 
     # ---- one element at a time ----------------------------------------------------
 
-    def _element(self):
-        """The element under the focused panel's cell cursor, and the iteration that
-        computed the value the panel shows; or a note saying why there is none."""
-        from bpdebug.teach.explain import Element
-        view = self.focused
-        if not isinstance(view, MatrixView) or view.cursor is None:
-            return None, None, "tab to a matrix panel, move to a cell with the arrows, then enter"
-        frame = self.debugger.frame
-        name, cell = view.matrix_name, view.cursor
-        value = frame.values.get(name)
-        if value is None:
-            return None, None, f"{name} is not computed yet at this step"
-        index = cell if len(getattr(value, "shape", ())) == 2 else cell[1:]
-        i = frame.iteration
-        if name.startswith(("W[", "b[")) and (frame.step is None or frame.step.kind != plan.UPDATE):
-            # Before this iteration's update a parameter holds what the last update made.
-            if frame.position < self.engine.S:
-                return (Element(name, index), None,
-                        f"{name}{list(index)} = {float(value[index]):.6g} is where iteration 0 "
-                        "starts: the initial parameters, before any update")
-            i -= 1 if frame.step is not None else 0
-        return Element(name, index), i, None
-
     @shows_errors
     def action_explain(self) -> None:
         """Write the element under the cell cursor out as the post derives it."""
         if self._refuse_while_training():
             return
-        from bpdebug.teach.explain import Stopped, explain
-        element, i, note = self._element()
-        explained = Explained(self.engine.position, note=note)
-        if i is not None:
-            found = explain(self.engine, element, i)
-            explained = dataclasses.replace(explained, note=found.line()) if isinstance(
-                found, Stopped) else dataclasses.replace(explained, explanation=found)
-        self._explained = explained
+        debugger = self.debugger
+        debugger.explained.explain(self.engine, debugger.frame, self.focused)
         self.show()
 
     @shows_errors
@@ -480,31 +441,12 @@ class BpdebugApp(App[int]):
         """Nudge the W or b entry under the cell cursor by ε; nothing changes."""
         if self._refuse_while_training():
             return
-        from bpdebug.teach.explain import BadElement, Stopped, nudge
-        element, i, note = self._element()
-        position = self.engine.position
-        kept = self._explained  # an explanation at this position stays beside the nudge
-        if kept is None or kept.position != position:
-            kept = Explained(position)
-        if element is None:
-            explained = dataclasses.replace(kept, note=note)
-        elif not element.name.removeprefix("d").startswith(("W[", "b[")):
-            explained = dataclasses.replace(kept, note=(
-                f"+ nudges an entry of W[l] or b[l] (or dW[l], db[l]), not {element.name}"))
-        else:
-            try:
-                found = nudge(self.engine, element, self.debugger.frame.iteration)
-            except BadElement as error:
-                explained = dataclasses.replace(kept, note=str(error))
-            else:
-                explained = dataclasses.replace(kept, note=found.line()) if isinstance(
-                    found, Stopped) else dataclasses.replace(kept, nudge=found, note=None)
-        self._explained = explained
+        debugger = self.debugger
+        debugger.explained.nudge(self.engine, debugger.frame, self.focused)
         self.show()
 
     def on_matrix_view_cursor_moved(self, message: MatrixView.CursorMoved) -> None:
-        if self._explained is not None:  # the explained cell is no longer the one pointed at
-            self._explained = None
+        if self.debugger.explained.close():  # the explained cell is no longer the one pointed at
             self.show()
 
     async def action_quit(self) -> None:
@@ -536,9 +478,8 @@ class BpdebugApp(App[int]):
     def on_key(self, event: events.Key) -> None:
         # Esc, when it stops nothing, closes an explained element (not a footer key of its
         # own: "esc Stop" shows only while training).
-        if event.key == "escape" and self._explained is not None and not self.training \
-                and self.screen is self.screen_stack[0]:
-            self._explained = None
+        if event.key == "escape" and not self.training and self.screen is self.screen_stack[0] \
+                and self.query("#debugger") and self.debugger.explained.close():
             self.show()
             event.stop()
 
@@ -620,7 +561,7 @@ class BpdebugApp(App[int]):
     def _trained(self, result: TrainResult) -> None:
         frame = self.show()
         # The J of the iteration on screen: the last one trained, as --train N prints it.
-        cost = f"J = {frame.J:.6g} at iteration {frame.iteration}" if frame.J is not None else ""
+        cost = f"J = {plain(frame.J)} at iteration {frame.iteration}" if frame.J is not None else ""
         record = result.record
         if record is not None and not record.ok:
             text = f"training stopped at iteration {record.iteration}, {record.step.label}"
@@ -649,7 +590,7 @@ class BpdebugApp(App[int]):
         except Exception:  # noqa: BLE001 - no debugger yet (picker): the toast says it
             return
         details = "".join(traceback.format_exception(error, limit=-4)) if error else text
-        debugger.query_one("#equations").show_error(f"error in {where}", details)
+        debugger.show_error(f"error in {where}", details)
         debugger.say(Content.styled(f"error in {where}: {text}", "bold red"))
 
 

@@ -188,7 +188,7 @@ def _main(args: argparse.Namespace) -> int:
 
     engine = Engine(scenario)
     if args.explain:  # a name or index that does not exist is refused before any training
-        from bpdebug.teach.explain import BadElement, parse
+        from bpdebug.teach.element import BadElement, parse
         try:
             element = parse(args.explain, engine, args.train or 0)
         except BadElement as error:
@@ -218,7 +218,8 @@ def _main(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         print(f"wrote iteration {engine.iteration} to {args.transcript}")
     if args.explain:
-        from bpdebug.teach.explain import BadElement, printout
+        from bpdebug.teach.element import BadElement
+        from bpdebug.teach.render import printout
         try:
             lines, stopped = printout(engine, element)
         except BadElement as error:  # a last mini-batch smaller than the others
@@ -311,6 +312,7 @@ def _terminal() -> bool:
 
 
 def _train(engine, n: int) -> int:
+    from bpdebug.engine.notation import plain
     from bpdebug.teach.report import sparkline
 
     interrupted = []
@@ -324,7 +326,7 @@ def _train(engine, n: int) -> int:
             shown[0] = now
             filled = int(30 * done / n)
             cost = engine.loss_history[-1] if engine.loss_history else float("nan")
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{n}  J = {cost:.6g} ")
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{n}  J = {plain(cost)} ")
             sys.stderr.flush()
 
     try:
@@ -344,7 +346,7 @@ def _train(engine, n: int) -> int:
               f"{result.record.step.label}: {result.alert}")
     elif result.stopped:
         print(f"interrupted after {result.done} of {n} iterations")
-    print(f"trained {result.done} iterations: J {history[0]:.6g} → {history[-1]:.6g}")
+    print(f"trained {result.done} iterations: J {plain(history[0])} → {plain(history[-1])}")
     print(sparkline(history))
     return EXIT_INTERRUPTED if result.stopped and not result.alert else EXIT_OK
 

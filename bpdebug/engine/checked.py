@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bpdebug.engine import plan
-from bpdebug.engine.equations import Broken, Check, Equation, numpy_says, operands
+from bpdebug.engine.equations import Broken, Check, Equation, numpy_says
 from bpdebug.engine.mistakes import CATALOGUE
 from bpdebug.engine.shapes import Operand, Shape, ShapeMismatch, fmt, likely_cause, rule_for
 
@@ -136,7 +136,7 @@ def _evaluate(it: Iteration, step: plan.Step, eq: Equation,
         # The panel to outline: the operand that broke its rule, else the result.
         offender = broken.offender if broken.offender in it.env else eq.target
         said = broken.numpy or numpy_says(lambda: eq.expr(it.env))
-        return ShapeMismatch(step.label, str(eq), operands(eq.expr, it.env), broken.rule,
+        return ShapeMismatch(step.label, str(eq), tuple(eq.expr.operands(it.env)), broken.rule,
                              cause, offender, broken.expected, broken.actual, said)
     if isinstance(value, np.ndarray):
         value.flags.writeable = False  # records share arrays; nobody may change them

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bpdebug.engine.activations import ACTIVATIONS, Activation
 from bpdebug.engine.equations import (AddBias, Apply, Cost, Equation, LossGrad, MatMul, Minus,
-                                      Name, Scale, SumExamples, T, Times)
+                                      Name, Scale, Softmax, SumExamples, T, Times)
 from bpdebug.engine.losses import Loss
 from bpdebug.engine.mistakes import Site, rewritten
 
@@ -48,8 +48,14 @@ Y = Name("Y")
 def forward(l: int, g: Activation) -> Step:
     return Step(FORWARD, l, (
         Equation(f"Z[{l}]", AddBias(MatMul(W(l), A(l - 1)), b(l))),   # Z[l] = W[l]·A[l-1] + b[l]
-        Equation(f"A[{l}]", Apply(g.name, g.g, Z(l))),                  # A[l] = g(Z[l])
+        Equation(f"A[{l}]", g_of(g, Z(l))),                             # A[l] = g(Z[l])
     ))
+
+
+def g_of(g: Activation, Z: Name) -> Apply:
+    """g(Z[l]): element by element, or a whole column at a time (softmax, which has no
+    element-wise g')."""
+    return Apply(g.name, g.g, Z) if g.g_prime is not None else Softmax(g.name, g.g, Z)
 
 
 def cost(L: int, loss: Loss) -> Step:

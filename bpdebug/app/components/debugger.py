@@ -25,6 +25,7 @@ from textual.widgets import Static
 
 from bpdebug.app.components import unchanged
 from bpdebug.app.components.equation_panel import EquationPanel
+from bpdebug.app.components.explain_panel import ExplainPanel
 from bpdebug.app.components.loss_panel import LossPanel
 from bpdebug.app.components.matrix_grid import MatrixGrid
 from bpdebug.app.components.network_strip import NetworkStrip
@@ -71,6 +72,7 @@ class Debugger(Vertical):
         with Horizontal(id="top"):
             with VerticalScroll(id="equations-scroll"):
                 yield EquationPanel(id="equations")
+                yield ExplainPanel(id="explain")
             yield LossPanel(id="loss")
         with Horizontal(id="body"):
             yield MatrixGrid(id="matrices")
@@ -104,14 +106,17 @@ class Debugger(Vertical):
         """Draw every panel from this frame; a panel that raises shows the error instead."""
         self.frame = frame
         self.set_class(not frame.ok, "-blocked")
+        explained = self.explained
         draws = [lambda: self.query_one(NetworkStrip).show(frame),
+                 lambda: explained.show(frame),  # first: the frame of another moment closes it
                  lambda: self.query_one(EquationPanel).show(frame),
-                 lambda: self.query_one(MatrixGrid).show(frame, layer),
+                 lambda: self.query_one(MatrixGrid).show(frame, layer, *explained.feeds()),
                  lambda: self.query_one(LossPanel).show(frame, note)]
         draws += [lambda panel=panel: panel.show_frame(frame) for panel in self.panels]
         failed = None
         for draw in draws:
             failed = self._draw(draw) or failed
+        self.query_one(EquationPanel).display = not explained.display
         if failed is None:
             if not keep_status:  # a training frame leaves what was last said (a refusal)
                 self.say(status if status is not None else summary(frame))
@@ -119,15 +124,27 @@ class Debugger(Vertical):
             self.say(Content.styled(f"internal error: {failed}", "bold red"))
         self._fit()
 
+    @property
+    def explained(self) -> ExplainPanel:
+        return self.query_one(ExplainPanel)
+
     def _draw(self, draw) -> Exception | None:
         try:
             draw()
         except Exception as error:  # noqa: BLE001 - a view bug is shown, never a traceback
-            self.query_one(EquationPanel).show_error(
-                f"internal error while drawing: {type(error).__name__}",
-                traceback.format_exc(limit=-4))
+            self.show_error(f"internal error while drawing: {type(error).__name__}",
+                            traceback.format_exc(limit=-4))
             return error
         return None
+
+    def show_error(self, title: str, text: str) -> None:
+        """An exception, shown where the equations are (an explanation gives way to it)."""
+        explained = self.explained
+        explained.close()
+        explained.display = False
+        equations = self.query_one(EquationPanel)
+        equations.display = True
+        equations.show_error(title, text)
 
     def say(self, text: Content | str) -> None:
         status = self.query_one("#status", Static)
@@ -143,7 +160,12 @@ class Debugger(Vertical):
         width, height = self.size
         if not height:
             return
-        equations = self.query_one(EquationPanel)
+        explained = self.explained
+        available = height - 3  # the strip's two lines and the status line
+        story = self.has_class("-blocked") or explained.story
+        cap = max(TOP_MIN, int(available * (TOP_SHARE_BLOCKED if story else TOP_SHARE)))
+        explained.fit(cap - 2)  # its border: a long sum is written whole where it fits
+        equations = explained if explained.display else self.query_one(EquationPanel)
         scroll = self.query_one("#equations-scroll")
         scroll_width = max(20, min(equations.needed_width() + 1, width - LOSS_MIN_WIDTH))
         scroll.styles.width = scroll_width
@@ -151,10 +173,6 @@ class Debugger(Vertical):
         # scrollbar's column, the border and the padding are not the text's.
         inner = max(1, scroll_width - 1 - 4)
         lines = equations.get_content_height(Size(inner, height), Size(width, height), inner)
-        available = height - 3  # the strip's two lines and the status line
-        story = self.has_class("-blocked") or self.frame.explanation is not None \
-            or self.frame.nudge is not None
-        cap = max(TOP_MIN, int(available * (TOP_SHARE_BLOCKED if story else TOP_SHARE)))
         grid = self.query_one(MatrixGrid)
         grid_width = width - (self.extras.outer_size.width if self.panels else 0)
         matrices = grid.needed_height(grid_width)

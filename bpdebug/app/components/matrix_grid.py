@@ -17,6 +17,8 @@ rows share the height, the panels of a row its width, by need.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
 
 import numpy as np
 from rich.segment import Segment
@@ -227,7 +229,10 @@ class MatrixGrid(VerticalScroll):
         """The height every row needs at this width (the grid's own by default)."""
         return sum(self._rows(width or self.size.width)[1])
 
-    def show(self, frame: Frame, layer: int | None = None) -> None:
+    def show(self, frame: Frame, layer: int | None = None, explained: str | None = None,
+             feeds: Mapping[str, tuple] = MappingProxyType({})) -> None:
+        """The frame's matrices; with an element ``explained``, the cells that feed it
+        (``feeds``, by quantity) underlined, their panels brought on screen."""
         network = frame.network
         if layer is not None:
             self.shown_layer = max(1, min(network.L, layer))
@@ -238,10 +243,8 @@ class MatrixGrid(VerticalScroll):
         kind = frame.step.kind if frame.step is not None else None
         wide = self.app.size.width >= WIDE if self.is_attached else False
         self.rows = panel_names(kind, self.shown_layer, offender, network.L, wide)
-        feeds = frame.explanation.cells() if frame.explanation is not None else {}
         if feeds:
-            self.rows = with_operands(self.rows, frame.explanation.element.name, feeds,
-                                      frame.values)
+            self.rows = with_operands(self.rows, explained, feeds, frame.values)
         self._ensure(self.rows)
         self._needs = []
         for row, names in zip(self.children, self.rows):
