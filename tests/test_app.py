@@ -628,7 +628,7 @@ async def test_extra_panels_mount_in_the_right_column_and_follow_the_cursor():
     from textual.widgets import Static
 
     class Echo(Static):
-        def show_frame(self, frame):
+        def show(self, frame):
             self.update(f"position {frame.position}")
 
     app = BpdebugApp(load("xor"))

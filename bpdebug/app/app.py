@@ -180,7 +180,7 @@ class BpdebugApp(App[int]):
 
     def add_panel(self, panel) -> None:
         """Hook for the teaching panels: mount one in the right-hand column; it is given
-        every frame with its ``show_frame(frame)``."""
+        every frame with its ``show(frame)``."""
         self.debugger.add_panel(panel)
 
     # ---- frames ------------------------------------------------------------------

@@ -5,8 +5,8 @@ over the frame for the new position.
 
 Extra panels (decision boundary, gradient norms, a student's code ...) go into the
 right-hand column with ``add_panel``; it stays hidden while empty.  Each one has
-``show_frame(frame)`` and is given every frame, including one it gets before it is
-mounted (it draws that one once it is).
+``show(frame)``, as every panel has, and is given every frame, including one it gets
+before it is mounted (it draws that one once it is).
 
 Sizes follow the content: the equation panel is as wide and as tall as its lines, the
 matrix rows as tall as their matrices, and what is left goes to the cost chart.
@@ -92,7 +92,7 @@ class Debugger(Vertical):
         self.panels.append(panel)
         self.extras.mount(panel)
         self.extras.add_class("has-panels")
-        self._draw(lambda: panel.show_frame(self.frame))
+        self._draw(lambda: panel.show(self.frame))
 
     def remove_panel(self, panel: Widget) -> None:
         self.panels.remove(panel)
@@ -112,7 +112,7 @@ class Debugger(Vertical):
                  lambda: self.query_one(EquationPanel).show(frame),
                  lambda: self.query_one(MatrixGrid).show(frame, layer, *explained.feeds()),
                  lambda: self.query_one(LossPanel).show(frame, note)]
-        draws += [lambda panel=panel: panel.show_frame(frame) for panel in self.panels]
+        draws += [lambda panel=panel: panel.show(frame) for panel in self.panels]
         failed = None
         for draw in draws:
             failed = self._draw(draw) or failed

@@ -157,7 +157,7 @@ def _curve(X, Y, params, activations, when, columns, lines, base) -> Picture:
 
 
 class DecisionBoundary(Widget):
-    """The decision boundary of the frame's parameters over the data; `show_frame(frame)`."""
+    """The decision boundary of the frame's parameters over the data; `show(frame)`."""
 
     DEFAULT_CSS = """
     DecisionBoundary {
@@ -176,7 +176,7 @@ class DecisionBoundary(Widget):
         self._source: tuple | None = None  # (network, params, when) last shown
         self._strips: list[Strip] = []
 
-    def show_frame(self, frame: Frame) -> None:
+    def show(self, frame: Frame) -> None:
         """Redraw for the frame's parameters (one forward pass over the grid)."""
         params = frame.parameters()
         if self._source is not None and self._source[0] is frame.network and all(
@@ -187,9 +187,9 @@ class DecisionBoundary(Widget):
         updated = frame.step is not None and frame.step.kind == plan.UPDATE
         when = f"after iteration {frame.iteration}" if updated else \
             f"iteration {frame.iteration}"
-        self.show(frame.network, params, when)
+        self.show_picture(frame.network, params, when)
 
-    def show(self, network: Network, params: dict, when: str = "iteration 0") -> None:
+    def show_picture(self, network: Network, params: dict, when: str = "iteration 0") -> None:
         self._source = (network, params, when)
         self._draw()
 

@@ -16,7 +16,9 @@ import numpy as np
 from textual.content import Content
 from textual.widgets import Static
 
+from bpdebug.engine.frame import Frame
 from bpdebug.engine.notation import notation
+from bpdebug.engine.watch import Watch
 
 LOW, HIGH = 1e-8, 1e2
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -122,7 +124,7 @@ def lines(norms: list[LayerNorm], watch, width: int, low: float = LOW,
 
 
 class GradientNorms(Static):
-    """‖dW[l]‖ and ‖db[l]‖ of the current iteration as log bars; `show_frame(frame)`."""
+    """‖dW[l]‖ and ‖db[l]‖ of the current iteration as log bars; `show(frame)`."""
 
     DEFAULT_CSS = """
     GradientNorms {
@@ -141,11 +143,11 @@ class GradientNorms(Static):
         self._norms: list[LayerNorm] = []
         self._watch = None
 
-    def show_frame(self, frame) -> None:
+    def show(self, frame: Frame) -> None:
         """The frame's dW, db (pending until the backward pass reaches them)."""
-        self.show(layer_norms(frame.values, frame.network.L), frame.watch)
+        self.show_norms(layer_norms(frame.values, frame.network.L), frame.watch)
 
-    def show(self, norms: list[LayerNorm], watch=None) -> None:
+    def show_norms(self, norms: list[LayerNorm], watch: Watch | None = None) -> None:
         self._norms, self._watch = norms, watch
         self._draw()
 
