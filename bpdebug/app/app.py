@@ -30,7 +30,7 @@ from bpdebug.app.components.help_screen import HelpScreen
 from bpdebug.app.components.matrix_view import MatrixView
 from bpdebug.app.components.picker import PickerScreen
 from bpdebug.app.messages import ScenarioChosen, TrainingProgress
-from bpdebug.engine import plan
+from bpdebug.engine import plan, training
 from bpdebug.engine.cursor import Engine
 from bpdebug.engine.frame import Frame, with_student
 from bpdebug.engine.notation import plain
@@ -563,20 +563,18 @@ class BpdebugApp(App[int]):
         # The J of the iteration on screen: the last one trained, as --train N prints it.
         cost = f"J = {plain(frame.J)} at iteration {frame.iteration}" if frame.J is not None else ""
         record = result.record
-        if record is not None and not record.ok:
+        outcome = result.outcome
+        if outcome == training.FAILED:
             text = f"training stopped at iteration {record.iteration}, {record.step.label}"
             self.debugger.say(Content.styled(text, "bold red"))
             self.notify(text, severity="error")
-        elif result.alert:
+        elif outcome == training.WATCHPOINT:
             text = f"watchpoint at iteration {record.iteration}, {record.step.label}: {result.alert}"
             self.debugger.say(Content.styled(text, "bold yellow"))
             self.notify(text, severity="warning")
-        elif result.stopped:
-            text = f"training stopped after {result.done} iterations; {cost}"
-            self.debugger.say(text)
-            self.notify(text)
         else:
-            text = f"trained {result.done} iterations; {cost}"
+            done = "training stopped after" if outcome == training.STOPPED else "trained"
+            text = f"{done} {result.done} iterations; {cost}"
             self.debugger.say(text)
             self.notify(text)
 

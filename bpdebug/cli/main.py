@@ -312,6 +312,7 @@ def _terminal() -> bool:
 
 
 def _train(engine, n: int) -> int:
+    from bpdebug.engine import training
     from bpdebug.engine.notation import plain
     from bpdebug.teach.report import sparkline
 
@@ -335,20 +336,19 @@ def _train(engine, n: int) -> int:
         signal.signal(signal.SIGINT, previous)
         if tty:
             sys.stderr.write("\n")
-    history = engine.loss_history
-    if result.record is not None and not result.record.ok:
-        record = result.record
+    history, record = engine.loss_history, result.record
+    if result.outcome == training.FAILED:
         print(f"training stopped at iteration {record.iteration}, {record.step.label}:")
         print("\n".join(record.mismatch.lines() if record.mismatch else [record.error or ""]))
         return EXIT_FAIL
-    if result.alert and result.record is not None:
-        print(f"stopped by a watchpoint at iteration {result.record.iteration}, "
-              f"{result.record.step.label}: {result.alert}")
-    elif result.stopped:
+    if result.outcome == training.WATCHPOINT:
+        print(f"stopped by a watchpoint at iteration {record.iteration}, "
+              f"{record.step.label}: {result.alert}")
+    elif result.outcome == training.STOPPED:
         print(f"interrupted after {result.done} of {n} iterations")
     print(f"trained {result.done} iterations: J {plain(history[0])} → {plain(history[-1])}")
     print(sparkline(history))
-    return EXIT_INTERRUPTED if result.stopped and not result.alert else EXIT_OK
+    return EXIT_INTERRUPTED if result.outcome == training.STOPPED else EXIT_OK
 
 
 def _unwritable(*targets: tuple[str, str | None]) -> str | None:
