@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bpdebug.cli.main import main
+from bpdebug.cli.main import MODES, main
 from bpdebug.scenario.files import BUNDLED, bundled
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +126,18 @@ def test_version_and_help():
     for flag in ("--check", "--train", "--export", "--impl", "--transcript", "--explain", "--list",
                  "--max-memory", "--max-file-size", "--version"):
         assert flag in help
+
+
+def test_help_and_the_readme_list_every_mode_from_the_one_table():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    using = readme[readme.index("## Using it"):readme.index("### Keys")]
+    help = run("--help").stdout
+    lines = re.findall(r"^    bpdebug(?: .*)?$", using, re.M)
+    assert len(lines) == len(MODES)  # none more, none fewer, in the table's order
+    for line, (usage, what) in zip(lines, MODES):
+        assert re.fullmatch(rf"    {re.escape(usage)}\s*{re.escape(what)}", line), line
+    for usage, what in MODES:
+        assert f"  {usage}\n" in help and what in help
 
 
 def test_ctrl_c_stops_a_huge_train_prints_progress_and_exports_whole(tmp_path):
