@@ -622,6 +622,26 @@ async def test_a_scenario_that_does_not_load_is_explained_in_the_picker(monkeypa
     assert app.return_code == 0
 
 
+async def test_the_picker_shows_every_mistake_of_a_file_as_check_does(monkeypatch, tmp_path):
+    import bpdebug.scenario
+    from tests.test_loader import FOUR_MISTAKES
+
+    path = tmp_path / "four.toml"
+    path.write_text(FOUR_MISTAKES)
+    load = bpdebug.scenario.load
+    with pytest.raises(ScenarioError) as caught:
+        load(path)
+    monkeypatch.setattr(bpdebug.scenario, "load", lambda name, *args, **kwargs: load(path))
+    app = BpdebugApp(None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = str(app.screen.query_one("#picker-error").content).splitlines()
+        assert shown == caught.value.lines() and len(shown) == 4
+        await pilot.press("q")
+
+
 # ---- hook points ----------------------------------------------------------------------------
 
 async def test_extra_panels_mount_in_the_right_column_and_follow_the_cursor():

@@ -102,6 +102,18 @@ def test_bad_flags_exit_2_with_one_line(argv, phrase, capsys):
     assert len(err) == 1 and phrase in err[0]
 
 
+def test_check_says_every_mistake_of_a_file_one_line_each(tmp_path, capsys):
+    from tests.test_loader import FOUR_MISTAKES
+
+    path = tmp_path / "four.toml"
+    path.write_text(FOUR_MISTAKES)
+    assert main([str(path), "--check"]) == 2
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert out == "" and len(lines) == 4 and all(l.startswith(f"bpdebug: {path}:") for l in lines)
+    assert [int(l.split(":")[2]) for l in lines] == [1, 3, 9, 10]  # sorted by line
+
+
 def test_max_memory_flag_refuses_and_admits(capsys):
     assert main(["mnist-size", "--check", "--max-memory", "1MiB"]) == 2
     assert "more than the 1.0 MiB limit" in capsys.readouterr().err

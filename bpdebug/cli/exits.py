@@ -10,8 +10,9 @@ EXIT_INTERRUPTED = 130  # as a shell reports Ctrl-C; what was done so far is sti
 
 
 def refuse(message: str) -> int:
-    """Say why, in one line, and give the exit code for unusable input."""
-    print(f"bpdebug: {message}", file=sys.stderr)
+    """Say why, one line for each thing wrong, and give the exit code for unusable input."""
+    for line in message.splitlines():
+        print(f"bpdebug: {line}", file=sys.stderr)
     return EXIT_USAGE
 
 
