@@ -173,10 +173,10 @@ def test_the_readme_names_every_module_in_its_package():
     built = readme[readme.index("## How it is built"):]
     built = built[:built.index("\n## ", 1)] if "\n## " in built[1:] else built
     missing = []
-    for package in ("engine", "scenario", "teach", "cli"):
+    for package in ("engine", "scenario", "teach", "cli", "app"):
         part = built[built.index(f"**`bpdebug/{package}/`**"):]
-        part = part[:part.index("\n- **", 1)]
-        for path in sorted((ROOT / "bpdebug" / package).glob("*.py")):
+        part = part[:part.index("\n- ", 1)]
+        for path in sorted((ROOT / "bpdebug" / package).rglob("*.py")):
             if path.stem != "__init__" and f"`{path.name}`" not in part:
-                missing.append(f"bpdebug/{package}/{path.name}")
+                missing.append(str(path.relative_to(ROOT)))
     assert missing == []

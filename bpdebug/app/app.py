@@ -18,12 +18,12 @@ import traceback
 
 from textual import events, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from bpdebug.app.commands import DebuggerCommands
+from bpdebug.app.keys import BINDINGS, applies, pressable
 from bpdebug.app.components.debugger import Debugger
 from bpdebug.app.components.heatmap import CELL_WIDTH
 from bpdebug.app.components.help_screen import HelpScreen
@@ -39,12 +39,6 @@ from bpdebug.engine.training import TrainResult
 PROGRESS_INTERVAL = 0.1  # seconds: the training thread posts at most 10 updates a second
 UI_WAIT = 0.25  # seconds the training thread waits at most for a key's frame
 
-# Actions that move the engine: refused while it trains, and while a modal is on top.
-ENGINE_ACTIONS = {"step", "back", "to_cost", "to_end", "reset", "layer", "gradient_check",
-                  "watch", "scroll_matrix", "teaching_panels", "transcript", "explain",
-                  "nudge"}
-# Of those, the ones that only change what is shown: they work while training too.
-VIEW_ACTIONS = {"scroll_matrix", "teaching_panels"}
 ROOMY = (180, 50)  # a screen at least this big shows the plots without x
 
 
@@ -63,33 +57,9 @@ class BpdebugApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "bpdebug"
     COMMANDS = App.COMMANDS | {DebuggerCommands}
-    BINDINGS = [
-        # Priority: a focused MatrixView would otherwise take the arrows and space.
-        Binding("n", "step", "Next", priority=True),
-        Binding("space", "step", "Step", show=False, priority=True),
-        # The arrows step, unless a matrix panel has the focus: there they move its cell
-        # cursor (so these two are not priority bindings).
-        Binding("right", "step", "Step", show=False),
-        Binding("p", "back", "Back", priority=True),
-        Binding("left", "back", "Back", show=False),
-        Binding("enter", "explain", "Explain", show=False),
-        Binding("plus,equals_sign", "nudge", "Nudge", show=False),
-        Binding("f", "to_cost", "To J", priority=True),
-        Binding("e", "to_end", "End", priority=True),
-        Binding("t", "train", "Train", priority=True),
-        Binding("escape", "stop", "Stop", priority=True),
-        Binding("r", "reset", "Reset", priority=True),
-        Binding("question_mark", "help", "Help", priority=True),
-        Binding("q", "quit", "Quit", priority=True),
-        Binding("g", "gradient_check", "Check", priority=True),
-        Binding("w", "watch", "Watch", priority=True),
-        Binding("m", "transcript", "Handout", show=False, priority=True),
-        Binding("x", "teaching_panels", "Plots", priority=True),
-        *[Binding(str(l), f"layer({l})", f"Layer {l}", show=False, priority=True)
-          for l in range(1, 10)],
-        Binding("shift+left", "scroll_matrix(-1)", "Scroll left", show=False, priority=True),
-        Binding("shift+right", "scroll_matrix(1)", "Scroll right", show=False, priority=True),
-    ]
+    # Every key is in keys.py, with the footer's word, the palette's name and the help's
+    # text; a focused matrix panel gets the arrows, enter and + first (its cell cursor).
+    BINDINGS = BINDINGS
 
     def __init__(self, scenario=None, student=None) -> None:
         super().__init__()
@@ -261,26 +231,12 @@ class BpdebugApp(App[int]):
 
     # ---- which keys apply --------------------------------------------------------
 
-    def available(self, action: str) -> bool:
-        """Whether an action makes sense now, whatever screen is on top."""
-        if action in ("help", "quit"):
-            return True
-        if action == "stop":
-            return self.training
-        return self.engine is not None
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Whether a key answers now (keys.py): typing q into the command palette must not
+        quit, and keys under a modal belong to the modal."""
         screen = self.screen
-        if action == "quit":  # typing q into the command palette must not quit
-            return isinstance(screen, (HelpScreen, PickerScreen)) or screen is self.screen_stack[0]
-        if action == "help":
-            return isinstance(screen, PickerScreen) or screen is self.screen_stack[0]
-        if action in ENGINE_ACTIONS or action in ("train", "stop"):
-            if action in VIEW_ACTIONS:
-                return screen is self.screen_stack[0] and self.engine is not None
-            # Priority bindings reach the app under a modal: keys there belong to the modal.
-            return screen is self.screen_stack[0] and self.available(action)
-        return True
+        return pressable(action, type(screen).__name__, screen is self.screen_stack[0]) \
+            and applies(action, self.engine is not None, self.training)
 
     # ---- stepping ----------------------------------------------------------------
 
