@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from bpdebug.engine.names import parameters, split
+from bpdebug.engine.names import gradient, parameters, split
 
 EPS = 1e-7  # how far an entry is moved to take a difference of J
 NOISE_ULPS = 10  # J is known to about this many units in its last place
@@ -131,7 +131,7 @@ def check(params: dict, grads: dict, forward: Forward, L: int,
     out = []
     for name, l in names:
         theta = np.asarray(params[name], dtype=np.float64)
-        analytic = np.asarray(grads.get("d" + name), dtype=np.float64)
+        analytic = np.asarray(grads.get(gradient(name)), dtype=np.float64)
         if analytic.shape != theta.shape:
             continue  # a shape mistake: the shape checks already said so
         flat = np.arange(theta.size)
@@ -170,7 +170,7 @@ def check(params: dict, grads: dict, forward: Forward, L: int,
             quiet = finite and below_noise(a, n, J0)
         if finite and not np.isfinite(error):
             error = float("inf")
-        out.append(ParamCheck("d" + name, l, error,
+        out.append(ParamCheck(gradient(name), l, error,
                               tuple(int(i) for i in np.unravel_index(at[worst], theta.shape)),
                               float(a[worst]), float(n[worst]), int(a.size), int(theta.size),
                               quiet, one_sided, skipped, finite))

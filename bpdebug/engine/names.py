@@ -71,6 +71,11 @@ def is_parameter(name: str) -> bool:
     return split(name)[0] in ("W", "b")
 
 
+def is_parameter_gradient(name: str) -> bool:
+    """dW[l] and db[l]: the gradients the update uses and the gradient check checks."""
+    return split(name)[0] in ("dW", "db")
+
+
 def is_column(name: str) -> bool:
     """b[l] and db[l] are one column: the post writes their entries b_j."""
     return split(name)[0] in ("b", "db")

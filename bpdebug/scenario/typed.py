@@ -15,6 +15,7 @@ from difflib import get_close_matches
 import numpy as np
 
 from bpdebug.engine.floats import NotAFloat, as_float, as_float_array
+from bpdebug.engine.notation import plain
 from bpdebug.scenario.errors import Problem, ScenarioError
 from bpdebug.scenario.lines import lines_of_keys
 
@@ -118,10 +119,10 @@ class Reader:
         if not math.isfinite(value):
             self.fail(path, f"must be finite, not {value}")
         if value < low or (strict and value == low) or value > high:
-            bounds = f"{'>' if strict else '≥'} {low:g}"
+            bounds = f"{'>' if strict else '≥'} {plain(low)}"
             if high < math.inf:
-                bounds += f" and ≤ {high:g}"
-            self.fail(path, f"must be {bounds}, not {value:g}")
+                bounds += f" and ≤ {plain(high)}"
+            self.fail(path, f"must be {bounds}, not {plain(value)}")
         return value
 
     def text(self, table: dict, key: str, default: str | None) -> str:

@@ -17,7 +17,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 from bpdebug.engine.frame import Frame
-from bpdebug.engine.notation import notation
+from bpdebug.engine.names import post
+from bpdebug.engine.notation import notation, plain
 from bpdebug.engine.watch import Watch
 
 LOW, HIGH = 1e-8, 1e2
@@ -45,7 +46,7 @@ def norm(value) -> float | None:
 
 def layer_norms(env: dict, L: int) -> list[LayerNorm]:
     """‖dW[l]‖, ‖db[l]‖ (Frobenius) for l = 1..L, None where env has no such entry."""
-    return [LayerNorm(l, norm(env.get(f"dW[{l}]")), norm(env.get(f"db[{l}]")))
+    return [LayerNorm(l, norm(env.get(post("dW", l))), norm(env.get(post("db", l))))
             for l in range(1, L + 1)]
 
 
@@ -118,7 +119,7 @@ def lines(norms: list[LayerNorm], watch, width: int, low: float = LOW,
                            " ", (write(value).rjust(number_width), "bold" if crossed else "")]
             if crossed:
                 limit = watch.gradient_norm_above if crossed == "above" else watch.gradient_norm_below
-                parts.append((f" {'>' if crossed == 'above' else '<'} {limit:g}", "bold red"))
+                parts.append((f" {'>' if crossed == 'above' else '<'} {plain(limit)}", "bold red"))
             out.append(Content.assemble(*parts))
     return out
 
