@@ -185,12 +185,12 @@ def test_overflowing_values_are_not_finite_in_the_gradient_check_not_wrong(tmp_p
 
 
 def test_the_gradient_check_screen_says_not_finite_as_the_report_does(tmp_path):
-    from bpdebug.app.components.gradcheck_screen import BAND_STYLE, result_lines, verdict
+    from bpdebug.app.components.gradcheck_screen import BAND_STYLE, conclusion, result_lines
 
     path = tmp_path / "overflow.toml"
     path.write_text(OVERFLOW)
     checks = Engine(load(path)).gradient_check(0)
-    said = str(verdict(checks))
+    said = str(conclusion(checks))
     assert "cannot measure dW[2], dW[1]" in said and "not finite" in said
     assert "failed" not in said  # not finite is not wrong: nothing says the backward pass is
     rows = {check.name: line for check, line in zip(checks, result_lines(checks)[1:])}

@@ -6,13 +6,16 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from bpdebug.engine.frame import Frame
+from bpdebug.engine.spec import Scenario
+
 
 @dataclass
 class TrainingProgress(Message):
     """Posted from the training thread; a newer one replaces an older one still queued,
     so a fast trainer never floods the screen (toolong's can_replace)."""
 
-    frame: object  # bpdebug.engine.frame.Frame of the iteration about to be trained: frozen
+    frame: Frame  # of the iteration about to be trained: frozen
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, TrainingProgress)
@@ -22,4 +25,4 @@ class TrainingProgress(Message):
 class ScenarioChosen(Message):
     """The picker's choice, already loaded."""
 
-    scenario: object  # bpdebug.engine.spec.Scenario
+    scenario: Scenario
