@@ -29,6 +29,7 @@ from textual.strip import Strip
 from bpdebug.app.components.matrix_view import AT_LEAST, FEWER, MatrixView
 from bpdebug.engine import plan
 from bpdebug.engine.frame import Frame
+from bpdebug.engine.names import post
 from bpdebug.engine.names import split as split_name
 from bpdebug.engine.shapes import fmt
 
@@ -43,13 +44,14 @@ def panel_names(kind: str | None, l: int, offender: str | None = None, L: int | 
                 wide: bool = False) -> list[list[str]]:
     """The names shown for a step of this kind at layer l, as rows of panels."""
     if kind == plan.UPDATE and L is not None:
-        return [[f"W[{k}]", f"b[{k}]", f"dW[{k}]", f"db[{k}]"] for k in range(1, L + 1)]
-    last = {plan.FORWARD: f"A[{l - 1}]", plan.COST: "Y", None: f"A[{l - 1}]"}.get(
-        kind, f"dA[{l - 1}]")
-    rows = [[f"W[{l}]", f"b[{l}]", f"Z[{l}]", f"A[{l}]"],
-            [f"dW[{l}]", f"db[{l}]", f"dZ[{l}]", last]]
+        return [[post(q, k) for q in ("W", "b", "dW", "db")] for k in range(1, L + 1)]
+    last = {plan.FORWARD: post("A", l - 1), plan.COST: "Y", None: post("A", l - 1)}.get(
+        kind, post("dA", l - 1))
+    rows = [[post(q, l) for q in ("W", "b", "Z", "A")],
+            [post("dW", l), post("db", l), post("dZ", l), last]]
     if wide and kind == plan.BACKWARD and L is not None:
-        rows.append([f"W[{l + 1}]", f"dZ[{l + 1}]", f"dA[{l}]"] if l < L else [f"A[{L}]", "Y"])
+        rows.append([post("W", l + 1), post("dZ", l + 1), post("dA", l)] if l < L
+                    else [post("A", L), "Y"])
     if offender is not None and all(offender not in row for row in rows):
         rows[1][-1] = offender
     return rows
