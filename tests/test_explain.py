@@ -8,16 +8,13 @@ post, and never call explain.py's maths."""
 from __future__ import annotations
 
 import math
-import os
 import re
-import subprocess
 import warnings
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bpdebug.engine.cursor import Engine
@@ -29,37 +26,14 @@ from bpdebug.teach.element import BadElement, Element, names, parse
 from bpdebug.teach.explain import Explanation, Stopped, explain, nudge
 from bpdebug.teach.render import explanation_lines, nudge_lines
 from tests import build
+from tests.conftest import bpdebug, examples, make, networks
 
 ROOT = Path(__file__).resolve().parent.parent
-SETTINGS = dict(deadline=None, max_examples=int(os.environ.get("BPDEBUG_EXAMPLES", 30)),
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+SETTINGS = examples(30)
 VALUE_MISTAKES = ("forgot_one_over_m", "activation_not_derivative",
                   "output_derivative_everywhere", "dZ_output_sign", "gradient_ascent")
 MATCHING = {"binary_cross_entropy": "sigmoid", "cross_entropy": "softmax",
             "mean_squared_error": "linear"}
-
-
-@st.composite
-def networks(draw, max_layers=4, mistakes=True):
-    loss = draw(st.sampled_from(sorted(build.OUTPUTS)))
-    out = draw(st.sampled_from(build.OUTPUTS[loss]))
-    L = draw(st.integers(1, max_layers))
-    hidden = draw(st.lists(st.sampled_from(build.HIDDEN), min_size=L - 1, max_size=L - 1))
-    n = draw(st.lists(st.integers(1, 6), min_size=L + 1, max_size=L + 1))
-    m = draw(st.integers(1, 6))
-    seed = draw(st.integers(0, 2 ** 32 - 1))
-    bugs = draw(st.lists(st.sampled_from(VALUE_MISTAKES), unique=True, max_size=2)) \
-        if mistakes else []
-    activations = hidden + [out]
-    X, Y, params = build.problem(seed, activations, loss, n, m)
-    return X, Y, params, activations, loss, seed, tuple(bugs)
-
-
-def make(net) -> Engine:
-    X, Y, params, activations, loss, seed, bugs = net
-    return Engine(build.scenario(X, Y, [W.shape[0] for W, _ in params], activations, loss,
-                                 params=params, seed=seed, bugs=bugs, lr=0.3))
 
 
 def computed(engine: Engine, i: int = 0):
@@ -215,10 +189,10 @@ def check_element(engine, name, idx, env, old, activations, loss, bugs):
 
 
 @settings(**SETTINGS)
-@given(networks(), st.data())
+@given(networks(max_layers=4, max_units=6, mistakes=VALUE_MISTAKES), st.data())
 def test_every_equation_expands_into_the_right_terms_that_add_up_to_its_value(net, data):
     X, Y, params, activations, loss, seed, bugs = net
-    engine = make(net)
+    engine = make(net, lr=0.3)
     old = engine.parameters(0)
     done, env = computed(engine)
     for name, value in done:
@@ -228,9 +202,9 @@ def test_every_equation_expands_into_the_right_terms_that_add_up_to_its_value(ne
 
 
 @settings(**SETTINGS)
-@given(networks(mistakes=False))
+@given(networks(max_layers=4, max_units=6))
 def test_the_inputs_are_explained_as_the_data_they_are(net):
-    engine = make(net)
+    engine = make(net, lr=0.3)
     X, Y = net[0], net[1]
     for name, M in (("A[0]", X), ("Y", Y)):
         for idx in np.ndindex(M.shape):
@@ -376,11 +350,11 @@ def central(X, Y, params, activations, loss, which: str, idx, eps=1e-6) -> float
 
 
 @settings(**SETTINGS)
-@given(networks(mistakes=False), st.data())
+@given(networks(max_layers=4, max_units=6), st.data())
 def test_the_nudge_agrees_with_a_central_difference_computed_independently(net, data):
     X, Y, params, activations, loss, seed, _ = net
     params = build.away_from_kinks(X, params, activations, margin=1e-3, seed=seed)
-    engine = make((X, Y, params, activations, loss, seed, ()))
+    engine = make(net._replace(params=params), lr=0.3)
     l = data.draw(st.integers(1, len(params)), label="layer")
     which = data.draw(st.sampled_from(["W", "b", "dW", "db"]), label="which")
     name = f"{which}[{l}]"
@@ -464,13 +438,9 @@ def test_nothing_changes_the_parameters_and_the_engine_stay_as_they_were():
 
 # ---- the command line --------------------------------------------------------------------
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bpdebug", *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL)
-
-
+@pytest.mark.process
 def test_explain_prints_the_sum_that_checks_by_hand_and_the_nudge():
-    done = run("xor", "--explain", "dW[1][0,1]")
+    done = bpdebug("xor", "--explain", "dW[1][0,1]")
     assert done.returncode == 0 and done.stderr == ""
     out = done.stdout
     assert "dW[1]_{0,1} = 1/m Σ_i dZ[1]_{0,i} · A[0]_{1,i}        4 terms, i = 0..3" in out
@@ -490,8 +460,9 @@ def test_explain_prints_the_sum_that_checks_by_hand_and_the_nudge():
     assert "nudge W[1]_{0,1}" in out and "ΔJ/ε" in out and "they agree" in out
 
 
+@pytest.mark.process
 def test_explain_after_training_explains_that_iteration():
-    done = run("xor", "--train", "5", "--explain", "db[2][0]")
+    done = bpdebug("xor", "--train", "5", "--explain", "db[2][0]")
     assert done.returncode == 0
     assert "db[2]_0 at iteration 5, backward [2]" in done.stdout
     engine = Engine(load("xor"))
@@ -502,24 +473,27 @@ def test_explain_after_training_explains_that_iteration():
     assert value != pytest.approx(engine.iteration_env(0)["db[2]"][0, 0], rel=1e-3)
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("text", ["J", "J[]"])
 def test_J_takes_no_index(text):
-    done = run("xor", "--explain", text)
+    done = bpdebug("xor", "--explain", text)
     assert done.returncode == 0 and done.stdout.startswith("J at iteration 0, cost J")
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("text, phrase", [
     ("dA[2][0,0]", "no quantity dA[2] in this network; it has A[0..2]"),
     ("Z[1][3,0]", "Z[1] is 3×4: write Z[1][j,i] with j in 0..2 and i in 0..3 (got Z[1][3,0])"),
 ])
 def test_an_element_that_does_not_exist_exits_2_with_one_line(text, phrase):
-    done = run("xor", "--explain", text, "--train", "1000000000")
+    done = bpdebug("xor", "--explain", text, "--train", "1000000000")
     assert done.returncode == 2 and done.stdout == ""  # refused before any training
     assert done.stderr.count("\n") == 1 and phrase in done.stderr
 
 
+@pytest.mark.process
 def test_explaining_past_a_shape_mismatch_exits_1_with_one_line():
-    done = run("bug-dw-no-transpose", "--explain", "dW[1][0,0]")
+    done = bpdebug("bug-dw-no-transpose", "--explain", "dW[1][0,0]")
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.count("\n") == 1
     assert "iteration 0 stops at backward [3]" in done.stderr and "dW[1]" in done.stderr
@@ -553,6 +527,7 @@ def test_a_sum_that_overflows_is_infinite_not_an_exception():
     assert "Σ_k = inf" in "\n".join(explanation_lines(explained))
 
 
+@pytest.mark.process
 def test_explain_needs_a_scenario():
-    done = run("--explain", "J")
+    done = bpdebug("--explain", "J")
     assert done.returncode == 2 and "--explain need a SCENARIO" in done.stderr

@@ -130,6 +130,7 @@ def present(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("module", HEADLESS)
 def test_a_headless_module_never_loads_textual_or_rich(module):
     loaded = loaded_after(f"import {module}")
@@ -137,11 +138,13 @@ def test_a_headless_module_never_loads_textual_or_rich(module):
     assert [m for m in UI if m in loaded] == []
 
 
+@pytest.mark.process
 def test_all_headless_modules_together_never_load_textual_or_rich():
     loaded = loaded_after("\n".join(f"import {m}" for m in HEADLESS))
     assert [m for m in UI if m in loaded] == []
 
 
+@pytest.mark.process
 def test_the_check_really_sees_textual_when_the_app_is_imported():
     # Without this the tests above could pass because sys.modules was never filled.
     if not present("textual"):
@@ -149,6 +152,7 @@ def test_the_check_really_sees_textual_when_the_app_is_imported():
     assert "textual" in loaded_after("import textual")
 
 
+@pytest.mark.process
 def test_headless_command_lines_never_load_textual_or_rich(tmp_path):
     scenario = ROOT / "scenarios" / "xor.toml"
     out = tmp_path / "out.npz"

@@ -62,6 +62,7 @@ def test_serve_honours_max_file_size_and_hands_it_to_every_tab(capsys, monkeypat
     assert served[0][-1] == 1 << 20  # serve() runs each tab with it
 
 
+@pytest.mark.process
 def test_without_textual_serve_it_says_which_extra_to_install():
     blocked = ("import sys\n"
                "class Block:\n"
@@ -76,6 +77,7 @@ def test_without_textual_serve_it_says_which_extra_to_install():
     assert done.stderr == "bpdebug: --serve needs textual-serve: pip install 'bpdebug[serve]'\n"
 
 
+@pytest.mark.process
 def test_each_tab_runs_this_python_on_the_named_scenario_and_nothing_else():
     path = Path(load("xor").path).resolve()
     base = [sys.executable, "-m", "bpdebug", "--max-memory", str(1 << 20),

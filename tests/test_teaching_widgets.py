@@ -265,6 +265,7 @@ async def test_the_check_runs_on_a_students_gradients():
     assert len(checks) == 4 and all(c.ok for c in checks)
 
 
+@pytest.mark.process
 def test_a_students_crash_leaves_gradients_that_cannot_be_checked():
     comparison = student.run(xor(), student.load_student(STUDENTS + "missing_transpose.py"))
     grads, unchecked = student_grads(comparison)

@@ -190,9 +190,7 @@ class BpdebugApp(App[int]):
     def _mount_student(self) -> None:
         from bpdebug.app.components.student_panel import StudentPanel
         self.add_panel(StudentPanel(id="student"))
-        if self._comparing is None and 0 not in self._comparisons:
-            self._comparing = 0  # the student's code starts now, in its child, on iteration 0
-            self._student_worker = self._compare(0)
+        self.show()  # the student's code starts now, in its child, on the cursor's iteration
 
     @work(thread=True, group="student", exit_on_error=False)
     def _compare(self, i: int) -> tuple[int, object]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from bpdebug.engine.cursor import Engine
-from bpdebug.engine.elements import Part, Sum, Term, operand
+from bpdebug.engine.elements import Sum, Term, operand
 from bpdebug.engine.mistakes import CATALOGUE
 from bpdebug.engine.names import is_parameter, of_gradient
 from bpdebug.engine.notation import plain
