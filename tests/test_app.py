@@ -321,8 +321,26 @@ async def test_q_quits_with_exit_code_0(before):
 
 
 async def test_every_action_is_in_the_command_palette():
-    app = BpdebugApp(load("xor"))
+    from bpdebug.app.commands import DebuggerCommands
+    from bpdebug.app.keys import ACTIONS
+
+    def offered() -> dict[str, str]:
+        """title -> the action the palette runs for it."""
+        provider = DebuggerCommands(app.screen)
+        out = {}
+        for title, callback, _ in provider._commands():
+            assert callback.func == app.run_action
+            out[title] = callback.args[0]
+        return out
+
+    from dataclasses import replace
+
+    app = BpdebugApp(replace(load("xor"), iterations=10 ** 9))  # trains until stopped
     async with app.run_test(size=SIZE) as pilot:
+        layers = {f"layer({l})" for l in range(3, 10)}  # xor has layers 1 and 2
+        every = {key.title: key.action for key in ACTIONS if key.action not in layers}
+        assert offered() == {t: a for t, a in every.items() if a != "stop"}
+        assert {"explain", "nudge", "scroll_matrix(-1)", "scroll_matrix(1)"} <= set(offered().values())
         await pilot.press("ctrl+p", *"step f", "enter")
         await settle(pilot)
         assert app.engine.position == 1
@@ -332,6 +350,11 @@ async def test_every_action_is_in_the_command_palette():
         await pilot.press("ctrl+p", *"reset", "enter")
         await settle(pilot)
         assert app.engine.position == 0
+        await pilot.press("t")  # while training, stopping is offered too
+        await until(pilot, lambda: app.training)
+        assert offered() == every
+        await pilot.press("ctrl+p", *"stop tr", "enter")
+        await until(pilot, lambda: not app.training)
 
 
 # ---- the shape mismatch ----------------------------------------------------------------
@@ -622,13 +645,33 @@ async def test_a_scenario_that_does_not_load_is_explained_in_the_picker(monkeypa
     assert app.return_code == 0
 
 
+async def test_the_picker_shows_every_mistake_of_a_file_as_check_does(monkeypatch, tmp_path):
+    import bpdebug.scenario
+    from tests.test_loader import FOUR_MISTAKES
+
+    path = tmp_path / "four.toml"
+    path.write_text(FOUR_MISTAKES)
+    load = bpdebug.scenario.load
+    with pytest.raises(ScenarioError) as caught:
+        load(path)
+    monkeypatch.setattr(bpdebug.scenario, "load", lambda name, *args, **kwargs: load(path))
+    app = BpdebugApp(None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = str(app.screen.query_one("#picker-error").content).splitlines()
+        assert shown == caught.value.lines() and len(shown) == 4
+        await pilot.press("q")
+
+
 # ---- hook points ----------------------------------------------------------------------------
 
 async def test_extra_panels_mount_in_the_right_column_and_follow_the_cursor():
     from textual.widgets import Static
 
     class Echo(Static):
-        def show_frame(self, frame):
+        def show(self, frame):
             self.update(f"position {frame.position}")
 
     app = BpdebugApp(load("xor"))

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bpdebug.cli.main import main
+from bpdebug.cli.main import MODES, main
 from bpdebug.scenario.files import BUNDLED, bundled
+from tests.conftest import bpdebug
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = Path(__file__).parent / "broken"
@@ -102,32 +103,55 @@ def test_bad_flags_exit_2_with_one_line(argv, phrase, capsys):
     assert len(err) == 1 and phrase in err[0]
 
 
+def test_check_says_every_mistake_of_a_file_one_line_each(tmp_path, capsys):
+    from tests.test_loader import FOUR_MISTAKES
+
+    path = tmp_path / "four.toml"
+    path.write_text(FOUR_MISTAKES)
+    assert main([str(path), "--check"]) == 2
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert out == "" and len(lines) == 4 and all(l.startswith(f"bpdebug: {path}:") for l in lines)
+    assert [int(l.split(":")[2]) for l in lines] == [1, 3, 9, 10]  # sorted by line
+
+
 def test_max_memory_flag_refuses_and_admits(capsys):
     assert main(["mnist-size", "--check", "--max-memory", "1MiB"]) == 2
     assert "more than the 1.0 MiB limit" in capsys.readouterr().err
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bpdebug", *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL)
-
-
+@pytest.mark.process
 def test_launching_the_app_on_a_broken_file_exits_2_before_any_screen():
-    done = run(str(BROKEN / "unknown_activation.toml"))
+    done = bpdebug(str(BROKEN / "unknown_activation.toml"))
     assert done.returncode == 2
     assert done.stdout == ""  # no escape sequences: no screen was drawn
     assert done.stderr.count("\n") == 1 and "did you mean 'relu'" in done.stderr
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.process
 def test_version_and_help():
-    assert re.match(r"bpdebug \d+\.\d+", run("--version").stdout)
-    help = run("--help").stdout
+    assert re.match(r"bpdebug \d+\.\d+", bpdebug("--version").stdout)
+    help = bpdebug("--help").stdout
     for flag in ("--check", "--train", "--export", "--impl", "--transcript", "--explain", "--list",
                  "--max-memory", "--max-file-size", "--version"):
         assert flag in help
 
 
+@pytest.mark.process
+def test_help_and_the_readme_list_every_mode_from_the_one_table():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    using = readme[readme.index("## Using it"):readme.index("### Keys")]
+    help = bpdebug("--help").stdout
+    lines = re.findall(r"^    bpdebug(?: .*)?$", using, re.M)
+    assert len(lines) == len(MODES)  # none more, none fewer, in the table's order
+    for line, (usage, what) in zip(lines, MODES):
+        assert re.fullmatch(rf"    {re.escape(usage)}\s*{re.escape(what)}", line), line
+    for usage, what in MODES:
+        assert f"  {usage}\n" in help and what in help
+
+
+@pytest.mark.process
 def test_ctrl_c_stops_a_huge_train_prints_progress_and_exports_whole(tmp_path):
     import pty
     import select

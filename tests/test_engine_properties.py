@@ -3,41 +3,16 @@ loss it pairs with, explicit parameters): the gradients are right, stepping back
 undoes stepping forward, and an export reloads without losing a bit."""
 
 import json
-import os
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bpdebug.engine.cursor import Engine
 from bpdebug.teach import export
 from tests import autograd, build
+from tests.conftest import examples, make, networks
 
-# BPDEBUG_EXAMPLES=2000 for a long fuzzing run; the default keeps the suite quick.
-SETTINGS = dict(deadline=None, max_examples=int(os.environ.get("BPDEBUG_EXAMPLES", 40)),
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
-
-
-@st.composite
-def networks(draw, max_layers=6):
-    """(X, Y, params, activations, loss, seed) with explicit, moderate parameters."""
-    loss = draw(st.sampled_from(sorted(build.OUTPUTS)))
-    out = draw(st.sampled_from(build.OUTPUTS[loss]))
-    L = draw(st.integers(1, max_layers))
-    hidden = draw(st.lists(st.sampled_from(build.HIDDEN), min_size=L - 1, max_size=L - 1))
-    n = draw(st.lists(st.integers(1, 8), min_size=L + 1, max_size=L + 1))
-    m = draw(st.integers(1, 6))
-    seed = draw(st.integers(0, 2 ** 32 - 1))
-    activations = hidden + [out]
-    X, Y, params = build.problem(seed, activations, loss, n, m)
-    return X, Y, params, activations, loss, seed
-
-
-def make(net, **kw) -> Engine:
-    X, Y, params, activations, loss, seed = net
-    return Engine(build.scenario(X, Y, [W.shape[0] for W, _ in params], activations, loss,
-                                 params=params, seed=seed, **kw))
+SETTINGS = examples(40)
 
 
 def close(got, want, rel=1e-7, floor=1e-12):
@@ -50,7 +25,7 @@ def close(got, want, rel=1e-7, floor=1e-12):
 @settings(**SETTINGS)
 @given(networks())
 def test_every_gradient_agrees_with_an_independent_autograd(net):
-    X, Y, params, activations, loss, _ = net
+    X, Y, params, activations, loss = net[:5]
     env = make(net).iteration_env(0)
     assert env is not None
     want = autograd.gradients(X, Y, params, activations, loss)
@@ -66,9 +41,9 @@ def test_every_gradient_agrees_with_an_independent_autograd(net):
 @settings(**SETTINGS)
 @given(networks(max_layers=4), st.data())
 def test_dW_and_db_agree_with_finite_differences_of_J(net, data):
-    X, Y, params, activations, loss, seed = net
+    X, Y, params, activations, loss, seed, _ = net
     params = build.away_from_kinks(X, params, activations, margin=1e-4, seed=seed)
-    net = (X, Y, params, activations, loss, seed)
+    net = net._replace(params=params)
     env = make(net).iteration_env(0)
     # A few entries of each dW[l], db[l], nudged by ±ε in J computed here.
     eps = 1e-6

@@ -8,54 +8,32 @@ post, and never call explain.py's maths."""
 from __future__ import annotations
 
 import math
-import os
 import re
-import subprocess
 import warnings
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bpdebug.engine.cursor import Engine
 from bpdebug.scenario.reader import load
-from bpdebug.teach.explain import (BadElement, Element, Explanation, Nudge, Stopped, Sum, explain,
-                                   names, nudge, parse)
+from bpdebug.engine import gradcheck
+from bpdebug.engine.elements import Sum
+from bpdebug.engine.nudge import Nudge
+from bpdebug.teach.element import BadElement, Element, names, parse
+from bpdebug.teach.explain import Explanation, Stopped, explain, nudge
+from bpdebug.teach.render import explanation_lines, nudge_lines
 from tests import build
+from tests.conftest import bpdebug, examples, make, networks
 
 ROOT = Path(__file__).resolve().parent.parent
-SETTINGS = dict(deadline=None, max_examples=int(os.environ.get("BPDEBUG_EXAMPLES", 30)),
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+SETTINGS = examples(30)
 VALUE_MISTAKES = ("forgot_one_over_m", "activation_not_derivative",
                   "output_derivative_everywhere", "dZ_output_sign", "gradient_ascent")
 MATCHING = {"binary_cross_entropy": "sigmoid", "cross_entropy": "softmax",
             "mean_squared_error": "linear"}
-
-
-@st.composite
-def networks(draw, max_layers=4, mistakes=True):
-    loss = draw(st.sampled_from(sorted(build.OUTPUTS)))
-    out = draw(st.sampled_from(build.OUTPUTS[loss]))
-    L = draw(st.integers(1, max_layers))
-    hidden = draw(st.lists(st.sampled_from(build.HIDDEN), min_size=L - 1, max_size=L - 1))
-    n = draw(st.lists(st.integers(1, 6), min_size=L + 1, max_size=L + 1))
-    m = draw(st.integers(1, 6))
-    seed = draw(st.integers(0, 2 ** 32 - 1))
-    bugs = draw(st.lists(st.sampled_from(VALUE_MISTAKES), unique=True, max_size=2)) \
-        if mistakes else []
-    activations = hidden + [out]
-    X, Y, params = build.problem(seed, activations, loss, n, m)
-    return X, Y, params, activations, loss, seed, tuple(bugs)
-
-
-def make(net) -> Engine:
-    X, Y, params, activations, loss, seed, bugs = net
-    return Engine(build.scenario(X, Y, [W.shape[0] for W, _ in params], activations, loss,
-                                 params=params, seed=seed, bugs=bugs, lr=0.3))
 
 
 def computed(engine: Engine, i: int = 0):
@@ -158,7 +136,7 @@ def canonical(explained: Explanation) -> list:
     out = []
     for part in parts:
         if isinstance(part, Sum):
-            out.append(("Σ", part.sign, part.scale.entry.name if part.scale else None,
+            out.append(("Σ", part.sign, part.scale.cell.name if part.scale else None,
                         [([(c.name, c.index) for c in t.cells], t.value) for t in part.terms]))
         else:
             out.append(("term", part.sign, [(c.name, c.index) for c in part.cells], part.value))
@@ -211,10 +189,10 @@ def check_element(engine, name, idx, env, old, activations, loss, bugs):
 
 
 @settings(**SETTINGS)
-@given(networks(), st.data())
+@given(networks(max_layers=4, max_units=6, mistakes=VALUE_MISTAKES), st.data())
 def test_every_equation_expands_into_the_right_terms_that_add_up_to_its_value(net, data):
     X, Y, params, activations, loss, seed, bugs = net
-    engine = make(net)
+    engine = make(net, lr=0.3)
     old = engine.parameters(0)
     done, env = computed(engine)
     for name, value in done:
@@ -224,9 +202,9 @@ def test_every_equation_expands_into_the_right_terms_that_add_up_to_its_value(ne
 
 
 @settings(**SETTINGS)
-@given(networks(mistakes=False))
+@given(networks(max_layers=4, max_units=6))
 def test_the_inputs_are_explained_as_the_data_they_are(net):
-    engine = make(net)
+    engine = make(net, lr=0.3)
     X, Y = net[0], net[1]
     for name, M in (("A[0]", X), ("Y", Y)):
         for idx in np.ndindex(M.shape):
@@ -258,7 +236,7 @@ def mnist():
 
 def test_a_784_term_sum_shows_its_first_and_last_terms_and_how_many_between(mnist):
     explained = explain(mnist, Element("Z[1]", (5, 7)), 0)
-    lines = explained.lines()
+    lines = explanation_lines(explained)
     text = "\n".join(lines)
     assert "784 terms, k = 0..783" in text
     shown = [int(v) for v in re.findall(r"^    k=(\d+) ", text, re.M)]
@@ -270,8 +248,30 @@ def test_a_784_term_sum_shows_its_first_and_last_terms_and_how_many_between(mnis
     assert re.search(rf"{last}.* = {re.escape(f'{W[5, 783] * A[783, 7]:.6g}')}$", text, re.M)
     assert len(explained.cells()["A[0]"]) == 784  # the whole column k of example 7 lights up
     dW = explain(mnist, Element("dW[1]", (3, 400)), 0)
-    assert "256 terms, i = 0..255" in "\n".join(dW.lines())
-    assert "… 252 more (i = 3..254)" in "\n".join(dW.lines())
+    assert "256 terms, i = 0..255" in "\n".join(explanation_lines(dW))
+    assert "… 252 more (i = 3..254)" in "\n".join(explanation_lines(dW))
+
+
+def sum_lines(text: str, letter: str) -> list[int]:
+    return [int(v) for v in re.findall(rf"^    {letter}=(\d+) ", text, re.M)]
+
+
+@pytest.mark.parametrize("m", [6, 9, 16])
+def test_a_sum_of_up_to_16_terms_is_written_whole(m):
+    X, Y, params = build.problem(11, ["tanh", "sigmoid"], "binary_cross_entropy", [3, 2, 1], m)
+    engine = Engine(build.scenario(X, Y, [2, 1], ["tanh", "sigmoid"], "binary_cross_entropy",
+                                   params=params))
+    text = "\n".join(explanation_lines(explain(engine, Element("dW[1]", (1, 2)), 0)))
+    assert f"{m} terms, i = 0..{m - 1}" in text
+    assert sum_lines(text, "i") == list(range(m)) and "more" not in text
+
+
+def test_a_sum_of_17_terms_elides_all_but_its_first_three_and_its_last():
+    X, Y, params = build.problem(11, ["tanh", "sigmoid"], "binary_cross_entropy", [3, 2, 1], 17)
+    engine = Engine(build.scenario(X, Y, [2, 1], ["tanh", "sigmoid"], "binary_cross_entropy",
+                                   params=params))
+    text = "\n".join(explanation_lines(explain(engine, Element("db[1]", (0, 0)), 0)))
+    assert sum_lines(text, "i") == [0, 1, 2, 16] and "… 13 more (i = 3..15)" in text
 
 
 def scenario_with(bugs, activations=("tanh", "sigmoid"), loss="binary_cross_entropy",
@@ -293,7 +293,7 @@ def test_an_injected_mistake_is_shown_as_the_wrong_equation_it_is(bug, name, idx
     engine = scenario_with((bug,))
     explained = explain(engine, Element(name, idx), 0)
     assert explained.general == written and explained.mistake == bug
-    assert f"injected mistake {bug}" in "\n".join(explained.lines())
+    assert f"injected mistake {bug}" in "\n".join(explanation_lines(explained))
     right = explain(scenario_with(()), Element(name, idx), 0)
     assert right.general != written and right.mistake is None
 
@@ -350,11 +350,11 @@ def central(X, Y, params, activations, loss, which: str, idx, eps=1e-6) -> float
 
 
 @settings(**SETTINGS)
-@given(networks(mistakes=False), st.data())
+@given(networks(max_layers=4, max_units=6), st.data())
 def test_the_nudge_agrees_with_a_central_difference_computed_independently(net, data):
     X, Y, params, activations, loss, seed, _ = net
     params = build.away_from_kinks(X, params, activations, margin=1e-3, seed=seed)
-    engine = make((X, Y, params, activations, loss, seed, ()))
+    engine = make(net._replace(params=params), lr=0.3)
     l = data.draw(st.integers(1, len(params)), label="layer")
     which = data.draw(st.sampled_from(["W", "b", "dW", "db"]), label="which")
     name = f"{which}[{l}]"
@@ -375,18 +375,26 @@ def test_the_nudge_agrees_with_a_central_difference_computed_independently(net, 
     assert close(nudged.J_nudged, build.J(X, Y, moved, activations, loss), 1e-10)
 
 
-def test_epsilon_defaults_to_one_millionth_of_the_weight_and_can_be_chosen():
+def test_epsilon_is_the_gradient_checks_and_can_be_chosen():
     engine = Engine(load("xor"))
     w = engine.parameters(0)["W[1]"][0, 1]
-    assert abs(w) > 1
-    assert nudge(engine, Element("W[1]", (0, 1)), 0).eps == pytest.approx(1e-6 * abs(w), rel=1e-9)
-    assert nudge(engine, Element("b[2]", (0, 0)), 0).eps == pytest.approx(1e-6, rel=1e-9)
+    assert abs(w) > 1  # one rule for every entry, large or small
+    assert nudge(engine, Element("W[1]", (0, 1)), 0).eps == pytest.approx(gradcheck.EPS, rel=1e-8)
+    assert nudge(engine, Element("b[2]", (0, 0)), 0).eps == pytest.approx(gradcheck.EPS, rel=1e-8)
     wide = nudge(engine, Element("W[1]", (0, 1)), 0, eps=1e-2)
     assert wide.eps == pytest.approx(1e-2, rel=1e-12)
     with pytest.raises(BadElement, match="too small"):
         nudge(engine, Element("W[1]", (0, 1)), 0, eps=1e-300)
     with pytest.raises(BadElement, match="only an entry of W"):
         nudge(engine, Element("Z[1]", (0, 1)), 0)
+
+
+def test_the_nudge_and_the_gradient_check_share_their_noise():
+    engine = Engine(load("xor"))
+    nudged = nudge(engine, Element("W[1]", (0, 1)), 0)
+    assert nudged.noise == gradcheck.noise(nudged.J, nudged.eps)
+    # the noise of J over ε: ten units in the last place of J (0.72), over 1e-7
+    assert nudged.noise == pytest.approx(10 * np.finfo(float).eps / 1e-7, rel=1e-6)
 
 
 def test_the_nudge_says_when_it_crosses_a_relu_kink():
@@ -397,9 +405,9 @@ def test_the_nudge_says_when_it_crosses_a_relu_kink():
     assert env["Z[1]"][0, 0] == 0 and engine.scenario.layers[0].activation == "relu"
     over = nudge(engine, Element("b[1]", (0, 0)), 0)
     assert [(e.name, e.index) for e in over.crossed] == [("Z[1]", (0, 0))]
-    assert "ReLU kink" in over.lines()[-1] and "Z[1]_{0,0}" in over.lines()[-1]
+    assert "ReLU kink" in nudge_lines(over)[-1] and "Z[1]_{0,0}" in nudge_lines(over)[-1]
     clear = nudge(engine, Element("W[2]", (0, 1)), 0)
-    assert clear.crossed == () and "kink" not in "\n".join(clear.lines())
+    assert clear.crossed == () and "kink" not in "\n".join(nudge_lines(clear))
 
 
 def test_a_wrong_gradient_disagrees_with_the_nudge():
@@ -407,7 +415,7 @@ def test_a_wrong_gradient_disagrees_with_the_nudge():
     nudged = nudge(engine, Element("dW[2]", (0, 1)), 0)
     m = engine.iteration_env(0)["Y"].shape[1]
     assert nudged.gradient.value == pytest.approx(m * nudged.ratio, rel=1e-4)
-    assert "they disagree" in nudged.lines()[-1] and "forgot_one_over_m" in nudged.lines()[-1]
+    assert "they disagree" in nudge_lines(nudged)[-1] and "forgot_one_over_m" in nudge_lines(nudged)[-1]
 
 
 def test_nothing_changes_the_parameters_and_the_engine_stay_as_they_were():
@@ -430,13 +438,9 @@ def test_nothing_changes_the_parameters_and_the_engine_stay_as_they_were():
 
 # ---- the command line --------------------------------------------------------------------
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bpdebug", *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL)
-
-
+@pytest.mark.process
 def test_explain_prints_the_sum_that_checks_by_hand_and_the_nudge():
-    done = run("xor", "--explain", "dW[1][0,1]")
+    done = bpdebug("xor", "--explain", "dW[1][0,1]")
     assert done.returncode == 0 and done.stderr == ""
     out = done.stdout
     assert "dW[1]_{0,1} = 1/m Σ_i dZ[1]_{0,i} · A[0]_{1,i}        4 terms, i = 0..3" in out
@@ -456,8 +460,9 @@ def test_explain_prints_the_sum_that_checks_by_hand_and_the_nudge():
     assert "nudge W[1]_{0,1}" in out and "ΔJ/ε" in out and "they agree" in out
 
 
+@pytest.mark.process
 def test_explain_after_training_explains_that_iteration():
-    done = run("xor", "--train", "5", "--explain", "db[2][0]")
+    done = bpdebug("xor", "--train", "5", "--explain", "db[2][0]")
     assert done.returncode == 0
     assert "db[2]_0 at iteration 5, backward [2]" in done.stdout
     engine = Engine(load("xor"))
@@ -468,24 +473,27 @@ def test_explain_after_training_explains_that_iteration():
     assert value != pytest.approx(engine.iteration_env(0)["db[2]"][0, 0], rel=1e-3)
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("text", ["J", "J[]"])
 def test_J_takes_no_index(text):
-    done = run("xor", "--explain", text)
+    done = bpdebug("xor", "--explain", text)
     assert done.returncode == 0 and done.stdout.startswith("J at iteration 0, cost J")
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("text, phrase", [
     ("dA[2][0,0]", "no quantity dA[2] in this network; it has A[0..2]"),
     ("Z[1][3,0]", "Z[1] is 3×4: write Z[1][j,i] with j in 0..2 and i in 0..3 (got Z[1][3,0])"),
 ])
 def test_an_element_that_does_not_exist_exits_2_with_one_line(text, phrase):
-    done = run("xor", "--explain", text, "--train", "1000000000")
+    done = bpdebug("xor", "--explain", text, "--train", "1000000000")
     assert done.returncode == 2 and done.stdout == ""  # refused before any training
     assert done.stderr.count("\n") == 1 and phrase in done.stderr
 
 
+@pytest.mark.process
 def test_explaining_past_a_shape_mismatch_exits_1_with_one_line():
-    done = run("bug-dw-no-transpose", "--explain", "dW[1][0,0]")
+    done = bpdebug("bug-dw-no-transpose", "--explain", "dW[1][0,0]")
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.count("\n") == 1
     assert "iteration 0 stops at backward [3]" in done.stderr and "dW[1]" in done.stderr
@@ -506,9 +514,9 @@ def test_a_diverged_network_is_explained_without_an_exception_or_a_warning(activ
         for name in names(engine):
             element = Element(name, () if name == "J" else (0, 0))
             explained = explain(engine, element)
-            assert isinstance(explained, Explanation) and explained.lines()
+            assert isinstance(explained, Explanation) and explanation_lines(explained)
             if name.removeprefix("d")[0] in "Wb":
-                assert "not a finite number" in nudge(engine, element).lines()[-1]
+                assert "not a finite number" in nudge_lines(nudge(engine, element))[-1]
 
 
 def test_a_sum_that_overflows_is_infinite_not_an_exception():
@@ -516,9 +524,10 @@ def test_a_sum_that_overflows_is_infinite_not_an_exception():
                                    params=[([[1e308, 1e308]], [[0.0]])]))
     explained = explain(engine, Element("Z[1]", (0, 0)), 0)
     assert explained.value == explained.element.value == math.inf
-    assert "Σ_k = inf" in "\n".join(explained.lines())
+    assert "Σ_k = inf" in "\n".join(explanation_lines(explained))
 
 
+@pytest.mark.process
 def test_explain_needs_a_scenario():
-    done = run("--explain", "J")
+    done = bpdebug("--explain", "J")
     assert done.returncode == 2 and "--explain need a SCENARIO" in done.stderr

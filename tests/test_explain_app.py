@@ -10,6 +10,7 @@ import numpy as np
 
 from bpdebug.app.app import BpdebugApp
 from bpdebug.app.components.equation_panel import EquationPanel
+from bpdebug.app.components.explain_panel import ExplainPanel
 from bpdebug.app.components.matrix_grid import MatrixGrid
 from bpdebug.app.components.matrix_view import MatrixView
 from bpdebug.scenario.reader import load
@@ -20,7 +21,14 @@ def views(app) -> dict[str, MatrixView]:
 
 
 def panel_text(app) -> str:
-    return app.query_one(EquationPanel).content.plain
+    return app.query_one(ExplainPanel).content.plain
+
+
+def explaining(app) -> bool:
+    """The explanation is on screen in the equations' place, with its title."""
+    panel, equations = app.query_one(ExplainPanel), app.query_one(EquationPanel)
+    assert panel.display != equations.display  # one or the other, never both
+    return panel.display and "explain" in panel._border_title.plain
 
 
 async def point(app, pilot, name: str, cell: tuple[int, int]):
@@ -78,7 +86,7 @@ async def test_enter_writes_dw_out_and_the_sum_is_the_panels_value():
         assert shown["dZ[1]"].highlighted == {(0, i) for i in range(4)}
         assert shown["A[0]"].highlighted == {(1, i) for i in range(4)}
         await pilot.press("escape")
-        assert "explain" not in app.query_one(EquationPanel)._border_title.plain
+        assert not explaining(app)
         assert not views(app)["dZ[1]"].highlighted
 
 
@@ -120,11 +128,11 @@ async def test_moving_the_cursor_or_stepping_closes_the_explanation():
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("n")
         await explain(app, pilot, "A[1]", (1, 1))
-        assert "explain" in app.query_one(EquationPanel)._border_title.plain
+        assert explaining(app)
         await pilot.press("right")
-        assert "explain" not in app.query_one(EquationPanel)._border_title.plain
+        assert not explaining(app)
         await pilot.press("enter", "n")
-        assert "explain" not in app.query_one(EquationPanel)._border_title.plain
+        assert not explaining(app)
 
 
 async def test_a_parameter_before_any_update_is_the_initial_value():

@@ -151,6 +151,7 @@ def test_the_watchpoint_stops_training_on_the_step_that_stepping_stops_on():
     assert training.frame().step.label == stepping.frame().step.label == "forward [2]"
 
 
+@pytest.mark.process
 def test_the_student_view_shows_only_what_the_cursor_has_reached():
     from bpdebug.teach.homework import run as student
 

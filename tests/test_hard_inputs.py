@@ -27,18 +27,13 @@ from bpdebug.scenario.files import BUNDLED
 from bpdebug.scenario.memory import estimated_bytes
 from bpdebug.scenario.reader import load
 from bpdebug.teach.report import check_report
+from tests.conftest import bpdebug
 
 ROOT = Path(__file__).resolve().parent.parent
 XOR = (BUNDLED / "xor.toml").read_text()
 
 
 STUDENTS = ROOT / "scenarios" / "students" / "post"
-
-
-def bpdebug(*args: str, cwd: Path = ROOT, umask: int | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bpdebug", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120, stdin=subprocess.DEVNULL,
-                          preexec_fn=(lambda: os.umask(umask)) if umask is not None else None)
 
 
 def refused(done: subprocess.CompletedProcess, phrase: str) -> None:
@@ -52,17 +47,20 @@ def refused(done: subprocess.CompletedProcess, phrase: str) -> None:
 
 # ---- scenario paths: only regular files, never blocking, never unbounded ---------------
 
+@pytest.mark.process
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
 def test_a_device_is_refused_before_a_byte_is_read(device):
     refused(bpdebug(device, "--check"), "is a character device, not a regular file")
 
 
+@pytest.mark.process
 def test_a_fifo_is_refused_without_blocking(tmp_path):
     fifo = tmp_path / "f.toml"
     os.mkfifo(fifo)
     refused(bpdebug(str(fifo), "--check"), "is a FIFO (named pipe), not a regular file")
 
 
+@pytest.mark.process
 def test_a_directory_and_a_socket_are_refused(tmp_path):
     (tmp_path / "dir.toml").mkdir()
     refused(bpdebug(str(tmp_path / "dir.toml"), "--check"), "is a directory, not a regular file")
@@ -74,6 +72,7 @@ def test_a_directory_and_a_socket_are_refused(tmp_path):
         server.close()
 
 
+@pytest.mark.process
 def test_a_symlink_is_followed_to_a_regular_file_and_only_to_one(tmp_path):
     (tmp_path / "real.toml").write_text(XOR)
     (tmp_path / "link.toml").symlink_to(tmp_path / "real.toml")
@@ -92,6 +91,7 @@ def test_the_size_limit_is_checked_before_parsing(tmp_path, monkeypatch):
         load(path, max_file_size=1024)
 
 
+@pytest.mark.process
 def test_max_file_size_refuses_by_default_and_admits_when_raised(tmp_path):
     path = tmp_path / "big.toml"
     path.write_text(XOR + ("#" * 1023 + "\n") * (17 << 10))  # 17 MiB of comments
@@ -105,6 +105,7 @@ def test_max_file_size_refuses_by_default_and_admits_when_raised(tmp_path):
 BIG = "1" + "0" * 400
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("where,key", [
     ("[data]\nX = [[0, 1], [1, BIG]]\nY = [[0, 1]]\n", "data.X"),
     ("[data]\nX = [[0, 1], [1, 0]]\nY = [[0, BIG]]\n", "data.Y"),
@@ -121,6 +122,7 @@ def test_an_integer_too_big_for_a_float64_is_one_line_naming_its_key(tmp_path, w
                                                               done.stderr)
 
 
+@pytest.mark.process
 def test_noise_beyond_its_range_is_refused_so_generated_data_stays_finite(tmp_path):
     path = tmp_path / "noisy.toml"
     path.write_text("[data]\ngenerator = 'xor'\nnoise = 1e308\n"
@@ -185,12 +187,12 @@ def test_overflowing_values_are_not_finite_in_the_gradient_check_not_wrong(tmp_p
 
 
 def test_the_gradient_check_screen_says_not_finite_as_the_report_does(tmp_path):
-    from bpdebug.app.components.gradcheck_screen import BAND_STYLE, result_lines, verdict
+    from bpdebug.app.components.gradcheck_screen import BAND_STYLE, conclusion, result_lines
 
     path = tmp_path / "overflow.toml"
     path.write_text(OVERFLOW)
     checks = Engine(load(path)).gradient_check(0)
-    said = str(verdict(checks))
+    said = str(conclusion(checks))
     assert "cannot measure dW[2], dW[1]" in said and "not finite" in said
     assert "failed" not in said  # not finite is not wrong: nothing says the backward pass is
     rows = {check.name: line for check, line in zip(checks, result_lines(checks)[1:])}
@@ -205,6 +207,7 @@ def test_a_wrong_gradient_beside_an_unmeasurable_one_is_named_apart():
     assert gradcheck.failures(checks) == (["dW[1]"], ["dW[2]"])
 
 
+@pytest.mark.process
 def test_overflow_in_the_check_leaks_no_numpy_warning_from_the_cli(tmp_path):
     path = tmp_path / "overflow.toml"
     path.write_text(OVERFLOW)
@@ -220,6 +223,7 @@ def test_overflow_in_the_check_leaks_no_numpy_warning_from_the_cli(tmp_path):
 PWNED = "\u001b]0;PWNED\u0007\u001b[?1049h"
 
 
+@pytest.mark.process
 def test_control_characters_in_a_title_are_shown_escaped_everywhere(tmp_path):
     path = tmp_path / "evil.toml"
     path.write_text(f"title = {json.dumps(PWNED)}\n"
@@ -261,6 +265,7 @@ async def test_the_app_shows_an_escaped_title(tmp_path):
         assert "\x1b" not in screen and "\x07" not in screen
 
 
+@pytest.mark.process
 def test_an_error_message_escapes_a_file_name_with_control_characters(tmp_path):
     path = tmp_path / "bad\x1b[2Jname.toml"
     path.write_text("title = 1\n")
@@ -270,6 +275,7 @@ def test_an_error_message_escapes_a_file_name_with_control_characters(tmp_path):
 
 # ---- writes: atomic, and never clobbering what is not a regular file ----------------------
 
+@pytest.mark.process
 def test_a_symlink_target_is_written_through_and_the_link_stays(tmp_path):
     real = tmp_path / "real.md"
     real.write_text("old")
@@ -281,6 +287,7 @@ def test_a_symlink_target_is_written_through_and_the_link_stays(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.md", "real.md"]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("flag,name", [("--transcript", "t.md"), ("--export", "e.npz")])
 def test_a_fifo_or_a_link_to_dev_null_is_refused_not_replaced(tmp_path, flag, name):
     fifo = tmp_path / name
@@ -294,6 +301,7 @@ def test_a_fifo_or_a_link_to_dev_null_is_refused_not_replaced(tmp_path, flag, na
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "null-" + name])
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("flag,name,work", [
     ("--export", "e.npz", ["--train", "1000000000"]),  # a billion iterations never start
     ("--transcript", "t.md", ["--train", "1000000000"]),
@@ -308,6 +316,7 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_work(tmp_path, f
     assert fifo.is_fifo() and sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
 def test_a_new_file_gets_the_mode_the_umask_gives(tmp_path, umask, mode):
     done = bpdebug("xor", "--export", str(tmp_path / "e.json"), "--transcript",
@@ -317,6 +326,7 @@ def test_a_new_file_gets_the_mode_the_umask_gives(tmp_path, umask, mode):
         assert (tmp_path / name).stat().st_mode & 0o777 == mode, name
 
 
+@pytest.mark.process
 def test_a_replaced_file_keeps_its_mode(tmp_path):
     target = tmp_path / "t.md"
     target.write_text("old")
@@ -339,6 +349,7 @@ WRITER = textwrap.dedent("""\
     """)
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("how,code", [("SIGTERM", -signal.SIGTERM), ("SIGHUP", -signal.SIGHUP),
                                       ("SIGINT", -signal.SIGINT), ("raise", 1)])
 def test_a_temporary_file_never_outlives_the_process(tmp_path, how, code):
@@ -363,6 +374,7 @@ def test_a_temporary_file_never_outlives_the_process(tmp_path, how, code):
 
 # ---- flags and the terminal --------------------------------------------------------------
 
+@pytest.mark.process
 @pytest.mark.parametrize("args,flag", [(["--export", ""], "--export"),
                                        (["xor", "--export", ""], "--export"),
                                        (["xor", "--transcript", ""], "--transcript"),
@@ -372,6 +384,7 @@ def test_an_empty_path_is_one_line_and_never_opens_the_app(args, flag):
     refused(bpdebug(*args), f"{flag}: an empty name is not a file")
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("args", [["xor"], []])
 def test_without_a_terminal_the_app_refuses_to_start(args):
     refused(bpdebug(*args), "bpdebug needs a terminal; use --check, --train or --export headless")
@@ -395,6 +408,7 @@ def _read_until(fd: int, wanted: bytes, out: bytearray) -> bool:
             return True
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("training", [False, True])
 @pytest.mark.parametrize("signum,code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 def test_sigterm_and_sighup_restore_the_terminal_and_exit_128_plus_the_signal(
@@ -469,6 +483,7 @@ LARGE = {
 }
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("name", sorted(LARGE))
 def test_the_peak_memory_stays_within_one_and_a_half_times_the_estimate(tmp_path, name):
     generator, data, layers = LARGE[name]

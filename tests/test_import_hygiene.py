@@ -130,6 +130,7 @@ def present(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("module", HEADLESS)
 def test_a_headless_module_never_loads_textual_or_rich(module):
     loaded = loaded_after(f"import {module}")
@@ -137,11 +138,13 @@ def test_a_headless_module_never_loads_textual_or_rich(module):
     assert [m for m in UI if m in loaded] == []
 
 
+@pytest.mark.process
 def test_all_headless_modules_together_never_load_textual_or_rich():
     loaded = loaded_after("\n".join(f"import {m}" for m in HEADLESS))
     assert [m for m in UI if m in loaded] == []
 
 
+@pytest.mark.process
 def test_the_check_really_sees_textual_when_the_app_is_imported():
     # Without this the tests above could pass because sys.modules was never filled.
     if not present("textual"):
@@ -149,6 +152,7 @@ def test_the_check_really_sees_textual_when_the_app_is_imported():
     assert "textual" in loaded_after("import textual")
 
 
+@pytest.mark.process
 def test_headless_command_lines_never_load_textual_or_rich(tmp_path):
     scenario = ROOT / "scenarios" / "xor.toml"
     out = tmp_path / "out.npz"
@@ -173,9 +177,9 @@ def test_the_readme_names_every_module_in_its_package():
     built = readme[readme.index("## How it is built"):]
     built = built[:built.index("\n## ", 1)] if "\n## " in built[1:] else built
     missing = []
-    for package in ("engine", "scenario", "teach", "cli"):
+    for package in ("engine", "scenario", "teach", "cli", "app"):
         part = built[built.index(f"**`bpdebug/{package}/`**"):]
-        part = part[:part.index("\n- **", 1)]
+        part = part[:part.index("\n- ", 1)]
         for path in sorted((ROOT / "bpdebug" / package).rglob("*.py")):  # subpackages too
             if path.stem != "__init__" and f"`{path.name}`" not in part:
                 missing.append(str(path.relative_to(ROOT)))

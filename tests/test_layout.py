@@ -160,11 +160,10 @@ async def test_an_explained_element_never_wraps_its_terms(case, size):
         pane.focus()
         await pilot.pause()
         await pilot.press("right", "enter")
-        await until(pilot, lambda: app.debugger.frame.explanation is not None)
+        await until(pilot, lambda: app.debugger.explained.story)
         await pilot.pause()
         lines = screen_lines(app)
-        explanation = app.debugger.frame.explanation
-        for line in explanation.lines():
+        for line in app.debugger.explained.content.plain.splitlines():
             if len(line) > size[0] - 4:
                 continue  # longer than the screen inside a border and padding: it cannot be
             assert any(line.strip() in shown for shown in lines), (case, size, line)

@@ -91,6 +91,47 @@ def test_a_broken_file_is_one_line_naming_file_line_and_key(name):
     assert phrase in text
 
 
+FOUR_MISTAKES = """\
+seed = -1
+[train]
+learning_rate = -0.1
+[data]
+X = [[0, 1], [1, 0]]
+Y = [[0, 1]]
+
+[[layers]]
+units = 0
+activation = "sigmod"
+
+[[layers]]
+units = 1
+activation = "sigmoid"
+"""
+
+
+def test_every_mistake_of_a_file_is_one_line_sorted_by_line(tmp_path):
+    path = tmp_path / "four.toml"
+    path.write_text(FOUR_MISTAKES)
+    with pytest.raises(ScenarioError) as caught:
+        load(path)
+    # read in the loader's order (the layers before [train]), told in the file's
+    assert str(caught.value).splitlines() == [
+        f"{path}:1: seed: must be 0 or more, not -1",
+        f"{path}:3: train.learning_rate: must be > 0, not -0.1",
+        f"{path}:9: layers[1].units: must be 1 or more, not 0",
+        f"{path}:10: layers[1].activation: unknown activation 'sigmod' (did you mean 'sigmoid'?)",
+    ]
+    assert (caught.value.key, caught.value.line) == ("seed", 1)  # the first
+
+
+def test_a_file_that_is_not_toml_stops_at_that(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text(FOUR_MISTAKES.replace("[data]", "[data"))
+    with pytest.raises(ScenarioError) as caught:
+        load(path)
+    assert len(caught.value.problems) == 1 and "not valid TOML" in str(caught.value)
+
+
 def test_loading_never_writes_the_file(tmp_path):
     path = tmp_path / "xor.toml"
     path.write_bytes((BUNDLED / "xor.toml").read_bytes())

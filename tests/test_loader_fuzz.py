@@ -87,7 +87,9 @@ def loads_or_refuses(tmp_path: Path, text: str | bytes, parsed: bool | None = No
         scenario = load(path)
     except ScenarioError as error:
         assert error.file == str(path)
-        assert str(error).startswith(str(path)) and "\n" not in str(error)
+        lines = str(error).splitlines()  # one line for each problem, each naming the file
+        assert lines and all(line.startswith(str(path)) for line in lines)
+        assert len(lines) == len(error.problems)
         if parsed is None:
             try:
                 tomllib.loads(path.read_bytes().decode("utf-8-sig"))  # no newline translation
@@ -95,7 +97,7 @@ def loads_or_refuses(tmp_path: Path, text: str | bytes, parsed: bool | None = No
             except Exception:
                 parsed = False
         if parsed and path.read_bytes().strip():
-            assert error.key, f"no key path in: {error}"
+            assert all(p.key for p in error.problems), f"no key path in: {error}"
         return
     # What loads can be stepped through a whole iteration without raising:
     # a shape that does not fit, or an overflow, becomes a record, never an exception.

@@ -7,6 +7,8 @@ from bpdebug.cli.main import main
 from bpdebug.engine.spec import LayerSpec, Scenario
 from bpdebug.teach.homework import run as student
 
+pytestmark = pytest.mark.process  # each test starts processes (a student's child, bpdebug)
+
 STUDENTS = "scenarios/students/post/"
 
 

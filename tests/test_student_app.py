@@ -23,6 +23,8 @@ from bpdebug.teach.homework.run import Limits, load_student
 from tests.students import (CASES, compared, notebook, write_case, write_spam, write_txt,
                             write_with_helper)
 
+pytestmark = pytest.mark.process  # each test starts processes (a student's child, bpdebug)
+
 ROOT = Path(__file__).resolve().parent.parent
 LIMITS = Limits(timeout=60, memory=512 << 20)  # a bound the quick cases never reach
 HANG = Limits(timeout=2, memory=512 << 20)  # the infinite loop: fast, named "2 s"

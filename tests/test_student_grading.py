@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from bpdebug.teach.homework import grading
+from tests import conftest
 from tests.students import CORRECT, notebook, write_case
 from tests.test_student import DOCUMENTED
+
+pytestmark = pytest.mark.process  # each test starts processes (a student's child, bpdebug)
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDENTS = ROOT / "scenarios" / "students" / "post"
@@ -29,9 +32,7 @@ CATEGORY = {
 }
 
 
-def bpdebug(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bpdebug", *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=300, stdin=subprocess.DEVNULL)
+bpdebug = partial(conftest.bpdebug, timeout=300)  # a class graded on a loaded machine
 
 
 def printed(stdout: str, files: list[str], api: bool = False) -> dict[str, str]:

@@ -6,7 +6,6 @@ in bpdebug's own process; run as a teacher would, in a subprocess with a timeout
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +13,11 @@ import pytest
 
 from bpdebug.scenario.reader import load
 from bpdebug.teach.homework import run as student
+from tests.conftest import bpdebug
 from tests.students import (CASES, CORRECT, notebook, write_case, write_spam, write_txt,
                             write_with_helper)
+
+pytestmark = pytest.mark.process  # each test starts processes (a student's child, bpdebug)
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMITS = ["--impl-timeout", "2", "--impl-memory", "512MiB"]
@@ -25,11 +27,6 @@ def limits(case: str) -> list[str]:
     """2 s for the hang, so the suite stays fast; a generous bound for the rest, which
     finish in milliseconds, so that a loaded machine cannot make them time out."""
     return LIMITS if case == "infinite loop" else ["--impl-timeout", "60", *LIMITS[2:]]
-
-
-def bpdebug(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bpdebug", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120, stdin=subprocess.DEVNULL)
 
 
 def intact(done: subprocess.CompletedProcess) -> None:

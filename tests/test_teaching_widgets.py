@@ -162,13 +162,13 @@ async def test_the_widget_follows_the_frame():
     widget = DecisionBoundary()
     app = Host(widget)
     async with app.run_test(size=(60, 20)) as pilot:
-        widget.show_frame(engine.frame())
+        widget.show(engine.frame())
         await pilot.pause()
         assert "iteration 0" in widget.border_title
         before = [widget.render_line(y).text for y in range(widget.size.height)]
         assert all("▀" in line or "●" in line or "○" in line for line in before)
         engine.train(200)
-        widget.show_frame(engine.frame())  # after the update of iteration 199
+        widget.show(engine.frame())  # after the update of iteration 199
         await pilot.pause()
         assert "after iteration 199" in widget.border_title  # its update, as the strip says
         after = [widget.render_line(y).text for y in range(widget.size.height)]
@@ -205,7 +205,7 @@ async def test_layers_the_backward_pass_has_not_reached_are_pending():
     app = Host(widget)
     async with app.run_test(size=(100, 30)) as pilot:
         engine.run_to(plan.BACKWARD, 4)  # dW[6], dW[5], dW[4] done; 3, 2, 1 not yet
-        widget.show_frame(engine.frame())
+        widget.show(engine.frame())
         await pilot.pause()
         text = widget.content.plain
         row = {line.split()[0]: line for line in text.splitlines()[1:]}
@@ -266,6 +266,7 @@ async def test_the_check_runs_on_a_students_gradients():
     assert len(checks) == 4 and all(c.ok for c in checks)
 
 
+@pytest.mark.process
 def test_a_students_crash_leaves_gradients_that_cannot_be_checked():
     comparison = student.run(xor(), student.load_student(STUDENTS + "missing_transpose.py"))
     grads, unchecked = student_grads(comparison)
@@ -304,7 +305,7 @@ async def test_the_panel_names_the_first_divergence(name, step, key, status):
     panel = StudentPanel()
     app = Host(panel)
     async with app.run_test(size=(130, 44)) as pilot:
-        panel.show(comparison, *step, 2)
+        panel.show_comparison(comparison, *step, 2)
         await pilot.pause()
         verdict = panel.query_one("#student-verdict", Static).content.plain
         assert verdict.startswith(f"✗ first divergence: {key}:")
@@ -336,7 +337,7 @@ async def test_a_correct_student_shows_nothing_wrong():
     panel = StudentPanel()
     app = Host(panel)
     async with app.run_test(size=(130, 44)) as pilot:
-        panel.show_frame(with_student(engine.frame(), comparison))
+        panel.show(with_student(engine.frame(), comparison))
         await pilot.pause()
         assert "every entry matches" in panel.query_one("#student-verdict", Static).content.plain
         entries = panel.query_one("#student-entries", Static).content.plain

@@ -10,7 +10,6 @@ inside the app (a notification, the status line, the equation panel), never a tr
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 import signal
 import threading
@@ -19,32 +18,27 @@ import traceback
 
 from textual import events, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from bpdebug.app import blas
 from bpdebug.app.commands import DebuggerCommands
+from bpdebug.app.keys import BINDINGS, applies, pressable
 from bpdebug.app.components.debugger import Debugger
 from bpdebug.app.components.help_screen import HelpScreen
 from bpdebug.app.components.matrix_view import MatrixPanes
 from bpdebug.app.components.picker import PickerScreen
 from bpdebug.app.messages import ScenarioChosen, StudentCompared, TrainingProgress
-from bpdebug.engine import plan
+from bpdebug.engine import plan, training
 from bpdebug.engine.cursor import Engine
 from bpdebug.engine.frame import Frame, with_student
+from bpdebug.engine.notation import plain
 from bpdebug.engine.training import TrainResult
 
 PROGRESS_INTERVAL = 0.1  # seconds: the training thread posts at most 10 updates a second
 UI_WAIT = 0.25  # seconds the training thread waits at most for a key's frame
 
-# Actions that move the engine: refused while it trains, and while a modal is on top.
-ENGINE_ACTIONS = {"step", "back", "to_cost", "to_end", "reset", "layer", "gradient_check",
-                  "watch", "scroll_matrix", "teaching_panels", "transcript", "explain",
-                  "nudge"}
-# Of those, the ones that only change what is shown: they work while training too.
-VIEW_ACTIONS = {"scroll_matrix", "teaching_panels"}
 SCROLL_COLUMNS = 4  # shift+← and shift+→ scroll a matrix panel this many columns
 PLOTS = ("teaching-boundary", "teaching-norms")  # the panels x shows and hides
 
@@ -60,48 +54,13 @@ def shows_errors(action):
     return wrapper
 
 
-@dataclasses.dataclass(frozen=True)
-class Explained:
-    """What enter and + have shown at one cursor position: an element written out, a
-    nudge, or a note saying why there is none.  Moving the cursor drops it."""
-
-    position: int
-    explanation: object | None = None
-    nudge: object | None = None
-    note: str | None = None
-
-
 class BpdebugApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "bpdebug"
     COMMANDS = App.COMMANDS | {DebuggerCommands}
-    BINDINGS = [
-        # Priority: a focused matrix panel would otherwise take the arrows and space.
-        Binding("n", "step", "Next", priority=True),
-        Binding("space", "step", "Step", show=False, priority=True),
-        # The arrows step, unless a matrix panel has the focus: there they move its cell
-        # cursor (so these two are not priority bindings).
-        Binding("right", "step", "Step", show=False),
-        Binding("p", "back", "Back", priority=True),
-        Binding("left", "back", "Back", show=False),
-        Binding("enter", "explain", "Explain", show=False),
-        Binding("plus,equals_sign", "nudge", "Nudge", show=False),
-        Binding("f", "to_cost", "To J", priority=True),
-        Binding("e", "to_end", "End", priority=True),
-        Binding("t", "train", "Train", priority=True),
-        Binding("escape", "stop", "Stop", priority=True),
-        Binding("r", "reset", "Reset", priority=True),
-        Binding("question_mark", "help", "Help", priority=True),
-        Binding("q", "quit", "Quit", priority=True),
-        Binding("g", "gradient_check", "Check", priority=True),
-        Binding("w", "watch", "Watch", priority=True),
-        Binding("m", "transcript", "Handout", show=False, priority=True),
-        Binding("x", "teaching_panels", "Plots", priority=True),
-        *[Binding(str(l), f"layer({l})", f"Layer {l}", show=False, priority=True)
-          for l in range(1, 10)],
-        Binding("shift+left", "scroll_matrix(-1)", "Scroll left", show=False, priority=True),
-        Binding("shift+right", "scroll_matrix(1)", "Scroll right", show=False, priority=True),
-    ]
+    # Every key is in keys.py, with the footer's word, the palette's name and the help's
+    # text; a focused matrix panel gets the arrows, enter and + first (its cell cursor).
+    BINDINGS = BINDINGS
 
     def __init__(self, scenario=None, student=None) -> None:
         super().__init__()
@@ -118,8 +77,6 @@ class BpdebugApp(App[int]):
         self._ui_free.set()
         self.trainer: Worker | None = None  # the training thread's worker, once t is pressed
         self._plots_chosen = False  # x was pressed: the plots no longer follow the size
-        # An element explained (enter) or nudged (+): shown until the cursor moves.
-        self._explained: Explained | None = None
         self.students = None  # student_runner.StudentRunner: the student's code, per iteration
         if student is not None:
             from bpdebug.app.student_runner import StudentRunner
@@ -195,21 +152,14 @@ class BpdebugApp(App[int]):
 
     def add_panel(self, panel) -> None:
         """Hook for the teaching panels: mount one in the right-hand column; it is given
-        every frame with its ``show_frame(frame)``."""
+        every frame with its ``show(frame)``."""
         self.debugger.add_panel(panel)
 
     # ---- frames ------------------------------------------------------------------
 
     def frame(self) -> Frame:
-        """The engine's frame for the cursor, with the student's comparison up to it and
-        the element explained there."""
+        """The engine's frame for the cursor, with the student's comparison up to it."""
         frame = self.engine.frame()
-        explained = self._explained
-        if explained is not None and explained.position != frame.position:
-            self._explained = explained = None  # the cursor moved: another moment's element
-        if explained is not None:
-            frame = dataclasses.replace(frame, explanation=explained.explanation,
-                                        nudge=explained.nudge, note=explained.note)
         if self.students is None:
             return frame
         i = frame.iteration
@@ -261,26 +211,12 @@ class BpdebugApp(App[int]):
 
     # ---- which keys apply --------------------------------------------------------
 
-    def available(self, action: str) -> bool:
-        """Whether an action makes sense now, whatever screen is on top."""
-        if action in ("help", "quit"):
-            return True
-        if action == "stop":
-            return self.training
-        return self.engine is not None
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Whether a key answers now (keys.py): typing q into the command palette must not
+        quit, and keys under a modal belong to the modal."""
         screen = self.screen
-        if action == "quit":  # typing q into the command palette must not quit
-            return isinstance(screen, (HelpScreen, PickerScreen)) or screen is self.screen_stack[0]
-        if action == "help":
-            return isinstance(screen, PickerScreen) or screen is self.screen_stack[0]
-        if action in ENGINE_ACTIONS or action in ("train", "stop"):
-            if action in VIEW_ACTIONS:
-                return screen is self.screen_stack[0] and self.engine is not None
-            # Priority bindings reach the app under a modal: keys there belong to the modal.
-            return screen is self.screen_stack[0] and self.available(action)
-        return True
+        return pressable(action, type(screen).__name__, screen is self.screen_stack[0]) \
+            and applies(action, self.engine is not None, self.training)
 
     # ---- stepping ----------------------------------------------------------------
 
@@ -427,42 +363,13 @@ class BpdebugApp(App[int]):
 
     # ---- one element at a time ----------------------------------------------------
 
-    def _element(self):
-        """The element under the focused panel's cell cursor, and the iteration that
-        computed the value the panel shows; or a note saying why there is none."""
-        from bpdebug.teach.explain import Element
-        view = self.focused
-        if not isinstance(view, MatrixPanes) or view.cursor is None:
-            return None, None, "tab to a matrix panel, move to a cell with the arrows, then enter"
-        frame = self.debugger.frame
-        name, cell = view.matrix_name, view.cursor
-        value = frame.values.get(name)
-        if value is None:
-            return None, None, f"{name} is not computed yet at this step"
-        index = cell if len(getattr(value, "shape", ())) == 2 else cell[1:]
-        i = frame.iteration
-        if name.startswith(("W[", "b[")) and (frame.step is None or frame.step.kind != plan.UPDATE):
-            # Before this iteration's update a parameter holds what the last update made.
-            if frame.position < self.engine.S:
-                return (Element(name, index), None,
-                        f"{name}{list(index)} = {float(value[index]):.6g} is where iteration 0 "
-                        "starts: the initial parameters, before any update")
-            i -= 1 if frame.step is not None else 0
-        return Element(name, index), i, None
-
     @shows_errors
     def action_explain(self) -> None:
         """Write the element under the cell cursor out as the post derives it."""
         if self._refuse_while_training():
             return
-        from bpdebug.teach.explain import Stopped, explain
-        element, i, note = self._element()
-        explained = Explained(self.engine.position, note=note)
-        if i is not None:
-            found = explain(self.engine, element, i)
-            explained = dataclasses.replace(explained, note=found.line()) if isinstance(
-                found, Stopped) else dataclasses.replace(explained, explanation=found)
-        self._explained = explained
+        debugger = self.debugger
+        debugger.explained.explain(self.engine, debugger.frame, self.focused)
         self.show()
 
     @shows_errors
@@ -470,31 +377,12 @@ class BpdebugApp(App[int]):
         """Nudge the W or b entry under the cell cursor by ε; nothing changes."""
         if self._refuse_while_training():
             return
-        from bpdebug.teach.explain import BadElement, Stopped, nudge
-        element, i, note = self._element()
-        position = self.engine.position
-        kept = self._explained  # an explanation at this position stays beside the nudge
-        if kept is None or kept.position != position:
-            kept = Explained(position)
-        if element is None:
-            explained = dataclasses.replace(kept, note=note)
-        elif not element.name.removeprefix("d").startswith(("W[", "b[")):
-            explained = dataclasses.replace(kept, note=(
-                f"+ nudges an entry of W[l] or b[l] (or dW[l], db[l]), not {element.name}"))
-        else:
-            try:
-                found = nudge(self.engine, element, self.debugger.frame.iteration)
-            except BadElement as error:
-                explained = dataclasses.replace(kept, note=str(error))
-            else:
-                explained = dataclasses.replace(kept, note=found.line()) if isinstance(
-                    found, Stopped) else dataclasses.replace(kept, nudge=found, note=None)
-        self._explained = explained
+        debugger = self.debugger
+        debugger.explained.nudge(self.engine, debugger.frame, self.focused)
         self.show()
 
     def on_matrix_panes_cursor_moved(self, message: MatrixPanes.CursorMoved) -> None:
-        if self._explained is not None:  # the explained cell is no longer the one pointed at
-            self._explained = None
+        if self.debugger.explained.close():  # the explained cell is no longer the one pointed at
             self.show()
 
     async def action_quit(self) -> None:
@@ -524,9 +412,8 @@ class BpdebugApp(App[int]):
     def on_key(self, event: events.Key) -> None:
         # Esc, when it stops nothing, closes an explained element (not a footer key of its
         # own: "esc Stop" shows only while training).
-        if event.key == "escape" and self._explained is not None and not self.training \
-                and self.screen is self.screen_stack[0]:
-            self._explained = None
+        if event.key == "escape" and not self.training and self.screen is self.screen_stack[0] \
+                and self.query("#debugger") and self.debugger.explained.close():
             self.show()
             event.stop()
 
@@ -601,22 +488,20 @@ class BpdebugApp(App[int]):
     def _trained(self, result: TrainResult) -> None:
         frame = self.show()
         # The J of the iteration on screen: the last one trained, as --train N prints it.
-        cost = f"J = {frame.J:.6g} at iteration {frame.iteration}" if frame.J is not None else ""
+        cost = f"J = {plain(frame.J)} at iteration {frame.iteration}" if frame.J is not None else ""
         record = result.record
-        if record is not None and not record.ok:
+        outcome = result.outcome
+        if outcome == training.FAILED:
             text = f"training stopped at iteration {record.iteration}, {record.step.label}"
             self.debugger.say(Content.styled(text, "bold red"))
             self.notify(text, severity="error")
-        elif result.alert:
+        elif outcome == training.WATCHPOINT:
             text = f"watchpoint at iteration {record.iteration}, {record.step.label}: {result.alert}"
             self.debugger.say(Content.styled(text, "bold yellow"))
             self.notify(text, severity="warning")
-        elif result.stopped:
-            text = f"training stopped after {result.done} iterations; {cost}"
-            self.debugger.say(text)
-            self.notify(text)
         else:
-            text = f"trained {result.done} iterations; {cost}"
+            done = "training stopped after" if outcome == training.STOPPED else "trained"
+            text = f"{done} {result.done} iterations; {cost}"
             self.debugger.say(text)
             self.notify(text)
 
@@ -630,7 +515,7 @@ class BpdebugApp(App[int]):
         except Exception:  # noqa: BLE001 - no debugger yet (picker): the toast says it
             return
         details = "".join(traceback.format_exception(error, limit=-4)) if error else text
-        debugger.query_one("#equations").show_error(f"error in {where}", details)
+        debugger.show_error(f"error in {where}", details)
         debugger.say(Content.styled(f"error in {where}: {text}", "bold red"))
 
 

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+from bpdebug.engine.frame import Frame
+from bpdebug.engine.spec import Scenario
+
 if TYPE_CHECKING:
     from bpdebug.teach.homework.compare import Comparison
 
@@ -16,7 +19,7 @@ class TrainingProgress(Message):
     """Posted from the training thread; a newer one replaces an older one still queued,
     so a fast trainer never floods the screen (toolong's can_replace)."""
 
-    frame: object  # bpdebug.engine.frame.Frame of the iteration about to be trained: frozen
+    frame: Frame  # of the iteration about to be trained: frozen
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, TrainingProgress)
@@ -26,7 +29,7 @@ class TrainingProgress(Message):
 class ScenarioChosen(Message):
     """The picker's choice, already loaded."""
 
-    scenario: object  # bpdebug.engine.spec.Scenario
+    scenario: Scenario
 
 
 @dataclass

@@ -1,6 +1,11 @@
 """bpdebug's command line.  It parses and validates everything before the app is
 imported, so a bad file costs one line and exit code 2, never a screen.
 
+One table (MODES) says what the command line does, for --help and the README; the
+flags' own table is the parser; one validation (refusal) decides, before anything runs,
+every combination that cannot be honoured, each refused in one shape: one line and
+exit code 2 (exits.py).
+
 Exit codes: 0 all good; 1 a shape mismatch, a failed gradient check or a step
 that raised; 2 unusable input (file, flags).
 """
@@ -16,9 +21,42 @@ import time
 from typing import Callable
 
 from bpdebug import __version__
+from bpdebug.cli.exits import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, refuse, written
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-EXIT_INTERRUPTED = 130  # as a shell reports Ctrl-C; what was done so far is still reported
+# What the command line does: each way to call it and what it gives (--help and the
+# README's "Using it" list are this table).
+MODES = [
+    ("bpdebug SCENARIO", "open the debugger (a .toml path or a bundled name)"),
+    ("bpdebug", "pick a bundled scenario"),
+    ("bpdebug --list", "list the bundled scenarios"),
+    ("bpdebug SCENARIO --check",
+     "one iteration as a table of equations and shapes, then the gradient check"),
+    ("bpdebug SCENARIO --train N",
+     "train N iterations headless; prints the first and last cost and a sparkline"),
+    ("bpdebug SCENARIO --export OUT.npz",
+     "the iteration after --train N updates (default 0), as arrays (.npz or .json)"),
+    ("bpdebug SCENARIO --transcript OUT.md",
+     "the iteration as a Markdown handout: equations, shapes, ✓/✗, small matrices"),
+    ("bpdebug SCENARIO --explain 'dW[1][0,1]'",
+     "one element written out with its numbers, and the nudge (see below)"),
+    ("bpdebug SCENARIO --impl FILE",
+     "debug a student's hand-in beside the reference, in their course's API (see below)"),
+    ("bpdebug SCENARIO --check --impl FILE",
+     "the same as a report: the first entry that diverges, the line, the likely cause"),
+    ("bpdebug SCENARIO --check --impl FILE… FOLDER…",
+     "grade a class: one verdict line per submission"),
+    ("bpdebug --list-apis", "the course APIs --impl recognises (--api NAME|FILE.toml picks one)"),
+    ("bpdebug --serve [SCENARIO] [--host 127.0.0.1] [--port 8000]",
+     "classroom mode: the debugger in browser tabs (bpdebug[serve])"),
+    ("bpdebug --help | --version", ""),
+]
+# The jobs done without a screen, in the order the command line does them.
+HEADLESS = ("--check", "--train", "--export", "--transcript", "--explain")
+# Files the command line writes, with the names they must end in.
+WRITES = {"--export": (".npz", ".json"), "--transcript": (), "--report": (".csv", ".json")}
+PATHS = ("SCENARIO", "--impl", *WRITES)  # names of files: never empty
+# What --serve takes besides a SCENARIO: a browser runs nothing else.
+SERVES_WITH = ("--serve", "--host", "--port", "--max-memory", "--max-file-size")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,12 +71,6 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 512MiB or 2GiB)")
     unit = (match.group(2) or "").lower().rstrip("b").rstrip("i")
     return int(float(match.group(1)) * 1024 ** " kmgt".index(unit or " "))
-
-
-def _path(text: str) -> str:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("an empty name is not a file")
-    return text
 
 
 def _number(kind: type, what: str, ok: Callable, must: str) -> Callable[[str], float]:
@@ -61,10 +93,16 @@ _count = _number(int, "a whole number", lambda n: n >= 0, "must be 0 or more: {v
 
 
 def parser() -> argparse.ArgumentParser:
+    from bpdebug.scenario.files import DEFAULT_MAX_FILE_SIZE
+    from bpdebug.scenario.memory import DEFAULT_MAX_MEMORY
+
     p = _Parser(
         prog="bpdebug",
         description="A terminal stepping debugger for neural-network backpropagation. "
         "With a SCENARIO and no other flag it opens the debugger; with none it opens a picker.",
+        epilog="\n".join(f"  {usage}" + (f"\n      {what}" if what else "")
+                          for usage, what in MODES),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("scenario", nargs="?", metavar="SCENARIO",
                    help="a scenario .toml file, or the name of a bundled one (see --list)")
@@ -73,9 +111,9 @@ def parser() -> argparse.ArgumentParser:
                    "gradient check; exit 0 if all is good, 1 if not, 2 for unusable input")
     p.add_argument("--train", type=_count, metavar="N",
                    help="train N iterations headless and print the cost history")
-    p.add_argument("--export", metavar="OUT", type=_path,
+    p.add_argument("--export", metavar="OUT",
                    help="write the iteration after --train N updates (default 0) to OUT.npz or OUT.json")
-    p.add_argument("--impl", metavar="FILE", nargs="+", type=_path,
+    p.add_argument("--impl", metavar="FILE", nargs="+",
                    help="a student's hand-in (.py, .ipynb, any name) in the API their course "
                    "hands out (the post's forward/backpropagation, deeplearning.ai's, cs231n's, "
                    "Holberton's, Nielsen's: see --list-apis), compared entry by entry with the "
@@ -93,9 +131,9 @@ def parser() -> argparse.ArgumentParser:
                    help="wall-clock limit for each call of the student's code (default 10)")
     p.add_argument("--impl-memory", metavar="SIZE", type=_size,
                    help="memory limit of the process running the student's code (default 2GiB)")
-    p.add_argument("--report", metavar="FILE.csv|FILE.json", type=_path,
+    p.add_argument("--report", metavar="FILE.csv|FILE.json",
                    help="with --check --impl: write every submission's verdict as a table")
-    p.add_argument("--transcript", metavar="OUT.md", type=_path,
+    p.add_argument("--transcript", metavar="OUT.md",
                    help="write the iteration after --train N updates as Markdown, for a handout")
     p.add_argument("--explain", metavar="ELEMENT",
                    help="write out one element of the iteration after --train N updates, "
@@ -111,9 +149,9 @@ def parser() -> argparse.ArgumentParser:
                    "0.0.0.0 for every network)")
     p.add_argument("--port", type=_count, default=None, metavar="PORT",
                    help="with --serve: the port to listen on (default 8000)")
-    p.add_argument("--max-memory", type=_size, default=1 << 30, metavar="SIZE",
+    p.add_argument("--max-memory", type=_size, default=DEFAULT_MAX_MEMORY, metavar="SIZE",
                    help="refuse scenarios whose matrices would need more (default 1GiB)")
-    p.add_argument("--max-file-size", type=_size, default=16 << 20, metavar="SIZE",
+    p.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
                    help="refuse scenario files larger than this, before parsing (default 16MiB)")
     p.add_argument("--version", action="version", version=f"bpdebug {__version__}")
     return p
@@ -121,6 +159,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    why = refusal(args)
+    if why:
+        return refuse(why)
     try:
         return _main(args)
     except KeyboardInterrupt:
@@ -137,153 +178,34 @@ def first_sentence(text: str) -> str:
     return words if end < 0 else words[:end + 1]
 
 
-def _main(args: argparse.Namespace) -> int:
-    from bpdebug.scenario import ScenarioError, bundled, load
-
-    if args.serve or args.host is not None or args.port is not None:
-        return _serve(args)
-    if args.list_apis:
-        from bpdebug.cli.student import list_apis
-        return list_apis()
-    if args.list:
-        for name, title, description in bundled():
-            print(f"{name:22} {title}" + (f" — {first_sentence(description)}" if description else ""))
-        return EXIT_OK
-    for flag, value in (("SCENARIO", args.scenario), ("--export", args.export),
-                        ("--transcript", args.transcript)):
-        if value is not None and not value.strip():
-            print(f"bpdebug: {flag}: an empty name is not a file", file=sys.stderr)
-            return EXIT_USAGE
-    refused = _refused(args)
-    if refused:
-        print(f"bpdebug: {refused}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.export and not args.export.lower().endswith((".npz", ".json")):
-        print(f"bpdebug: --export: {args.export}: the name must end in .npz or .json", file=sys.stderr)
-        return EXIT_USAGE
-    unwritable = _unwritable(("--export", args.export), ("--transcript", args.transcript),
-                             ("--report", args.report))
-    if unwritable:  # said now, not after a long --train or a class's grading
-        print(f"bpdebug: {unwritable}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.scenario is None:
-        if args.check or args.train is not None or args.export or args.transcript or args.explain:
-            print("bpdebug: --check, --train, --export, --transcript and --explain need a SCENARIO",
-                  file=sys.stderr)
-            return EXIT_USAGE
-        if not _terminal():
-            return EXIT_USAGE
-        from bpdebug.app.app import run
-        return run(None)
-    try:
-        scenario = load(args.scenario, max_memory=args.max_memory,
-                        max_file_size=args.max_file_size)
-    except ScenarioError as error:
-        print(f"bpdebug: {error}", file=sys.stderr)
-        return EXIT_USAGE
-
-    if args.impl:
-        from bpdebug.cli.student import check_impl, open_impl
-        if args.check:
-            return check_impl(scenario, args)
-        return open_impl(scenario, args, terminal=_terminal)
-
-    if not (args.check or args.train is not None or args.export or args.transcript
-            or args.explain):
-        if not _terminal():
-            return EXIT_USAGE
-        from bpdebug.app.app import run
-        return run(scenario)
-
-    from bpdebug.engine.cursor import Engine
-
-    engine = Engine(scenario)
-    if args.explain:  # a name or index that does not exist is refused before any training
-        from bpdebug.teach.explain import BadElement, parse
-        try:
-            element = parse(args.explain, engine, args.train or 0)
-        except BadElement as error:
-            print(f"bpdebug: --explain: {error}", file=sys.stderr)
-            return EXIT_USAGE
-    code = EXIT_OK
-    interrupted = False
-    if args.train:
-        code = _train(engine, args.train)
-        if code not in (EXIT_OK, EXIT_INTERRUPTED):
-            return code
-        interrupted, code = code == EXIT_INTERRUPTED, EXIT_OK
-    if args.check:
-        from bpdebug.teach.report import check_report
-        lines, code = check_report(engine)
-        print("\n".join(lines))
-    if args.export:
-        code = max(code, _export(engine, args.export))
-    if args.transcript:
-        from bpdebug.teach.export import atomic_write
-        from bpdebug.teach.transcript import transcript
-        try:
-            atomic_write(args.transcript, transcript(engine).encode())
-        except OSError as error:
-            print(f"bpdebug: --transcript: {args.transcript}: {error.strerror or error}",
-                  file=sys.stderr)
-            return EXIT_USAGE
-        print(f"wrote iteration {engine.iteration} to {args.transcript}")
-    if args.explain:
-        from bpdebug.teach.explain import BadElement, printout
-        try:
-            lines, stopped = printout(engine, element)
-        except BadElement as error:  # a last mini-batch smaller than the others
-            print(f"bpdebug: --explain: {error}", file=sys.stderr)
-            return EXIT_USAGE
-        if stopped:
-            print(f"bpdebug: --explain: {stopped}", file=sys.stderr)
-            code = max(code, EXIT_FAIL)
-        else:
-            print("\n".join(lines))
-    return code or (EXIT_INTERRUPTED if interrupted else EXIT_OK)
+def value(args: argparse.Namespace, flag: str):
+    """What a flag or SCENARIO was given as: args.max_file_size for --max-file-size."""
+    return getattr(args, flag.lstrip("-").replace("-", "_").lower())
 
 
-def _serve(args: argparse.Namespace) -> int:
-    """Classroom mode.  The scenario is validated here, once, so a bad one costs one line
-    before anything listens; a browser can never name --impl or another file."""
-    from pathlib import Path
-
-    from bpdebug.scenario import ScenarioError, load
-
-    if not args.serve:
-        print("bpdebug: --host and --port go with --serve", file=sys.stderr)
-        return EXIT_USAGE
-    if args.impl:
-        print("bpdebug: --serve cannot be combined with --impl: a student's code is never "
-              "run for a browser", file=sys.stderr)
-        return EXIT_USAGE
-    if args.check or args.train is not None or args.export or args.transcript or args.list:
-        print("bpdebug: --serve cannot be combined with --check, --train, --export, "
-              "--transcript or --list", file=sys.stderr)
-        return EXIT_USAGE
-    port = 8000 if args.port is None else args.port
-    if not 0 < port < 65536:
-        print(f"bpdebug: --port: not a port: {port}", file=sys.stderr)
-        return EXIT_USAGE
-    path, title = None, "bpdebug"
-    if args.scenario is not None:
-        try:
-            scenario = load(args.scenario, max_memory=args.max_memory)
-        except ScenarioError as error:
-            print(f"bpdebug: {error}", file=sys.stderr)
-            return EXIT_USAGE
-        path, title = Path(scenario.path).resolve(), f"bpdebug {scenario.name}"
-    from bpdebug.cli.serve import ServeError, serve
-    try:
-        serve(path, title, args.host or "127.0.0.1", port, args.max_memory)
-    except ServeError as error:
-        print(f"bpdebug: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    return EXIT_OK
+def given(args: argparse.Namespace) -> list[str]:
+    """The flags given, as written (--check, --impl ...), in the parser's order."""
+    out = []
+    for action in parser()._actions:
+        got = getattr(args, action.dest, None)
+        if action.option_strings and got is not None and got is not False \
+                and got is not action.default:
+            out.append(action.option_strings[0])
+    return out
 
 
-def _refused(args: argparse.Namespace) -> str | None:
-    """Flags that do not fit together: what to do instead, in one line."""
+def refusal(args: argparse.Namespace) -> str | None:
+    """Every combination of flags the command line cannot honour, decided before anything
+    runs: what to do instead, in one line (None: it can be done)."""
+    flags = given(args)
+    for flag in PATHS:
+        names = value(args, flag)
+        if any(not name.strip() for name in ([names] if isinstance(names, str) else names or [])):
+            return f"{flag}: an empty name is not a file"
+    if args.serve:
+        return _serve_refusal(args, flags)
+    if args.host is not None or args.port is not None:
+        return "--host and --port go with --serve"
     if args.impl and args.train is not None:
         return ("--impl compares the student's code on iteration 0 and cannot follow --train: "
                 "drop --train, or open the debugger with --impl and step to a later iteration")
@@ -301,14 +223,132 @@ def _refused(args: argparse.Namespace) -> str | None:
                 "student's: run them without --impl")
     if args.report and not (args.check and args.impl):
         return "--report writes the verdicts of --check --impl FILE…: add --check --impl"
-    if args.report and not args.report.lower().endswith((".csv", ".json")):
-        return f"--report: {args.report}: the name must end in .csv or .json"
-    for flag in ("impl_timeout", "impl_memory"):
-        if getattr(args, flag) is not None and not args.impl:
-            return f"--{flag.replace('_', '-')} is the limit for --impl FILE: add --impl"
-    if (args.api is not None or args.impl_run_all) and not args.impl:
-        return f"--{'api' if args.api is not None else 'impl-run-all'} says how to run --impl FILE: add --impl"
+    for flag in ("--impl-timeout", "--impl-memory"):
+        if flag in flags and not args.impl:
+            return f"{flag} is the limit for --impl FILE: add --impl"
+    for flag in ("--api", "--impl-run-all"):
+        if flag in flags and not args.impl:
+            return f"{flag} says how to run --impl FILE: add --impl"
+    for flag, endings in WRITES.items():
+        path = value(args, flag)
+        if path and endings and not path.lower().endswith(endings):
+            return f"{flag}: {path}: the name must end in {' or '.join(endings)}"
+    if args.scenario is None and any(flag in flags for flag in HEADLESS):
+        return f"{', '.join(HEADLESS[:-1])} and {HEADLESS[-1]} need a SCENARIO"
+    for flag in WRITES:  # said now, not after a long --train or a class's grading
+        why = _unwritable(flag, value(args, flag))
+        if why:
+            return why
     return None
+
+
+def _serve_refusal(args: argparse.Namespace, flags: list[str]) -> str | None:
+    """--serve runs the debugger for browsers and nothing else: a job it cannot do for
+    one is refused, whichever it is."""
+    for flag in flags:
+        if flag == "--impl":
+            return ("--serve cannot be combined with --impl: a student's code is never "
+                    "run for a browser")
+        if flag not in SERVES_WITH:
+            return (f"--serve cannot be combined with {flag}: it serves the debugger to "
+                    f"browsers; run {flag} without --serve")
+    if args.port is not None and not 0 < args.port < 65536:
+        return f"--port: not a port: {args.port}"
+    return None
+
+
+def _main(args: argparse.Namespace) -> int:
+    from bpdebug.scenario import ScenarioError, bundled, load
+
+    if args.list_apis:
+        from bpdebug.cli.student import list_apis
+        return list_apis()
+    if args.list:
+        for name, title, description in bundled():
+            print(f"{name:22} {title}" + (f" — {first_sentence(description)}" if description else ""))
+        return EXIT_OK
+    scenario = None
+    if args.scenario is not None:
+        try:
+            scenario = load(args.scenario, max_memory=args.max_memory,
+                            max_file_size=args.max_file_size)
+        except ScenarioError as error:
+            return refuse(str(error))
+    if args.serve:
+        return _serve(args, scenario)
+    if args.impl:
+        from bpdebug.cli.student import check_impl, open_impl
+        if args.check:
+            return check_impl(scenario, args)
+        return open_impl(scenario, args, terminal=_terminal)
+    if not any(flag in given(args) for flag in HEADLESS):
+        if not _terminal():
+            return EXIT_USAGE
+        from bpdebug.app.app import run
+        return run(scenario)
+    return _headless(args, scenario)
+
+
+def _headless(args: argparse.Namespace, scenario) -> int:
+    """--check, --train, --export, --transcript and --explain, in that order, on one engine."""
+    from bpdebug.engine.cursor import Engine
+
+    engine = Engine(scenario)
+    if args.explain:  # a name or index that does not exist is refused before any training
+        from bpdebug.teach.element import BadElement, parse
+        try:
+            element = parse(args.explain, engine, args.train or 0)
+        except BadElement as error:
+            return refuse(f"--explain: {error}")
+    code = EXIT_OK
+    interrupted = False
+    if args.train:
+        code = _train(engine, args.train)
+        if code not in (EXIT_OK, EXIT_INTERRUPTED):
+            return code
+        interrupted, code = code == EXIT_INTERRUPTED, EXIT_OK
+    if args.check:
+        from bpdebug.teach.report import check_report
+        lines, code = check_report(engine)
+        print("\n".join(lines))
+    if args.export:
+        code = max(code, _export(engine, args.export))
+    if args.transcript:
+        from bpdebug.teach.transcript import transcript
+        if written("--transcript", args.transcript, transcript(engine).encode()):
+            return EXIT_USAGE
+        print(f"wrote iteration {engine.iteration} to {args.transcript}")
+    if args.explain:
+        from bpdebug.teach.element import BadElement
+        from bpdebug.teach.render import printout
+        try:
+            lines, stopped = printout(engine, element)
+        except BadElement as error:  # a last mini-batch smaller than the others
+            return refuse(f"--explain: {error}")
+        if stopped:
+            print(f"bpdebug: --explain: {stopped}", file=sys.stderr)
+            code = max(code, EXIT_FAIL)
+        else:
+            print("\n".join(lines))
+    return code or (EXIT_INTERRUPTED if interrupted else EXIT_OK)
+
+
+def _serve(args: argparse.Namespace, scenario) -> int:
+    """Classroom mode.  The scenario was loaded here, once, so a bad one costs one line
+    before anything listens; a browser can never name --impl or another file."""
+    from pathlib import Path
+
+    from bpdebug.cli.serve import ServeError, serve
+
+    path, title = None, "bpdebug"
+    if scenario is not None:
+        path, title = Path(scenario.path).resolve(), f"bpdebug {scenario.name}"
+    try:
+        serve(path, title, args.host or "127.0.0.1", 8000 if args.port is None else args.port,
+              args.max_memory, args.max_file_size)
+    except ServeError as error:
+        return refuse(str(error))
+    return EXIT_OK
 
 
 def _terminal() -> bool:
@@ -324,6 +364,8 @@ def _terminal() -> bool:
 
 
 def _train(engine, n: int) -> int:
+    from bpdebug.engine import training
+    from bpdebug.engine.notation import plain
     from bpdebug.teach.report import sparkline
 
     interrupted = []
@@ -337,7 +379,7 @@ def _train(engine, n: int) -> int:
             shown[0] = now
             filled = int(30 * done / n)
             cost = engine.loss_history[-1] if engine.loss_history else float("nan")
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{n}  J = {cost:.6g} ")
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{n}  J = {plain(cost)} ")
             sys.stderr.flush()
 
     try:
@@ -346,35 +388,31 @@ def _train(engine, n: int) -> int:
         signal.signal(signal.SIGINT, previous)
         if tty:
             sys.stderr.write("\n")
-    history = engine.loss_history
-    if result.record is not None and not result.record.ok:
-        record = result.record
+    history, record = engine.loss_history, result.record
+    if result.outcome == training.FAILED:
         print(f"training stopped at iteration {record.iteration}, {record.step.label}:")
         print("\n".join(record.mismatch.lines() if record.mismatch else [record.error or ""]))
         return EXIT_FAIL
-    if result.alert and result.record is not None:
-        print(f"stopped by a watchpoint at iteration {result.record.iteration}, "
-              f"{result.record.step.label}: {result.alert}")
-    elif result.stopped:
+    if result.outcome == training.WATCHPOINT:
+        print(f"stopped by a watchpoint at iteration {record.iteration}, "
+              f"{record.step.label}: {result.alert}")
+    elif result.outcome == training.STOPPED:
         print(f"interrupted after {result.done} of {n} iterations")
-    print(f"trained {result.done} iterations: J {history[0]:.6g} → {history[-1]:.6g}")
+    print(f"trained {result.done} iterations: J {plain(history[0])} → {plain(history[-1])}")
     print(sparkline(history))
-    return EXIT_INTERRUPTED if result.stopped and not result.alert else EXIT_OK
+    return EXIT_INTERRUPTED if result.outcome == training.STOPPED else EXIT_OK
 
 
-def _unwritable(*targets: tuple[str, str | None]) -> str | None:
-    """The first output file that could not be written, as "--flag: path: why"."""
-    from bpdebug.teach.export import refusal
+def _unwritable(flag: str, path: str | None) -> str | None:
+    """Why an output file could not be written, as "--flag: path: why"; None if it can."""
+    from bpdebug.teach.export import refusal as cannot_write
 
-    for flag, path in targets:
-        why = refusal(path) if path else None
-        if why:
-            return f"{flag}: {path}: {why}"
-    return None
+    why = cannot_write(path) if path else None
+    return f"{flag}: {path}: {why}" if why else None
 
 
 def _export(engine, path: str) -> int:
-    from bpdebug.teach.export import arrays, write
+    from bpdebug.teach.export import arrays, encoded
 
     data = arrays(engine, engine.iteration)
     if data is None:
@@ -384,10 +422,7 @@ def _export(engine, path: str) -> int:
         if record.mismatch is not None:
             print("\n".join(record.mismatch.lines()), file=sys.stderr)
         return EXIT_FAIL
-    try:
-        write(path, data)
-    except OSError as error:
-        print(f"bpdebug: --export: {path}: {error.strerror or error}", file=sys.stderr)
+    if written("--export", path, encoded(path, data)):
         return EXIT_USAGE
     print(f"exported iteration {engine.iteration} to {path}")
     return EXIT_OK

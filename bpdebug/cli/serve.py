@@ -21,13 +21,16 @@ class ServeError(Exception):
     """Why classroom mode cannot start, as one line."""
 
 
-def command(scenario: Path | None, max_memory: int) -> str:
-    """The shell command textual-serve runs for each tab: this Python, this bpdebug."""
-    argv = [sys.executable, "-m", "bpdebug", "--max-memory", str(max_memory)]
+def command(scenario: Path | None, max_memory: int, max_file_size: int) -> str:
+    """The shell command textual-serve runs for each tab: this Python, this bpdebug, the
+    limits the scenario was loaded with."""
+    argv = [sys.executable, "-m", "bpdebug", "--max-memory", str(max_memory),
+            "--max-file-size", str(max_file_size)]
     return shlex.join(argv + ([str(scenario)] if scenario is not None else []))
 
 
-def serve(scenario: Path | None, title: str, host: str, port: int, max_memory: int) -> None:
+def serve(scenario: Path | None, title: str, host: str, port: int, max_memory: int,
+          max_file_size: int) -> None:
     """Serve until Ctrl-C.  Raises ServeError when textual-serve is missing or the
     address cannot be bound."""
     try:
@@ -72,7 +75,7 @@ def serve(scenario: Path | None, title: str, host: str, port: int, max_memory: i
 
     url = f"http://{host}:{port}/"
     ready = f"bpdebug: serving {title} on {url} (one session per browser tab; Ctrl+C stops)"
-    server = ClassroomServer(command(scenario, max_memory), host=host, port=port, title=title,
+    server = ClassroomServer(command(scenario, max_memory, max_file_size), host=host, port=port, title=title,
                              templates_path=WEB)
     try:
         server.serve()

@@ -76,15 +76,16 @@ class Activation:
     g_prime: Callable[[Array], Array] | None  # None: not element-wise (softmax)
     formula: str
     derivative: str
+    kinked: bool = False  # the slope jumps at z = 0: a difference across it mixes two slopes
 
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("relu", relu, relu_prime, "max(0, z)", "1 if z > 0 else 0"),
+        Activation("relu", relu, relu_prime, "max(0, z)", "1 if z > 0 else 0", kinked=True),
         Activation(
             "leaky_relu", leaky_relu, leaky_relu_prime,
-            "z if z > 0 else 0.01 z", "1 if z > 0 else 0.01",
+            "z if z > 0 else 0.01 z", "1 if z > 0 else 0.01", kinked=True,
         ),
         Activation("sigmoid", sigmoid, sigmoid_prime, "1 / (1 + e^-z)", "g(z) (1 - g(z))"),
         Activation("tanh", tanh, tanh_prime, "tanh(z)", "1 - tanh(z)^2"),
@@ -94,3 +95,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("softmax", softmax, None, "e^z / sum(e^z)", "(a Jacobian, not element-wise)"),
     )
 }
+
+# The ReLU family: He initialisation suits them, and the gradient check and the nudge
+# watch their units cross the kink.
+KINKED = tuple(name for name, a in ACTIVATIONS.items() if a.kinked)

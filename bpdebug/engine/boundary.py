@@ -14,6 +14,7 @@ import numpy as np
 
 from bpdebug.engine import plan
 from bpdebug.engine.activations import ACTIVATIONS
+from bpdebug.engine.names import post
 
 MARGIN = 0.1  # of the data's range, on every side
 Bounds = tuple[float, float, float, float]  # x1 from, x1 to, x2 from, x2 to
@@ -28,7 +29,7 @@ def predict(params: dict, activations: Sequence[str], X: np.ndarray) -> np.ndarr
         for l, g in enumerate(activations, start=1):
             for equation in plan.forward(l, ACTIVATIONS[g]).equations:
                 env[equation.target] = equation.expr(env)
-    return np.asarray(env[f"A[{len(activations)}]"], dtype=np.float64)
+    return np.asarray(env[post("A", len(activations))], dtype=np.float64)
 
 
 def threshold(activation: str, Y: np.ndarray) -> float:

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bpdebug.engine import plan
-from bpdebug.engine.equations import Broken, Check, Equation, numpy_says, operands
+from bpdebug.engine.equations import Broken, Check, Equation, numpy_says
 from bpdebug.engine.mistakes import CATALOGUE
+from bpdebug.engine.names import post
 from bpdebug.engine.shapes import Operand, Shape, ShapeMismatch, fmt, likely_cause, rule_for
 
 
@@ -87,9 +88,9 @@ def expected_shapes(sizes: list[int], m: int) -> dict[str, Shape]:
     for l in range(1, L + 1):
         n, n_prev = sizes[l], sizes[l - 1]
         for name in ("Z", "A", "dZ", "dA"):
-            out[f"{name}[{l}]"] = (n, m)
-        out[f"W[{l}]"] = out[f"dW[{l}]"] = (n, n_prev)
-        out[f"b[{l}]"] = out[f"db[{l}]"] = (n, 1)
+            out[post(name, l)] = (n, m)
+        out[post("W", l)] = out[post("dW", l)] = (n, n_prev)
+        out[post("b", l)] = out[post("db", l)] = (n, 1)
     return out
 
 
@@ -136,7 +137,7 @@ def _evaluate(it: Iteration, step: plan.Step, eq: Equation,
         # The panel to outline: the operand that broke its rule, else the result.
         offender = broken.offender if broken.offender in it.env else eq.target
         said = broken.numpy or numpy_says(lambda: eq.expr(it.env))
-        return ShapeMismatch(step.label, str(eq), operands(eq.expr, it.env), broken.rule,
+        return ShapeMismatch(step.label, str(eq), tuple(eq.expr.operands(it.env)), broken.rule,
                              cause, offender, broken.expected, broken.actual, said)
     if isinstance(value, np.ndarray):
         value.flags.writeable = False  # records share arrays; nobody may change them

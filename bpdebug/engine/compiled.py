@@ -7,7 +7,9 @@ from __future__ import annotations
 import numpy as np
 
 from bpdebug.engine import plan
+from bpdebug.engine.activations import KINKED
 from bpdebug.engine.equations import compile_equations
+from bpdebug.engine.names import post
 
 DATA = ["A[0]", "Y", "1/m", "α"]  # what an iteration needs besides the parameters
 
@@ -23,9 +25,10 @@ class Compiled:
         self.iterate, _ = compile_equations(everything, inputs, parameters + ["J"], "iteration")
         forward = [eq for step in steps if step.kind in (plan.FORWARD, plan.COST)
                    for eq in step.equations]
-        kinked = [f"Z[{l}]" for l, g in enumerate(activations, 1) if g in ("relu", "leaky_relu")]
+        # The Z of every ReLU-like layer, whose signs make the pattern cost() returns.
+        self.kinked = [post("Z", l) for l, g in enumerate(activations, 1) if g in KINKED]
         # forward(*W_b, *data) -> (J, *Z of every ReLU-like layer)
-        self.forward, _ = compile_equations(forward, inputs, ["J"] + kinked, "forward")
+        self.forward, _ = compile_equations(forward, inputs, ["J"] + self.kinked, "forward")
 
     def cost(self, params: dict, data: list) -> tuple[float, np.ndarray]:
         """J at these parameters on this batch (the forward pass only), and the on/off

@@ -15,9 +15,12 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from bpdebug.engine import names, plan
+from bpdebug.engine.checked import Record
 from bpdebug.engine.shapes import Shape
+from bpdebug.engine.watch import Watch
 
 EMPTY: Mapping = MappingProxyType({})
+Value = np.ndarray | float  # a matrix, or a number (J, 1/m, α)
 
 
 @dataclass(frozen=True)
@@ -92,21 +95,16 @@ class Frame:
     network: Network
     position: int  # steps done since the start of iteration 0
     iteration: int  # the iteration of the step on screen (at the start: 0)
-    record: object | None  # engine.Record of the step just done; None at the start of time
-    values: Mapping[str, object]  # every quantity as it stands after this step
-    before: Mapping[str, object]  # the same, one step earlier: what changed is marked
+    record: Record | None  # the step just done; None at the start of time
+    values: Mapping[str, Value]  # every quantity as it stands after this step
+    before: Mapping[str, Value]  # the same, one step earlier: what changed is marked
     expected: Mapping[str, Shape]  # the shape each quantity must have
     loss_history: Sequence[float]  # J of every iteration computed so far, from iteration 0
-    watch: object  # watch.Watch in force
+    watch: Watch  # the watchpoints in force
     alert: str | None = None  # the watchpoint this step trips
     blocked: str | None = None  # why the cursor cannot move forward
     student: Student | None = None
     training: Training | None = None  # set on the frames a training thread posts
-    # One element written out as the post derives it (explain.Explanation, or
-    # explain.Stopped, or a note), and the nudge of a parameter (explain.Nudge).
-    explanation: object | None = None
-    nudge: object | None = None
-    note: str | None = None  # why an element has no equation to show
     cost: float | None = None  # J of this iteration, worked out for the frame if need be
 
     # ---- where the cursor is ----------------------------------------------------
@@ -153,9 +151,6 @@ class Frame:
         return None
 
     # ---- values -------------------------------------------------------------------
-
-    def value(self, name: str):
-        return self.values.get(name)
 
     def parameters(self) -> dict:
         """W[l], b[l] as they stand at this moment (after an update, the new ones)."""

@@ -3,6 +3,10 @@
 Relative error per parameter: ‖a − n‖ / (‖a‖ + ‖n‖), with the usual bands.  It
 catches the value mistakes that no shape check can (a forgotten 1/m, g instead
 of g').
+
+What every difference of J needs is here once, for the check and for the nudge of one
+entry (nudge.py): the step ε, the rounding noise of a difference quotient, J with one
+entry moved, and which ReLU-like units a move sends across their kink.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from typing import Callable
 
 import numpy as np
 
-from bpdebug.engine.names import parameters, split
+from bpdebug.engine.names import gradient, parameters, split
 
-EPS = 1e-7
+EPS = 1e-7  # how far an entry is moved to take a difference of J
+NOISE_ULPS = 10  # J is known to about this many units in its last place
 GOOD, CLOSER, SUSPICIOUS, WRONG = "good", "look closer", "suspicious", "wrong"
 # Beyond what float64 differences can measure: J, a gradient or a difference
 # overflowed, or θ is so large that θ ± ε == θ.  Not a verdict on the code.
@@ -78,12 +83,30 @@ def relative_error(a: np.ndarray, n: np.ndarray) -> float:
     return 0.0 if diff == 0 else diff / float(np.linalg.norm(a) + np.linalg.norm(n))
 
 
+def noise(J: float, eps: float = EPS) -> float:
+    """How far a difference quotient of J may stray for no reason but rounding: J is only
+    known to a few units in its last place, divided by ε."""
+    return NOISE_ULPS * np.finfo(float).eps * max(abs(J), 1.0) / abs(eps)
+
+
 def below_noise(a: np.ndarray, n: np.ndarray, J: float) -> bool:
-    # A central difference carries noise of about ε_machine·|J|/EPS per entry; a
-    # difference below that says nothing, and without this floor a vanishing but
-    # correct gradient (1e-10) would look "wrong".
-    noise = 10 * np.finfo(float).eps * max(abs(J), 1.0) / EPS * np.sqrt(max(a.size, 1))
-    return float(np.sqrt(np.sum(np.square(a - n)))) <= noise
+    # A difference below the noise of every entry says nothing, and without this floor
+    # a vanishing but correct gradient (1e-10) would look "wrong".
+    return float(np.sqrt(np.sum(np.square(a - n)))) <= noise(J) * np.sqrt(max(a.size, 1))
+
+
+def moved(params: dict, name: str, index: tuple, value: float) -> dict:
+    """The parameters with one entry of one matrix set to value: a copy of that matrix,
+    so nothing is ever changed in place."""
+    theta = np.array(params[name], dtype=np.float64, copy=True)
+    theta[index] = value
+    return {**params, name: theta}
+
+
+def crossed(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """The units whose input changed side of the kink between two on/off patterns (Z > 0
+    of every ReLU-like unit, in Compiled.kinked's order), as flat indices."""
+    return np.flatnonzero(before != after)
 
 
 Forward = Callable[[dict], "tuple[float, np.ndarray]"]
@@ -108,7 +131,7 @@ def check(params: dict, grads: dict, forward: Forward, L: int,
     out = []
     for name, l in names:
         theta = np.asarray(params[name], dtype=np.float64)
-        analytic = np.asarray(grads.get("d" + name), dtype=np.float64)
+        analytic = np.asarray(grads.get(gradient(name)), dtype=np.float64)
         if analytic.shape != theta.shape:
             continue  # a shape mistake: the shape checks already said so
         flat = np.arange(theta.size)
@@ -120,21 +143,16 @@ def check(params: dict, grads: dict, forward: Forward, L: int,
         lost = not np.isfinite(J0)
         for j, f in enumerate(flat):
             idx = np.unravel_index(f, theta.shape)
-            nudged = dict(params)
-            plus, minus = theta.copy(), theta.copy()
-            plus[idx] += EPS
-            minus[idx] -= EPS
-            nudged[name] = plus
-            J_plus, pattern_plus = forward(nudged)
-            nudged[name] = minus
-            J_minus, pattern_minus = forward(nudged)
-            lost = lost or plus[idx] == theta[idx] or minus[idx] == theta[idx]
+            plus, minus = theta[idx] + EPS, theta[idx] - EPS
+            J_plus, pattern_plus = forward(moved(params, name, idx, plus))
+            J_minus, pattern_minus = forward(moved(params, name, idx, minus))
+            lost = lost or plus == theta[idx] or minus == theta[idx]
             measured[j] = True
-            if np.array_equal(pattern_plus, pattern_minus):
+            if not crossed(pattern_plus, pattern_minus).size:
                 numeric[j] = (J_plus - J_minus) / (2 * EPS)
-            elif np.array_equal(pattern_plus, pattern0):
+            elif not crossed(pattern_plus, pattern0).size:
                 numeric[j], one_sided = (J_plus - J0) / EPS, one_sided + 1
-            elif np.array_equal(pattern_minus, pattern0):
+            elif not crossed(pattern_minus, pattern0).size:
                 numeric[j], one_sided = (J0 - J_minus) / EPS, one_sided + 1
             else:
                 measured[j], skipped = False, skipped + 1
@@ -152,7 +170,7 @@ def check(params: dict, grads: dict, forward: Forward, L: int,
             quiet = finite and below_noise(a, n, J0)
         if finite and not np.isfinite(error):
             error = float("inf")
-        out.append(ParamCheck("d" + name, l, error,
+        out.append(ParamCheck(gradient(name), l, error,
                               tuple(int(i) for i in np.unravel_index(at[worst], theta.shape)),
                               float(a[worst]), float(n[worst]), int(a.size), int(theta.size),
                               quiet, one_sided, skipped, finite))

@@ -17,6 +17,7 @@ from typing import Callable
 
 from bpdebug.engine.equations import (AddBias, Apply, Equation, Expr, MatMul, Minus, Name, Plus,
                                       Scale, SumExamples, T, Times)
+from bpdebug.engine.names import post
 
 # The equations a mistake can corrupt, as the post writes them.
 DZ_OUTPUT = "dZ[L] = A[L] − Y"
@@ -147,7 +148,7 @@ def _g_not_g_prime(expr: Expr, site: Site) -> Expr | None:
 def _output_derivative(expr: Expr, site: Site) -> Expr | None:
     match expr:  # dA[l] * g'(Z[l])  ->  dA[l] * g'(Z[L]), below the output only
         case Times(dA, Apply(label, fn, Name())) if label.endswith("'") and site.l < site.L:
-            return Times(dA, Apply(label, fn, Name(f"Z[{site.L}]")))
+            return Times(dA, Apply(label, fn, Name(post("Z", site.L))))
 
 
 # The data is wrong, not an equation: batches.py turns X, so there is nothing to rewrite.

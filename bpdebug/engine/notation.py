@@ -211,3 +211,10 @@ def format_together(values: Iterable[float], figures: int = FIGURES) -> list[str
     values = [float(v) for v in values]
     shape = notation(values, figures)
     return [shape(v) for v in values]
+
+
+def plain(value: float, figures: int = 6) -> str:
+    """A number in running text (a cost in a sentence, a term of a sum, a nudge): at most
+    `figures` significant figures, as Python's g format writes them; zero is 0, never -0
+    (relu'(0) times a negative number)."""
+    return "0" if value == 0 else f"{value:.{figures}g}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bpdebug.engine.names import post
 from bpdebug.engine.spec import Scenario
 
 
@@ -32,7 +33,7 @@ def initial_parameters(scenario: Scenario) -> Params:
             }[layer.init]
             W = rng.standard_normal((n[l], n[l - 1])) * scale
         b = np.array(layer.b, dtype=np.float64) if layer.b is not None else np.zeros((n[l], 1))
-        params[f"W[{l}]"], params[f"b[{l}]"] = W, b
+        params[post("W", l)], params[post("b", l)] = W, b
     return params
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bpdebug.engine.activations import KINKED
 from bpdebug.engine.watch import Watch
 
 INITS = ("he", "xavier", "normal", "zeros")
@@ -15,7 +16,7 @@ INITS = ("he", "xavier", "normal", "zeros")
 
 def default_init(activation: str) -> str:
     """He for the ReLU family, Xavier for the rest: what keeps activations' variance steady."""
-    return "he" if activation in ("relu", "leaky_relu") else "xavier"
+    return "he" if activation in KINKED else "xavier"
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,25 @@ import numpy as np
 from bpdebug.engine.checked import Record
 
 
+# How a training run ends: a step failed (a shape mismatch or an error), a watchpoint
+# fired, it was stopped on request, or it did every iteration it was asked for.
+FAILED, WATCHPOINT, STOPPED, DONE = "failed", "watchpoint", "stopped", "done"
+
+
 @dataclass(frozen=True)
 class TrainResult:
     done: int  # iterations completed
     stopped: bool  # stopped early on request
     record: Record | None = None  # the step that stopped it: a mismatch, an error, a watchpoint
     alert: str | None = None  # the watchpoint that fired
+
+    @property
+    def outcome(self) -> str:
+        if self.record is not None and not self.record.ok:
+            return FAILED
+        if self.alert and self.record is not None:
+            return WATCHPOINT
+        return STOPPED if self.stopped else DONE
 
 
 def train(engine, n: int, progress: Callable[[int], None] | None = None,

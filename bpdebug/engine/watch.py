@@ -19,6 +19,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from bpdebug.engine.floats import NotAFloat, as_float
+from bpdebug.engine.names import post
+from bpdebug.engine.notation import plain
 
 @dataclass(frozen=True)
 class Watchpoint:
@@ -61,7 +63,7 @@ class Watch:
         for w in WATCHPOINTS:
             value = getattr(self, w.key)
             on = value not in (None, False)
-            threshold = f" {value:g}" if w.kind is float and on else (" …" if w.kind is float else "")
+            threshold = f" {plain(value)}" if w.kind is float and on else (" …" if w.kind is float else "")
             lines.append(f"{'on ' if on else 'off'}  {w.key}: {w.watches}{threshold}")
         return lines
 
@@ -73,22 +75,24 @@ class Watch:
             if bad:
                 return f"watch nan: {', '.join(bad)} holds NaN or Inf"
         if kind == "backward":
-            norm = float(np.linalg.norm(env[f"dW[{layer}]"]))
+            norm = float(np.linalg.norm(env[post("dW", layer)]))
             if self.gradient_norm_above is not None and norm > self.gradient_norm_above:
-                return f"watch gradient_norm_above: ‖dW[{layer}]‖ = {norm:.3g} > {self.gradient_norm_above:g}"
+                return (f"watch gradient_norm_above: ‖{post('dW', layer)}‖ = {plain(norm, 3)} > "
+                        f"{plain(self.gradient_norm_above)}")
             if self.gradient_norm_below is not None and norm < self.gradient_norm_below:
-                return f"watch gradient_norm_below: ‖dW[{layer}]‖ = {norm:.3g} < {self.gradient_norm_below:g}"
+                return (f"watch gradient_norm_below: ‖{post('dW', layer)}‖ = {plain(norm, 3)} < "
+                        f"{plain(self.gradient_norm_below)}")
         if kind == "forward" and self.dead_relu_percent is not None and activation == "relu":
-            A = np.asarray(env[f"A[{layer}]"])
+            A = np.asarray(env[post("A", layer)])
             if A.ndim == 2 and A.shape[0]:
                 dead = 100.0 * float(np.mean(np.all(A <= 0, axis=1)))
                 if dead > self.dead_relu_percent:
                     return (f"watch dead_relu_percent: {dead:.0f}% of layer {layer}'s units are 0 "
-                            f"for every example (> {self.dead_relu_percent:g}%)")
+                            f"for every example (> {plain(self.dead_relu_percent)}%)")
         if kind == "cost" and self.cost_rises and previous_cost is not None:
             J = env["J"]
             if math.isfinite(previous_cost) and J > previous_cost:
-                return f"watch cost_rises: J = {J:.6g} > {previous_cost:.6g} the iteration before"
+                return f"watch cost_rises: J = {plain(J)} > {plain(previous_cost)} the iteration before"
         return None
 
 

@@ -1,5 +1,9 @@
 """A typed reader of a parsed TOML document: each value checked for what it must be,
-and every complaint one ScenarioError naming its key path and, where known, its line."""
+every complaint a Problem naming its key path and, where known, its line.
+
+A complaint ends the part of the document being read (``part``), not the reading: the
+next part is read on, so one run finds every problem of a file, and ``done`` raises
+them all as one ScenarioError."""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ from difflib import get_close_matches
 import numpy as np
 
 from bpdebug.engine.floats import NotAFloat, as_float, as_float_array
-from bpdebug.scenario.errors import ScenarioError
+from bpdebug.engine.notation import plain
+from bpdebug.scenario.errors import Problem, ScenarioError
 from bpdebug.scenario.lines import lines_of_keys
 
 
@@ -26,20 +31,46 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+class Stop(Exception):
+    """A complaint has ended the part of the document being read."""
+
+
+FAILED = object()  # what a part gives when a complaint ended it
+
+
 class Reader:
     """Validates one parsed document; every complaint names a key path."""
 
     def __init__(self, file: str, text: str, max_memory: int):
         self.file, self.max_memory = file, max_memory
         self.lines = lines_of_keys(text)
+        self.problems: list[Problem] = []
 
-    def fail(self, key: str, message: str):
+    def complain(self, key: str, message: str) -> None:
+        """Note a problem and read on."""
         line = self.lines.get(key)
         parent = key
         while line is None and "." in parent:  # fall back to the enclosing table
             parent = parent.rsplit(".", 1)[0]
             line = self.lines.get(parent)
-        raise ScenarioError(self.file, key, message, line)
+        self.problems.append(Problem(self.file, key, message, line))
+
+    def fail(self, key: str, message: str):
+        """Note a problem and end the part being read: what follows in it depends on it."""
+        self.complain(key, message)
+        raise Stop
+
+    def part(self, read, failed=FAILED):
+        """read(), or ``failed`` when a complaint ends it; the reading goes on."""
+        try:
+            return read()
+        except Stop:
+            return failed
+
+    def done(self) -> None:
+        """Every problem noted, as one ScenarioError."""
+        if self.problems:
+            raise ScenarioError.of(self.problems)
 
     # -- small typed readers ------------------------------------------------
 
@@ -50,12 +81,16 @@ class Reader:
         return value
 
     def known(self, table: dict, where: str, allowed) -> None:
-        for key in table:
-            if key not in allowed:
-                bare = key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
-                path = f"{where}.{bare}" if where else bare
-                what = "table" if not where else "key"
-                self.fail(path, f"unknown {what}{did_you_mean(key, allowed)}")
+        """Every key of the table that is not allowed; any ends the table's part, as the
+        table may not say what was meant (a misspelt key's value is missing)."""
+        unknown = [key for key in table if key not in allowed]
+        for key in unknown:
+            bare = key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+            path = f"{where}.{bare}" if where else bare
+            what = "table" if not where else "key"
+            self.complain(path, f"unknown {what}{did_you_mean(key, allowed)}")
+        if unknown:
+            raise Stop
 
     def integer(self, table: dict, key: str, path: str, default: int | None, low: int,
                 high: int = 1 << 62) -> int:
@@ -84,10 +119,10 @@ class Reader:
         if not math.isfinite(value):
             self.fail(path, f"must be finite, not {value}")
         if value < low or (strict and value == low) or value > high:
-            bounds = f"{'>' if strict else '≥'} {low:g}"
+            bounds = f"{'>' if strict else '≥'} {plain(low)}"
             if high < math.inf:
-                bounds += f" and ≤ {high:g}"
-            self.fail(path, f"must be {bounds}, not {value:g}")
+                bounds += f" and ≤ {plain(high)}"
+            self.fail(path, f"must be {bounds}, not {plain(value)}")
         return value
 
     def text(self, table: dict, key: str, default: str | None) -> str:

@@ -42,15 +42,18 @@ def arrays(engine: Engine, i: int) -> dict[str, np.ndarray] | None:
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 
 
+def encoded(path: str | os.PathLike, data: dict[str, np.ndarray]) -> bytes:
+    """The arrays as the file's name asks: .json, or else .npz."""
+    if Path(path).suffix.lower() == ".json":
+        return json.dumps({k: _jsonable(v) for k, v in data.items()}).encode()
+    buffer = io.BytesIO()
+    np.savez(buffer, **data)
+    return buffer.getvalue()
+
+
 def write(path: str | os.PathLike, data: dict[str, np.ndarray]) -> None:
     """Write .npz or .json atomically."""
-    if Path(path).suffix.lower() == ".json":
-        payload = json.dumps({k: _jsonable(v) for k, v in data.items()}).encode()
-    else:
-        buffer = io.BytesIO()
-        np.savez(buffer, **data)
-        payload = buffer.getvalue()
-    atomic_write(path, payload)
+    atomic_write(path, encoded(path, data))
 
 
 class NotRegularFile(OSError):

@@ -8,7 +8,7 @@ import math
 from bpdebug.engine.checked import Record
 from bpdebug.engine.cursor import Engine
 from bpdebug.engine.gradcheck import EPS, ParamCheck, failures
-from bpdebug.engine.notation import format_together
+from bpdebug.engine.notation import format_together, plain
 from bpdebug.engine.shapes import fmt
 from bpdebug.engine.sparkline import bars
 
@@ -100,7 +100,7 @@ def check_report(engine: Engine) -> tuple[list[str], int]:
                   "", "verdict: error → exit 1"]
         return lines, 1
     checks = engine.gradient_check(i) or []
-    lines += ["", f"gradient check: central differences, eps {EPS:g}, float64; "
+    lines += ["", f"gradient check: central differences, eps {plain(EPS)}, float64; "
               "relative error ‖a−n‖/(‖a‖+‖n‖)", *gradcheck_table(checks)]
     if not checks:  # an empty table is not a pass
         lines += ["", "verdict: no gradient could be checked (every entry sits between ReLU "

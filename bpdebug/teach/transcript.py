@@ -12,11 +12,14 @@ import numpy as np
 from bpdebug.engine.cursor import Engine
 from bpdebug.engine.notation import format_rows
 from bpdebug.engine.shapes import fmt
-from bpdebug.teach.explain import Element, Explanation, explain
+from bpdebug.teach.element import Element
+from bpdebug.teach.explain import Explanation, explain
+from bpdebug.teach.render import HEAD, TAIL, explanation_lines
 from bpdebug.teach.report import network_line
 
 SMALL = 6  # matrices with at most this many rows and columns are printed in full
 FIGURES = 5  # paper has the room of a wide panel: one figure more than the default
+PAPER = HEAD + TAIL + 1  # a handout writes a sum whole up to this many terms
 
 
 def _matrix(value) -> list[str]:
@@ -36,7 +39,7 @@ def _worked(engine: Engine, name: str, value, i: int) -> list[str]:
         return []
     where = f", [{','.join(map(str, index))}]" if index else ""
     return ["", f"One element written out, the largest{where}:", "", "```"] + \
-        explained.lines() + ["```"]
+        explanation_lines(explained, PAPER) + ["```"]
 
 
 def transcript(engine: Engine, i: int | None = None) -> str:

@@ -5,7 +5,7 @@ over the frame for the new position.
 
 Extra panels (decision boundary, gradient norms, a student's code ...) go into the
 right-hand column with ``add_panel``; it stays hidden while empty.  Each one has
-``show_frame(frame)`` and is given every frame, including one it gets before it is
+``show(frame)``, as every panel has, and is given every frame, including one it gets before it is
 mounted (it draws that one once it is).
 
 Every panel is sized in the same call that gives it the frame (room.py shares the
@@ -27,6 +27,7 @@ from textual.widget import Widget
 
 from bpdebug.app.components import unchanged
 from bpdebug.app.components.equation_panel import EquationPanel, preview_lines, step_title
+from bpdebug.app.components.explain_panel import ExplainPanel
 from bpdebug.app.components.loss_panel import LossPanel
 from bpdebug.app.components.matrix_grid import WIDE, MatrixGrid, every_step
 from bpdebug.app.components.network_strip import NetworkStrip
@@ -71,6 +72,7 @@ class Debugger(Vertical):
 
     def compose(self) -> ComposeResult:
         self.strip, self.equations = NetworkStrip(id="strip"), EquationPanel(id="equations")
+        self.explained = ExplainPanel(id="explain")  # enter and +, in the equations' place
         self.loss, self.grid = LossPanel(id="loss"), MatrixGrid(id="matrices")
         self.status = TextPanel("", id="status")
         yield self.strip
@@ -79,6 +81,7 @@ class Debugger(Vertical):
                 with SteadyHorizontal(id="top"):
                     with SteadyScroll(id="equations-scroll"):
                         yield self.equations
+                        yield self.explained
                     yield self.loss
                 yield self.grid
             # The teaching panels' column is as tall as the equations and the matrices
@@ -111,7 +114,7 @@ class Debugger(Vertical):
         if self.extras.is_attached:
             self.extras.mount(panel)
         self.extras.add_class("has-panels")
-        self._draw(lambda: panel.show_frame(self.frame))
+        self._draw(lambda: panel.show(self.frame))
 
     def remove_panel(self, panel: Widget) -> None:
         self.panels.remove(panel)
@@ -125,13 +128,17 @@ class Debugger(Vertical):
         """Draw every panel from this frame; a panel that raises shows the error instead."""
         self.frame = frame
         self.set_class(not frame.ok, "-blocked")
-        draws = [lambda: self.strip.show(frame), lambda: self.equations.show(frame),
-                 lambda: self.grid.show(frame, layer),
+        explained = self.explained
+        draws = [lambda: self.strip.show(frame),
+                 lambda: explained.show(frame),  # first: the frame of another moment closes it
+                 lambda: self.equations.show(frame),
+                 lambda: self.grid.show(frame, layer, *explained.feeds()),
                  lambda: self.loss.show(frame, note, draw=False)]
-        draws += [lambda panel=panel: panel.show_frame(frame) for panel in self.panels]
+        draws += [lambda panel=panel: panel.show(frame) for panel in self.panels]
         failed = None
         for draw in draws:
             failed = self._draw(draw) or failed
+        self.equations.display = not explained.display
         if failed is None:
             if not keep_status:  # a training frame leaves what was last said (a refusal)
                 self.say(status if status is not None else summary(frame))
@@ -143,11 +150,17 @@ class Debugger(Vertical):
         try:
             draw()
         except Exception as error:  # noqa: BLE001 - a view bug is shown, never a traceback
-            self.equations.show_error(
-                f"internal error while drawing: {type(error).__name__}",
-                traceback.format_exc(limit=-4))
+            self.show_error(f"internal error while drawing: {type(error).__name__}",
+                            traceback.format_exc(limit=-4))
             return error
         return None
+
+    def show_error(self, title: str, text: str) -> None:
+        """An exception, shown where the equations are (an explanation gives way to it)."""
+        self.explained.close()
+        self.explained.display = False
+        self.equations.display = True
+        self.equations.show_error(title, text)
 
     def say(self, text: Content | str) -> None:
         content = text if isinstance(text, Content) else Content(text)
@@ -159,16 +172,14 @@ class Debugger(Vertical):
     def _story(self) -> bool:
         """Whether the equation panel tells more than the step's equations (a mismatch,
         an error, an explained element): its own content decides its size then."""
-        frame = self.frame
-        return (not frame.ok or frame.explanation is not None or frame.nudge is not None
-                or bool(frame.note))
+        return not self.frame.ok or self.explained.display
 
     def asks(self, extras: bool = True) -> Asks:
         """What each part of the screen asks for: this step's equations, and the widest
         and tallest of every step of the iteration, so that stepping keeps what it can;
         or a story's (a mismatch, an explained element) as it is."""
         width, height = self.size
-        equations = self.equations
+        equations = self.explained if self.explained.display else self.equations
         frame = self.frame
         stepping_width, stepping_lines, matrices_width, matrices_height = self._iteration()
 
@@ -217,11 +228,14 @@ class Debugger(Vertical):
         already is costs nothing, and a new one is one layout pass (steady.py)."""
         if not self.size.height:
             return
+        if self.explained.display:  # a long sum is written whole where half the screen holds it
+            self.explained.fit(max(4, (self.size.height - 3) // 2 - 2))
         asks = self.asks()
         room = share_out(asks)
         self.query_one("#top").styles.height = room.top
         self.query_one("#equations-scroll").styles.width = room.equations
-        self.equations.styles.height = max(room.top, asks.equations_height(room.equations))
+        shown = self.explained if self.explained.display else self.equations
+        shown.styles.height = max(room.top, asks.equations_height(room.equations))
         self.loss.display = room.cost > 0
         if self.panels:
             self.extras.styles.width = room.extras

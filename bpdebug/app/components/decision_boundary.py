@@ -28,6 +28,7 @@ from bpdebug.engine import plan
 from bpdebug.engine.boundary import (boundary, bounds_of, centres, curve_rows, labels_of,
                                      point_cells, predict, threshold)
 from bpdebug.engine.frame import Frame, Network
+from bpdebug.engine.notation import plain
 
 # Class 0 and 1 take the heat map's blue and red, so "y = 1" reads as "positive" everywhere.
 PALETTE = (NEGATIVE, POSITIVE, Color(60, 170, 80), Color(230, 160, 30), Color(150, 80, 200),
@@ -139,7 +140,7 @@ def _plane(X, Y, params, activations, when, columns, lines, background) -> Pictu
         legend += [(GLYPHS[c % len(GLYPHS)], f"bold {tint.hex} on {class_colour(c).hex}"), f" {name}  "]
     x0, x1, y0, y1 = bounds
     title = Content(f"{when} · decision boundary · "
-                    f"x1 {x0:.2g}..{x1:.2g}, x2 {y0:.2g}..{y1:.2g}")
+                    f"x1 {plain(x0, 2)}..{plain(x1, 2)}, x2 {plain(y0, 2)}..{plain(y1, 2)}")
     return Picture(draw_boundary(classes, confidence, points, background), title,
                    Content.assemble(*legend).rstrip())
 
@@ -151,13 +152,14 @@ def _curve(X, Y, params, activations, when, columns, lines, base) -> Picture:
     covered = curve_rows(prediction, y0, y1, 2 * lines)
     points = point_cells(np.vstack([X[0], Y[0]]), np.zeros(X.shape[1], int), (x0, x1, y0, y1),
                          columns, lines)
-    title = Content(f"{when} · prediction · x {x0:.2g}..{x1:.2g}, y {y0:.2g}..{y1:.2g}")
+    title = Content(f"{when} · prediction · x {plain(x0, 2)}..{plain(x1, 2)}, "
+                    f"y {plain(y0, 2)}..{plain(y1, 2)}")
     legend = Content.assemble(("▀", CURVE.hex), " A[L]  • data")
     return Picture(draw_curve(covered, points, lines, base), title, legend)
 
 
 class DecisionBoundary(Widget):
-    """The decision boundary of the frame's parameters over the data; `show_frame(frame)`."""
+    """The decision boundary of the frame's parameters over the data; `show(frame)`."""
 
     DEFAULT_CSS = """
     DecisionBoundary {
@@ -176,7 +178,7 @@ class DecisionBoundary(Widget):
         self._source: tuple | None = None  # (network, params, when) last shown
         self._strips: list[Strip] = []
 
-    def show_frame(self, frame: Frame) -> None:
+    def show(self, frame: Frame) -> None:
         """Redraw for the frame's parameters (one forward pass over the grid)."""
         params = frame.parameters()
         if self._source is not None and self._source[0] is frame.network and all(
@@ -187,9 +189,9 @@ class DecisionBoundary(Widget):
         updated = frame.step is not None and frame.step.kind == plan.UPDATE
         when = f"after iteration {frame.iteration}" if updated else \
             f"iteration {frame.iteration}"
-        self.show(frame.network, params, when)
+        self.show_picture(frame.network, params, when)
 
-    def show(self, network: Network, params: dict, when: str = "iteration 0") -> None:
+    def show_picture(self, network: Network, params: dict, when: str = "iteration 0") -> None:
         self._source = (network, params, when)
         self._draw()
 

@@ -16,7 +16,6 @@ from bpdebug.app.components import unchanged
 from bpdebug.app.components.text_panel import TextPanel
 from bpdebug.engine import plan
 from bpdebug.engine.checked import Record
-from bpdebug.engine.equations import Apply, Expr, Name, T
 from bpdebug.engine.frame import Frame
 from bpdebug.engine.shapes import Operand, Shape, fmt
 
@@ -80,29 +79,6 @@ def spaced(text: str, anchors: list[tuple[str, str]]) -> str:
     return out + text[at:]
 
 
-def _expected_operands(expr: Expr, expected: dict) -> list[Operand]:
-    """The operands as written, with the shapes they must have (for the preview)."""
-    out: list[Operand] = []
-
-    def walk(node: Expr) -> None:
-        if isinstance(node, Name):
-            if node.name in expected:
-                out.append(Operand(str(node), expected[node.name]))
-            return
-        if isinstance(node, T) and node.x.name in expected:
-            out.append(Operand(str(node), tuple(reversed(expected[node.x.name]))))
-            return
-        if isinstance(node, Apply) and node.x.name in expected:
-            out.append(Operand(str(node), expected[node.x.name]))
-            return
-        for child in vars(node).values():
-            if isinstance(child, Expr):
-                walk(child)
-
-    walk(expr)
-    return out
-
-
 def _equation_lines(equation: str, target: str, result: Shape | None,
                     operands: list[Operand], mark: tuple[str, str] | None,
                     indent: str = "  ") -> list[Content]:
@@ -141,7 +117,7 @@ def preview_lines(step: plan.Step, expected: dict) -> list[Content]:
     lines: list[Content] = []
     for equation in step.equations:
         lines += _equation_lines(str(equation), equation.target, expected.get(equation.target),
-                                 _expected_operands(equation.expr, expected), None)
+                                 list(equation.expr.expected_operands(expected)), None)
     return lines
 
 
@@ -180,11 +156,12 @@ def step_title(step: plan.Step, iteration: int, prefix: str = "") -> Content:
                             f" · iteration {iteration}")
 
 
-class EquationPanel(TextPanel):
-    """The current step's equations; red, with the full story, on a mismatch or an error."""
+class TopPanel(TextPanel):
+    """A bordered panel of lines in the top left, as wide as its longest line: the
+    equations, or an element explained in their place (explain_panel.py)."""
 
     DEFAULT_CSS = """
-    EquationPanel {
+    TopPanel {
         height: auto;
         border: round $foreground 30%;
         border-title-align: left;
@@ -194,10 +171,19 @@ class EquationPanel(TextPanel):
     }
     """
 
+    def needed_width(self) -> int:
+        """As wide as the longest line, the borders and the padding."""
+        content = self.content
+        lines = content.plain.splitlines() if isinstance(content, Content) else [""]
+        titles = [self._border_title, self._border_subtitle]  # Content, not markup
+        title = max((cell_len(t.plain) + 6 for t in titles if t is not None), default=0)
+        return max(title, max((cell_len(line) for line in lines), default=0)) + 4
+
+
+class EquationPanel(TopPanel):
+    """The current step's equations; red, with the full story, on a mismatch or an error."""
+
     def show(self, frame: Frame) -> None:
-        if frame.explanation is not None or frame.nudge is not None or frame.note:
-            self._explain(frame)
-            return
         record = frame.record
         self.set_class(not frame.ok, "mismatch")
         if record is None:
@@ -222,31 +208,6 @@ class EquationPanel(TextPanel):
             self.border_subtitle = self._next(frame)
         unchanged.update(self, Content("\n").join(body), layout=False)  # sized by the debugger
 
-    def _explain(self, frame: Frame) -> None:
-        """One element as the post derives it, with its numbers, and the nudge."""
-        self.set_class(False, "mismatch")
-        explanation, nudge = frame.explanation, frame.nudge
-        what = explanation.element if explanation is not None else (
-            nudge.parameter if nudge is not None else None)
-        self.border_title = Content.assemble(("explain", "bold cyan"),
-                                             f" {what}" if what is not None else "",
-                                             f" · iteration {frame.iteration}")
-        self.border_subtitle = Content("esc closes · enter explains · + nudges")
-        body: list[Content] = []
-        if frame.note:
-            body.append(Content.styled(frame.note, "italic"))
-        if explanation is not None:
-            first, *rest = explanation.lines()
-            body.append(Content.styled(first, "bold"))
-            body += [Content(line) for line in rest]
-        if nudge is not None:
-            if body:
-                body.append(Content(""))
-            first, *rest = nudge.lines()
-            body.append(Content.styled(first, "bold"))
-            body += [Content(line) for line in rest]
-        unchanged.update(self, Content("\n").join(body), layout=False)  # sized by the debugger
-
     @staticmethod
     def _next(frame: Frame) -> Content:
         if not frame.ok:
@@ -254,14 +215,6 @@ class EquationPanel(TextPanel):
         where = (f" of iteration {frame.next_iteration}"
                  if frame.next_iteration != frame.iteration else "")
         return Content(f"next: {frame.next_step.label}{where}")
-
-    def needed_width(self) -> int:
-        """As wide as the longest line, the borders and the padding."""
-        content = self.content
-        lines = content.plain.splitlines() if isinstance(content, Content) else [""]
-        titles = [self._border_title, self._border_subtitle]  # Content, not markup
-        title = max((cell_len(t.plain) + 6 for t in titles if t is not None), default=0)
-        return max(title, max((cell_len(line) for line in lines), default=0)) + 4
 
     def show_error(self, title: str, text: str) -> None:
         """An exception from the app itself, shown where the equations were."""

@@ -28,7 +28,7 @@ from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from bpdebug.engine import gradcheck
-from bpdebug.engine.names import from_key, parameters
+from bpdebug.engine.names import from_key, is_parameter_gradient, parameters
 from bpdebug.engine.shapes import fmt
 from bpdebug.teach.report import gradcheck_table
 
@@ -43,7 +43,7 @@ BANDS = ("relative error ‖a−n‖/(‖a‖+‖n‖):  good ≤ 1e-7 < look cl
          "< suspicious < 1e-2 ≤ wrong")
 
 
-class Stopped(Exception):
+class Closed(Exception):
     """Raised from the progress callback once the screen has been closed."""
 
 
@@ -74,9 +74,9 @@ def student_grads(comparison) -> tuple[dict, tuple[tuple[str, str], ...]]:
     """The student's dW[l], db[l] from a Comparison, and the ones that cannot be checked."""
     grads, unchecked = {}, []
     for entry in comparison.entries:
-        if not entry.key.startswith(("dW", "db")):
-            continue
         name = from_key(entry.key)
+        if not is_parameter_gradient(name):
+            continue
         if entry.status in ("ok", "values"):
             grads[name] = np.asarray(entry.drawn, dtype=np.float64)  # the post's layout
         elif entry.status == "shape":
@@ -132,7 +132,8 @@ def result_lines(checks: list, unchecked=()) -> list[Content]:
     return out
 
 
-def verdict(checks: list, unchecked=()) -> Content:
+def conclusion(checks: list, unchecked=()) -> Content:
+    """What the check concludes, in one line: which gradients are wrong, or that all check out."""
     wrong, unmeasurable = gradcheck.failures(checks)
     cannot = (f"cannot measure {', '.join(unmeasurable)}: the values are beyond float64 "
               "(not finite)")
@@ -231,13 +232,13 @@ class GradCheckScreen(ModalScreen[list | None]):
 
         def progress(done: int, total: int) -> None:
             if self._stopped:
-                raise Stopped
+                raise Closed
             self.post_message(Progress(done, total))
 
         try:
             return gradcheck.check(job.params, job.grads, job.forward, job.L, job.seed,
                                    progress=progress)
-        except Stopped:
+        except Closed:
             return None
 
     def on_progress(self, message: Progress) -> None:
@@ -259,7 +260,7 @@ class GradCheckScreen(ModalScreen[list | None]):
         bar.update(total=bar.total or 1, progress=bar.total or 1)
         self.query_one("#gradcheck-table", Static).update(
             Content("\n").join(result_lines(checks, self._unchecked)))
-        self.query_one("#gradcheck-verdict", Static).update(verdict(checks, self._unchecked))
+        self.query_one("#gradcheck-verdict", Static).update(conclusion(checks, self._unchecked))
 
     def action_close(self) -> None:
         self._stopped = True  # the worker's next progress call stops the check

@@ -16,7 +16,10 @@ import numpy as np
 from textual.content import Content
 from textual.widgets import Static
 
-from bpdebug.engine.notation import notation
+from bpdebug.engine.frame import Frame
+from bpdebug.engine.names import post
+from bpdebug.engine.notation import notation, plain
+from bpdebug.engine.watch import Watch
 
 LOW, HIGH = 1e-8, 1e2
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -43,7 +46,7 @@ def norm(value) -> float | None:
 
 def layer_norms(env: dict, L: int) -> list[LayerNorm]:
     """‖dW[l]‖, ‖db[l]‖ (Frobenius) for l = 1..L, None where env has no such entry."""
-    return [LayerNorm(l, norm(env.get(f"dW[{l}]")), norm(env.get(f"db[{l}]")))
+    return [LayerNorm(l, norm(env.get(post("dW", l))), norm(env.get(post("db", l))))
             for l in range(1, L + 1)]
 
 
@@ -116,13 +119,13 @@ def lines(norms: list[LayerNorm], watch, width: int, low: float = LOW,
                            " ", (write(value).rjust(number_width), "bold" if crossed else "")]
             if crossed:
                 limit = watch.gradient_norm_above if crossed == "above" else watch.gradient_norm_below
-                parts.append((f" {'>' if crossed == 'above' else '<'} {limit:g}", "bold red"))
+                parts.append((f" {'>' if crossed == 'above' else '<'} {plain(limit)}", "bold red"))
             out.append(Content.assemble(*parts))
     return out
 
 
 class GradientNorms(Static):
-    """‖dW[l]‖ and ‖db[l]‖ of the current iteration as log bars; `show_frame(frame)`."""
+    """‖dW[l]‖ and ‖db[l]‖ of the current iteration as log bars; `show(frame)`."""
 
     DEFAULT_CSS = """
     GradientNorms {
@@ -141,11 +144,11 @@ class GradientNorms(Static):
         self._norms: list[LayerNorm] = []
         self._watch = None
 
-    def show_frame(self, frame) -> None:
+    def show(self, frame: Frame) -> None:
         """The frame's dW, db (pending until the backward pass reaches them)."""
-        self.show(layer_norms(frame.values, frame.network.L), frame.watch)
+        self.show_norms(layer_norms(frame.values, frame.network.L), frame.watch)
 
-    def show(self, norms: list[LayerNorm], watch=None) -> None:
+    def show_norms(self, norms: list[LayerNorm], watch: Watch | None = None) -> None:
         self._norms, self._watch = norms, watch
         self._draw()
 

@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from bpdebug.app.keys import KEYS as ALL_KEYS
+
 # The help, as what it is: an introduction, then each panel and each key with what it
 # does.  The screen lays it out at any width: a term in its own column, its text wrapped
 # beside it.
@@ -60,44 +62,8 @@ PANELS = [
      'J of the iteration on screen (the headline), and J of every iteration so far '
      "as bars, this iteration's marked (log scale when the cost spans decades)."),
 ]
-KEYS = [
-    ('n  →  space',
-     'next step (refused, with the reason, past a shape mismatch); → and ← move the '
-     'cell cursor instead while a matrix panel has the focus'),
-    ('p  ←',
-     'previous step (back across the update into the previous iteration)'),
-    ('tab',
-     'focus a matrix panel (shift+tab back); arrows move its cell cursor'),
-    ('enter',
-     'explain the cell under the cursor; esc closes the explanation'),
-    ('+',
-     'nudge the W or b entry under the cursor by ε'),
-    ('f',
-     'run to the cost J'),
-    ('e',
-     'run to the end of the iteration (after the update)'),
-    ('1 … 9',
-     "jump to that layer's step in the current direction"),
-    ('t',
-     'train scenario.iterations in the background; t or Esc stops it'),
-    ('r',
-     'reset to iteration 0'),
-    ('g',
-     'gradient check of the current iteration: dW, db against central differences'),
-    ('w',
-     'watchpoints: stop where a NaN, an exploding or vanishing gradient, dead ReLUs '
-     'or a rising cost appear'),
-    ('x',
-     'show or hide the decision boundary and the gradient norms'),
-    ('m',
-     'write the iteration as Markdown (NAME-iteration-I.md, here) for a handout'),
-    ('ctrl+p',
-     'command palette: every action by name'),
-    ('?',
-     'this help (Esc or ? closes it)'),
-    ('q',
-     'quit'),
-]
+# Each key with what it does, from the one table of keys (keys.py), in its order.
+KEYS = [(key.help_term(), key.help) for key in ALL_KEYS if key.help is not None]
 
 
 class HelpScreen(ModalScreen[None]):

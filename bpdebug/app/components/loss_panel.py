@@ -10,6 +10,7 @@ from textual.content import Content
 from bpdebug.app.components import unchanged
 from bpdebug.app.components.text_panel import TextPanel
 from bpdebug.engine.frame import Frame
+from bpdebug.engine.notation import plain
 from bpdebug.engine.sparkline import bars, column_of, log_scale, shown
 
 MARK_STYLE = "bold reverse yellow"
@@ -21,14 +22,14 @@ def headline(frame: Frame) -> Content:
     if J is None:
         return Content.assemble("J = ", ("not computed yet", "dim italic"),
                                 f" · iteration {frame.iteration}")
-    return Content.assemble("J = ", (f"{J:.6g}", "bold"), f" · iteration {frame.iteration}")
+    return Content.assemble("J = ", (plain(J), "bold"), f" · iteration {frame.iteration}")
 
 
 def history_line(frame: Frame) -> Content:
     history = frame.loss_history
     if not history:
         return Content.styled("no cost computed yet", "dim")
-    first = f"J[0] = {history[0]:.4g}" if len(history) > 1 else ""
+    first = f"J[0] = {plain(history[0], 4)}" if len(history) > 1 else ""
     count = f"{len(history)} cost{'s' if len(history) != 1 else ''}"
     return Content.styled(" · ".join(p for p in (count, first) if p), "dim")
 

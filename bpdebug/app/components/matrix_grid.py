@@ -23,7 +23,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from types import MappingProxyType
+from typing import Callable, Mapping
 
 from rich.segment import Segment
 from textual.geometry import Region, Size
@@ -33,6 +34,7 @@ from bpdebug.app.components.matrix_pane import AT_LEAST, FEWER, FRAME_LINES, WID
 from bpdebug.app.components.matrix_view import MatrixPanes
 from bpdebug.engine import plan
 from bpdebug.engine.frame import Frame
+from bpdebug.engine.names import post
 from bpdebug.engine.names import split as split_name
 from bpdebug.engine.notation import FIGURES
 from bpdebug.engine.shapes import fmt
@@ -46,13 +48,14 @@ def panel_names(kind: str | None, l: int, offender: str | None = None, L: int | 
                 wide: bool = False) -> list[list[str]]:
     """The names shown for a step of this kind at layer l, as rows of panels."""
     if kind == plan.UPDATE and L is not None:
-        return [[f"W[{k}]", f"b[{k}]", f"dW[{k}]", f"db[{k}]"] for k in range(1, L + 1)]
-    last = {plan.FORWARD: f"A[{l - 1}]", plan.COST: "Y", None: f"A[{l - 1}]"}.get(
-        kind, f"dA[{l - 1}]")
-    rows = [[f"W[{l}]", f"b[{l}]", f"Z[{l}]", f"A[{l}]"],
-            [f"dW[{l}]", f"db[{l}]", f"dZ[{l}]", last]]
+        return [[post(q, k) for q in ("W", "b", "dW", "db")] for k in range(1, L + 1)]
+    last = {plan.FORWARD: post("A", l - 1), plan.COST: "Y", None: post("A", l - 1)}.get(
+        kind, post("dA", l - 1))
+    rows = [[post(q, l) for q in ("W", "b", "Z", "A")],
+            [post("dW", l), post("db", l), post("dZ", l), last]]
     if wide and kind == plan.BACKWARD and L is not None:
-        rows.append([f"W[{l + 1}]", f"dZ[{l + 1}]", f"dA[{l}]"] if l < L else [f"A[{L}]", "Y"])
+        rows.append([post("W", l + 1), post("dZ", l + 1), post("dA", l)] if l < L
+                    else [post("A", L), "Y"])
     if offender is not None and all(offender not in row for row in rows):
         rows[1][-1] = offender
     return rows
@@ -292,9 +295,11 @@ class MatrixGrid(MatrixPanes):
         """Where a pane is on the screen."""
         return self.places[pane].translate(self.content_region.offset)
 
-    def show(self, frame: Frame, layer: int | None = None, size: Size | None = None) -> None:
+    def show(self, frame: Frame, layer: int | None = None, explained: str | None = None,
+             feeds: Mapping[str, tuple] = MappingProxyType({}), size: Size | None = None) -> None:
         """The step's panels, placed for `size` (the grid's own by default): the size
-        the grid will have when the frame is drawn."""
+        the grid will have when the frame is drawn.  With an element ``explained``, the
+        cells that feed it (``feeds``, by quantity) underlined, their panels on screen."""
         network = frame.network
         if layer is not None:
             self.shown_layer = max(1, min(network.L, layer))
@@ -306,9 +311,8 @@ class MatrixGrid(MatrixPanes):
         width = (size or self.size).width
         wide = (self.app.size.width if self.is_attached else width) >= WIDE
         rows = panel_names(kind, self.shown_layer, offender, network.L, wide)
-        feeds = frame.explanation.cells() if frame.explanation is not None else {}
         if feeds:
-            rows = with_operands(rows, frame.explanation.element.name, feeds, frame.values)
+            rows = with_operands(rows, explained, feeds, frame.values)
         if rows != self.rows:
             # another set of panels: from the first row, or the one a mismatch blames
             self.first_row = next((k for k, names in enumerate(rows) if offender in names), 0)

@@ -74,8 +74,8 @@ class PickerScreen(Screen[None]):
             return
         try:
             scenario = load(name)
-        except ScenarioError as error:
-            self.show_error(f"{name}: {error}")
+        except ScenarioError as error:  # every problem, one line each, as the command line says
+            self.show_error(str(error))
             return
         except Exception as error:  # noqa: BLE001 - a loader bug is shown, not raised
             self.show_error(f"{name}: {type(error).__name__}: {error}")

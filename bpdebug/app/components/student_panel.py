@@ -161,7 +161,7 @@ def student_value(entry):
 
 
 class StudentPanel(Vertical, can_focus=True):
-    """Student vs reference for the frame's step; `show_frame(frame)`."""
+    """Student vs reference for the frame's step; `show(frame)`."""
 
     BINDINGS = [Binding("right_square_bracket", "cycle(1)", "Next entry", show=False),
                 Binding("left_square_bracket", "cycle(-1)", "Previous entry", show=False)]
@@ -210,12 +210,12 @@ class StudentPanel(Vertical, can_focus=True):
         self.query_one("#student-output-box").display = False
         self._ready = True
         if self._frame is not None:  # a frame given before the panel was mounted
-            self.show_frame(self._frame)
+            self.show(self._frame)
 
     _frame = None
     _ready = False  # mounted, with the children that draw
 
-    def show_frame(self, frame) -> None:
+    def show(self, frame) -> None:
         """The comparisons up to the frame's step: only what the steps done so far compute."""
         self._frame = frame
         if not self._ready:
@@ -226,19 +226,20 @@ class StudentPanel(Vertical, can_focus=True):
         self._so_far = True
         if student is None or student.comparison is None:
             self._running = student is not None and student.running
-            self.show(None, kind, layer, frame.network.L)
+            self.show_comparison(None, kind, layer, frame.network.L)
             return
         self._running = False
         whole = student.comparison
         partial = replace(whole, entries=student.entries,
                           crash=whole.crash if student.crash_shown else None)
         self._so_far = len(partial.entries) < len(whole.entries)
-        self.show(partial, kind, layer, frame.network.L)
+        self.show_comparison(partial, kind, layer, frame.network.L)
 
     _running = False
     _so_far = False
 
-    def show(self, comparison, kind: str, layer: int, L: int, key: str | None = None) -> None:
+    def show_comparison(self, comparison, kind: str, layer: int, L: int,
+                        key: str | None = None) -> None:
         """Student vs reference for step (kind, layer); `key` picks the entry to draw."""
         self.comparison = comparison
         self.keys = step_keys(kind, layer, L) if comparison is not None else []

@@ -19,6 +19,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Static
 
+from bpdebug.engine.notation import plain
 from bpdebug.engine.watch import WATCHPOINTS, Watch
 
 DEFAULTS = {w.key: w.default for w in WATCHPOINTS}
@@ -108,7 +109,7 @@ class WatchScreen(ModalScreen[Watch]):
                                    id=f"watch-{w.key}", compact=True)
                     if w.default is not None:
                         value = getattr(watch, w.key)
-                        yield Input(f"{value if value is not None else w.default:g}",
+                        yield Input(plain(value if value is not None else w.default),
                                     id=f"watch-{w.key}-threshold", compact=True)
             yield Static(Content("1-5 or space toggles · type a threshold and press enter · "
                                  "esc closes"), id="watch-hint")
@@ -154,4 +155,4 @@ class WatchScreen(ModalScreen[Watch]):
             self.query_one(f"#watch-{w.key}", Checkbox).value = is_on(watch, w.key)
             value = getattr(watch, w.key)
             if w.default is not None and value is not None:
-                self.query_one(f"#watch-{w.key}-threshold", Input).value = f"{value:g}"
+                self.query_one(f"#watch-{w.key}-threshold", Input).value = plain(value)

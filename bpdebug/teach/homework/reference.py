@@ -11,7 +11,7 @@ import numpy as np
 
 from bpdebug.engine import names, plan
 from bpdebug.engine.cursor import Engine
-from bpdebug.engine.equations import Equation, names_in
+from bpdebug.engine.equations import Equation
 from bpdebug.engine.losses import LOSSES
 
 
@@ -57,7 +57,7 @@ class Reference:
         eq = self.equations.get(name)
         if eq is None:
             return []
-        return [n.name for n in names_in(eq.expr) if n.name not in ("1/m", "α")]
+        return [n.name for n in eq.expr.names() if n.name not in ("1/m", "α")]
 
     def stage(self, name: str) -> str:
         if name == "J" or name.startswith(("Z[", "A[")):
