@@ -61,6 +61,8 @@ _count = _number(int, "a whole number", lambda n: n >= 0, "must be 0 or more: {v
 
 
 def parser() -> argparse.ArgumentParser:
+    from bpdebug.teach.confine import POLICIES
+
     p = _Parser(
         prog="bpdebug",
         description="A terminal stepping debugger for neural-network backpropagation. "
@@ -79,12 +81,17 @@ def parser() -> argparse.ArgumentParser:
                    help="a student's own forward(X, parameters) and/or backpropagation(cache, Y, "
                    "parameters) in the post's style (.py, .ipynb, any name), compared entry by "
                    "entry with the reference; it runs in a separate process with a time and "
-                   "memory limit, but with your permissions: name only files you would run. "
+                   "memory limit, confined where Linux has Landlock (--impl-confine). "
                    "With --check, several files and folders grade a class")
     p.add_argument("--impl-timeout", metavar="SECONDS", type=_seconds,
                    help="wall-clock limit for each call of the student's code (default 10)")
     p.add_argument("--impl-memory", metavar="SIZE", type=_size,
                    help="memory limit of the process running the student's code (default 2GiB)")
+    p.add_argument("--impl-confine", metavar="|".join(POLICIES), choices=POLICIES,
+                   help="confine the process running the student's code with Landlock (Linux): "
+                   "it reads only Python and its own folder, writes only its job folder, opens "
+                   "no TCP connection; auto (the default) says so where it cannot, require "
+                   "refuses to grade there (exit 2)")
     p.add_argument("--report", metavar="FILE.csv|FILE.json", type=_path,
                    help="with --check --impl: write every submission's verdict as a table")
     p.add_argument("--transcript", metavar="OUT.md", type=_path,
@@ -292,6 +299,8 @@ def _refused(args: argparse.Namespace) -> str | None:
         return "--report writes the verdicts of --check --impl FILE…: add --check --impl"
     if args.report and not args.report.lower().endswith((".csv", ".json")):
         return f"--report: {args.report}: the name must end in .csv or .json"
+    if args.impl_confine is not None and not args.impl:
+        return "--impl-confine says how --impl FILE runs: add --impl"
     for flag in ("impl_timeout", "impl_memory"):
         if getattr(args, flag) is not None and not args.impl:
             return f"--{flag.replace('_', '-')} is the limit for --impl FILE: add --impl"

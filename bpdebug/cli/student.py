@@ -12,7 +12,19 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 def _limits(args):
     from bpdebug.teach.student import Limits
     default = Limits()
-    return Limits(args.impl_timeout or default.timeout, args.impl_memory or default.memory)
+    return Limits(args.impl_timeout or default.timeout, args.impl_memory or default.memory,
+                  args.impl_confine or default.confine)
+
+
+def _unconfinable(limits) -> bool:
+    """--impl-confine require where Landlock is missing: said in one line, before any
+    student's code runs (True: refused)."""
+    from bpdebug.teach.confine import probe
+    found = probe()
+    if limits.confine == "require" and not found.confined:
+        print(f"bpdebug: --impl-confine require: {found.line()}", file=sys.stderr)
+        return True
+    return False
 
 
 def open_impl(scenario, args, terminal=lambda: True) -> int:
@@ -30,7 +42,7 @@ def open_impl(scenario, args, terminal=lambda: True) -> int:
     except StudentFileError as error:
         print(f"bpdebug: --impl: {error}", file=sys.stderr)
         return EXIT_USAGE
-    if not terminal():
+    if _unconfinable(_limits(args)) or not terminal():
         return EXIT_USAGE
     from dataclasses import replace
 
@@ -45,6 +57,8 @@ def check_impl(scenario, args) -> int:
 
     from bpdebug.teach import grading, student
     limits = _limits(args)
+    if _unconfinable(limits):
+        return EXIT_USAGE
     single = len(args.impl) == 1 and not Path(args.impl[0]).is_dir()
     try:
         ref = student.reference(scenario)
@@ -80,6 +94,9 @@ def check_impl(scenario, args) -> int:
             sys.stderr.flush()
     print(f"{scenario.title} ({scenario.path}): {len(results)} submissions, "
           f"{limits.timeout:g} s and {student.size_text(limits.memory)} each")
+    # Every child says how it ran; on one machine they all say the same.
+    for line in sorted({g.confinement for g in results if g.confinement}):
+        print(line)
     print()
     print("\n".join(grading.lines(results)))
     print()

@@ -27,6 +27,7 @@ class Graded:
     category: str  # "correct", "diverges", "wrong shape", "raised", "timed out", "missing", …
     verdict: str  # the one line printed after the file name
     entry: str  # the first entry that differs ("" when none)
+    confinement: str = ""  # how its child ran: "confined (Landlock ABI 7): …", "not confined: …"
 
     @property
     def correct(self) -> bool:
@@ -96,7 +97,7 @@ def grade_one(scenario, name: str, ref, limits, stop=None) -> Graded:
         return Graded(name, "unreadable", str(error), "")
     comparison = student.run(scenario, submission, limits=limits, ref=ref, stop=stop)
     category, text = student.verdict(comparison)
-    return Graded(name, category, text, student.first_entry(comparison))
+    return Graded(name, category, text, student.first_entry(comparison), comparison.confinement)
 
 
 def grade(scenario, names: list[str], limits, i: int = 0, jobs: int | None = None,

@@ -41,11 +41,12 @@ class StudentFileError(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    """What one child may use: seconds per call (import, forward, backpropagation) and
-    bytes of address space (RLIMIT_AS)."""
+    """What one child may use: seconds per call (import, forward, backpropagation),
+    bytes of address space (RLIMIT_AS), and whether it is confined (confine.POLICIES)."""
 
     timeout: float = 10.0
     memory: int = 2 << 30
+    confine: str = "auto"
 
 
 def size_text(n: int) -> str:
@@ -191,6 +192,7 @@ class Comparison:
     output: str = ""  # what the student's code printed (fd 1 and 2), control codes escaped
     more_lines: int = 0  # lines of output beyond what was kept
     skipped: tuple[str, ...] = ()  # notebook lines skipped as IPython
+    confinement: str = ""  # the child's own line: "confined (Landlock ABI 7): …", "not confined: …"
 
     @property
     def first_divergence(self) -> Entry | None:
@@ -321,13 +323,15 @@ def run(scenario, submission: Submission, i: int = 0, limits: Limits | None = No
         (job_dir / "job.json").write_text(json.dumps({
             "path": str(submission.path), "display": submission.display,
             "timeout": limits.timeout, "memory": limits.memory,
-            "memory_text": size_text(limits.memory),
+            "memory_text": size_text(limits.memory), "confine": limits.confine,
             "forward_keys": ref.forward_keys, "grads_keys": grads_keys}))
         child = ChildProcess(job_dir, limits.timeout, stop)
         if started is not None:
             started(child)
         outcome = child.run()
-        return _interpret(ref, submission, limits, outcome, job_dir)
+        said = [m["confinement"] for m in outcome.statuses if "confinement" in m]
+        return replace(_interpret(ref, submission, limits, outcome, job_dir),
+                       confinement=str(said[-1]) if said else "")
     finally:
         shutil.rmtree(job_dir, ignore_errors=True)
 
@@ -563,7 +567,8 @@ def output_lines(comparison: Comparison, limit: int | None = OUTPUT_LINES) -> li
 
 def report(scenario, path: str, comparison: Comparison) -> tuple[list[str], int]:
     """The --check --impl report and its exit code (0 all match, 1 anything else)."""
-    lines = [f"{scenario.title} ({scenario.path}) against {path}", ""]
+    lines = [f"{scenario.title} ({scenario.path}) against {path}"]
+    lines += [comparison.confinement, ""] if comparison.confinement else [""]
     for entry in comparison.entries:
         mark = {"ok": "✓", "not run": "·"}.get(entry.status, "✗")
         lines.append(f"{mark} {entry.key:6} {entry.status:8} {entry.equation}")

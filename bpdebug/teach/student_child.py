@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from bpdebug.engine.shapes import fmt
+from bpdebug.teach.confine import for_child
 from bpdebug.teach.submission import FUNCTIONS, SubmissionError, read
 
 
@@ -323,6 +324,8 @@ def main() -> None:
     child = Child(job_dir)
     # numpy is imported above, before the limit: the limit is for the student's arrays.
     _limit_memory(int(child.job["memory"]))
+    # Before anything of the hand-in is read: Landlock, as --impl-confine says (confine.py).
+    for_child(child.job.get("confine", "auto"), child.folder, str(job_dir), child.say)
     os.chdir(child.folder)  # as `python student.py` would: their data files resolve
     sys.path.insert(0, child.folder)  # `from helpers import relu` finds helpers.py
     sys.argv = [child.job["path"]]
