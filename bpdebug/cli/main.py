@@ -58,6 +58,7 @@ def _number(kind: type, what: str, ok: Callable, must: str) -> Callable[[str], f
 _seconds = _number(float, "a number of seconds", lambda s: 0 < s < 1e6,
                    "must be more than 0 seconds: {text!r}")
 _count = _number(int, "a whole number", lambda n: n >= 0, "must be 0 or more: {value}")
+_positive = _number(int, "a whole number", lambda n: n >= 1, "must be 1 or more: {value}")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -110,6 +111,12 @@ def parser() -> argparse.ArgumentParser:
                    "0.0.0.0 for every network)")
     p.add_argument("--port", type=_count, default=None, metavar="PORT",
                    help="with --serve: the port to listen on (default 8000)")
+    p.add_argument("--max-sessions", type=_positive, default=None, metavar="N",
+                   help="with --serve: at most N sessions (browser tabs) at once; one more "
+                   "is told the class is full (default: worked out from memory and cores)")
+    p.add_argument("--idle-timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="with --serve: end a tab's session after this long without a key "
+                   "or a resize (default 1800)")
     p.add_argument("--max-memory", type=_size, default=1 << 30, metavar="SIZE",
                    help="refuse scenarios whose matrices would need more (default 1GiB)")
     p.add_argument("--max-file-size", type=_size, default=16 << 20, metavar="SIZE",
@@ -139,7 +146,7 @@ def first_sentence(text: str) -> str:
 def _main(args: argparse.Namespace) -> int:
     from bpdebug.scenario import ScenarioError, bundled, load
 
-    if args.serve or args.host is not None or args.port is not None:
+    if args.serve or any(getattr(args, flag) is not None for flag in _SERVE_ONLY):
         return _serve(args)
     if args.list:
         for name, title, description in bundled():
@@ -247,7 +254,10 @@ def _serve(args: argparse.Namespace) -> int:
     from bpdebug.scenario import ScenarioError, load
 
     if not args.serve:
-        print("bpdebug: --host and --port go with --serve", file=sys.stderr)
+        given = [f"--{flag.replace('_', '-')}" for flag in _SERVE_ONLY
+                 if getattr(args, flag) is not None]
+        print(f"bpdebug: {' and '.join(given)} go{'es' if len(given) == 1 else ''} with --serve",
+              file=sys.stderr)
         return EXIT_USAGE
     if args.impl:
         print("bpdebug: --serve cannot be combined with --impl: a student's code is never "
@@ -269,13 +279,18 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"bpdebug: {error}", file=sys.stderr)
             return EXIT_USAGE
         path, title = Path(scenario.path).resolve(), f"bpdebug {scenario.name}"
-    from bpdebug.cli.serve import ServeError, serve
+    from bpdebug.cli.serve import IDLE_TIMEOUT, Options, ServeError, default_max_sessions, serve
+    cap, why = (args.max_sessions, "") if args.max_sessions else default_max_sessions()
     try:
-        serve(path, title, args.host or "127.0.0.1", port, args.max_memory)
+        serve(Options(path, title, args.host or "127.0.0.1", port, args.max_memory, cap,
+                      args.idle_timeout or IDLE_TIMEOUT, why))
     except ServeError as error:
         print(f"bpdebug: {error}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK
+
+
+_SERVE_ONLY = ("host", "port", "max_sessions", "idle_timeout")
 
 
 def _refused(args: argparse.Namespace) -> str | None:
