@@ -133,6 +133,35 @@ def _children() -> dict[int, list[int]]:
     return children
 
 
+def cmdline(pid: int) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def forked_for(server: int) -> set[int]:
+    """Every process on this machine that is `server`'s warm process or a session forked
+    from it, wherever it was re-parented to: their command line names the server's pid
+    (forkserver.py's argv)."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            argv = cmdline(int(entry))
+            if "bpdebug.cli.forkserver" in argv:
+                at = argv.index("bpdebug.cli.forkserver")
+                if argv[at + 2:at + 3] == [str(server)] and alive(int(entry)):
+                    found.add(int(entry))
+    return found
+
+
+def warm_process(server: int) -> int:
+    """The warm process of a running server (its child)."""
+    [warm] = [pid for pid in children(server) if "bpdebug.cli.forkserver" in cmdline(pid)]
+    return warm
+
+
 def alive(pid: int) -> bool:
     """Running or not yet reaped by anyone (a zombie counts as gone)."""
     try:

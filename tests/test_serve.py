@@ -17,7 +17,8 @@ from bpdebug.cli.main import main
 from bpdebug.cli.serve import PER_CORE, command, default_max_sessions, urls
 from bpdebug.scenario.reader import load
 from bpdebug.teach.transcript import transcript
-from tests.tabs import FIRST_SCREEN, STEPPED, Tab, children, descendants, served, wait_gone
+from tests.tabs import (FIRST_SCREEN, STEPPED, Tab, descendants, forked_for, served,
+                         wait_gone, warm_process)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,15 +98,8 @@ async def test_m_in_a_browser_sends_the_handout_and_writes_nothing_on_the_server
 
 def served_processes(server) -> tuple[int, set[int]]:
     """The warm process and the sessions forked from it."""
-    [warm] = [pid for pid in children(server.process.pid) if "forkserver" in _cmdline(pid)]
+    warm = warm_process(server.process.pid)
     return warm, descendants(warm)
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
 
 
 async def test_max_sessions_serves_three_tabs_and_turns_the_fourth_away():
@@ -145,7 +139,7 @@ async def test_max_sessions_serves_three_tabs_and_turns_the_fourth_away():
             await again.shows(FIRST_SCREEN)
 
             # stopping the server ends every session at once and says how many
-            everything = server.descendants()
+            everything, pid = server.descendants(), server.process.pid
             assert server.stop() == 0
             assert "bpdebug: stopping: ended 3 sessions" in server.lines
             assert [line for line in server.lines if line and "ended: the server stopped" in line]
@@ -153,6 +147,7 @@ async def test_max_sessions_serves_three_tabs_and_turns_the_fourth_away():
                 await tab.closed.wait()
                 assert tab.close_reason == "the class is over: the server stopped"
     assert [pid for pid in everything if not wait_gone(pid)] == []
+    assert forked_for(pid) == set()  # nothing re-parented survives either
 
 
 async def test_an_idle_tab_ends_and_its_process_is_gone():
