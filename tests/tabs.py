@@ -240,9 +240,12 @@ class Tab:
         await self.send("stdin", key)
 
     async def shows(self, needle: str, since: int = 0) -> str:
-        """Wait until the output after byte `since` paints `needle`; the text."""
+        """Wait until the output after byte `since` paints `needle`; the text painted
+        (each new message is searched with a margin before it, not everything again)."""
+        looked = since
         while True:
-            painted = text(self.data[since:])
+            painted = text(self.data[max(since, looked - 4096):])
+            looked = len(self.data)
             if needle in painted:
                 return painted
             if self.closed.is_set():

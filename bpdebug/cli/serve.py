@@ -440,12 +440,21 @@ def serve(options: Options) -> None:
             idle = asyncio.create_task(self._idle(tab, websocket))
             status = None
             try:
-                await session.start(_int(request.query.get("width"), 80),
-                                    _int(request.query.get("height"), 24))
+                # The page's query holds its first guess of the terminal's size; the fitted
+                # size follows at once, before its first ping.  Starting at that size saves
+                # the session a second layout and paint of its first screen.
+                size = (_int(request.query.get("width"), 80), _int(request.query.get("height"), 24))
+                first = await _first_message(websocket)
+                if websocket.closed:  # gone before it said its size: nothing to start
+                    return websocket
+                size = _resize(first) or size
+                await session.start(*size)
                 tab.pid = session.pid
                 session._task.add_done_callback(  # the app ended by itself (q, a crash)
                     lambda _: (tab.end("the app ended"),
                                asyncio.ensure_future(websocket.close(message=b"the session ended"))))
+                if first is not None and _resize(first) is None:
+                    await self._message(tab, websocket, session, first)
                 await self._messages(tab, websocket, session)
             except ServeError as error:
                 tab.end(f"could not start: {error}")
@@ -465,27 +474,23 @@ def serve(options: Options) -> None:
 
         async def _messages(self, tab: Tab, websocket, session) -> None:
             async for message in websocket:
-                if message.type != WSMsgType.TEXT:
-                    continue
-                try:
-                    envelope = json.loads(message.data)
-                    kind = envelope[0]
-                except (ValueError, IndexError, KeyError, TypeError):
-                    continue
-                if kind == "stdin":
-                    tab.active = time.monotonic()
-                    await session.send_bytes(str(envelope[1]).encode("utf-8"))
-                elif kind == "resize" and isinstance(envelope[1], dict):
-                    tab.active = time.monotonic()
-                    size = envelope[1]
-                    await session.set_terminal_size(_int(size.get("width"), 80),
-                                                    _int(size.get("height"), 24))
-                elif kind == "ping":
-                    await websocket.send_json(["pong", envelope[1]])
-                elif kind == "blur":
-                    await session.blur()
-                elif kind == "focus":
-                    await session.focus()
+                if message.type == WSMsgType.TEXT:
+                    await self._message(tab, websocket, session, _envelope(message.data))
+
+        async def _message(self, tab: Tab, websocket, session, envelope: list | None) -> None:
+            kind = envelope[0] if envelope else None
+            if kind == "stdin":
+                tab.active = time.monotonic()
+                await session.send_bytes(str(envelope[1]).encode("utf-8"))
+            elif _resize(envelope):
+                tab.active = time.monotonic()
+                await session.set_terminal_size(*_resize(envelope))
+            elif kind == "ping":
+                await websocket.send_json(["pong", envelope[1]])
+            elif kind == "blur":
+                await session.blur()
+            elif kind == "focus":
+                await session.focus()
 
         async def _idle(self, tab: Tab, websocket) -> None:
             while True:
@@ -555,6 +560,33 @@ def _banner(options: Options, room: Class) -> None:
     cap = f"{options.cap_why}; --max-sessions N" if options.cap_why else "--max-sessions"
     print(f"bpdebug: at most {room.max_sessions} sessions at once ({cap}); a tab idle for "
           f"{duration(options.idle_timeout)} ends (--idle-timeout)", flush=True)
+
+
+FIRST_MESSAGE = 2.0  # seconds to wait for the page's fitted size before starting without it
+
+
+async def _first_message(websocket) -> list | None:
+    """The page's first message (its fitted size, or a ping), or None."""
+    try:
+        message = await websocket.receive(timeout=FIRST_MESSAGE)
+    except asyncio.TimeoutError:
+        return None
+    return _envelope(message.data) if isinstance(message.data, str) else None
+
+
+def _envelope(data: str) -> list | None:
+    """A message of textual.js: ["stdin", text], ["resize", {width, height}], ["ping", t]…"""
+    try:
+        envelope = json.loads(data)
+    except ValueError:
+        return None
+    return envelope if isinstance(envelope, list) and envelope and len(envelope) <= 2 else None
+
+
+def _resize(envelope: list | None) -> tuple[int, int] | None:
+    if envelope and envelope[0] == "resize" and len(envelope) == 2 and isinstance(envelope[1], dict):
+        return _int(envelope[1].get("width"), 80), _int(envelope[1].get("height"), 24)
+    return None
 
 
 def _int(text, default: int) -> int:
