@@ -133,6 +133,11 @@ def _children() -> dict[int, list[int]]:
     return children
 
 
+def logged_pid(line: str) -> int:
+    """The session's pid in a log line: "session 3 from 127.0.0.1 (pid 4242): …"."""
+    return int(re.search(r"\(pid (\d+)\)", line).group(1))
+
+
 def cmdline(pid: int) -> list[str]:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
@@ -251,6 +256,20 @@ class Tab:
             if self.closed.is_set():
                 raise AssertionError(f"the tab closed ({self.close_code} {self.close_reason!r}) "
                                      f"before showing {needle!r}")
+            self._new.clear()
+            await asyncio.wait_for(self._new.wait(), HANG_GUARD)
+
+    async def drawn(self) -> None:
+        """Wait until the first screen is painted at this tab's size: the footer's keys
+        on its last row (Textual places each row with ESC[row;1H)."""
+        footer = re.compile(rb"\x1b\[%d;1H(?:\x1b\[[0-9;]*m)* ?n ?(?:\x1b\[[0-9;]*m)* ?Next"
+                            % self.height)  # a narrow footer drops the spaces
+        looked = 0
+        while not footer.search(self.data, max(0, looked - 4096)):
+            looked = len(self.data)
+            if self.closed.is_set():
+                raise AssertionError(f"the tab closed ({self.close_code} {self.close_reason!r}) "
+                                     "before its first screen")
             self._new.clear()
             await asyncio.wait_for(self._new.wait(), HANG_GUARD)
 

@@ -14,7 +14,7 @@ from bpdebug.engine.cursor import Engine
 from bpdebug.scenario.reader import load
 from bpdebug.teach.transcript import transcript
 from tests.browser import chromium, open_app, screen, served, wait_for_text
-from tests.tabs import descendants, forked_for, wait_gone, warm_process
+from tests.tabs import forked_for, logged_pid, wait_gone
 from tests.tabs import served as served_tabs
 
 pytestmark = pytest.mark.browser
@@ -101,11 +101,9 @@ def test_tabs_closed_within_a_second_leave_no_session_and_the_server_leaves_noth
                 with tab.expect_websocket():
                     tab.goto(server.url)
                 tab.close()
-                server.wait_line(lambda line: f"session {k + 1} from" in line
-                                 and "ended: the tab closed" in line)
-        warm = warm_process(server.process.pid)
-        assert descendants(warm) == set()  # no session left
+                line = server.wait_line(lambda line: f"session {k + 1} from" in line
+                                        and "ended: the tab closed" in line)
+                assert wait_gone(logged_pid(line))  # its session is gone
         pid = server.process.pid
         assert server.stop() == 0
-    assert wait_gone(warm)
     assert forked_for(pid) == set()  # no bpdebug process of this server at all

@@ -7,6 +7,9 @@ bundled scenarios (through the picker) or the one scenario named, never a file o
 choosing and never a student's --impl: nothing the page sends reaches a command line.
 
 What holds a lecture together:
+- warm starts: sessions are forked, not started as fresh interpreters, and up to POOL of
+  them are started ahead of their tabs (Pool), so a class opening the page in the same
+  second gets its first screens in a fraction of a second (bench/serve_bench.py);
 - a cap (--max-sessions): a tab beyond it gets "the class is full" and the others go on;
 - idle tabs end (--idle-timeout): no key or resize for that long ends the session;
 - a session ends the moment its tab does (closed, reloaded, crashed, or before the app
@@ -39,6 +42,7 @@ WEB = Path(__file__).resolve().parent / "web"
 
 IDLE_TIMEOUT = 1800.0  # seconds: a lecture's pause, not a night
 PER_CORE = 15  # sessions per core the default cap allows (bench/serve_bench.py)
+POOL = 32  # sessions started ahead of their tabs at most: a class's worth
 SESSION_MEMORY = 128 << 20  # bytes the default cap reserves per session, above its measured use
 END_GRACE = 10.0  # seconds for a killed session to be reaped before the log says so
 
@@ -340,8 +344,10 @@ class Class:
         how = "" if status in (None, "SIGKILL", "exit 0") else f", {status}"
         if status is None and tab.pid is not None:
             how = ", still not reaped"
-        self.log(f"session {tab.number} from {tab.peer}: {span}, {duration(ended - tab.started)}, "
-                 f"ended: {tab.why or 'the tab closed'}{how} ({len(self.tabs)} open)")
+        pid = f" (pid {tab.pid})" if tab.pid is not None else ""
+        self.log(f"session {tab.number} from {tab.peer}{pid}: {span}, "
+                 f"{duration(ended - tab.started)}, ended: {tab.why or 'the tab closed'}{how} "
+                 f"({len(self.tabs)} open)")
 
     def log(self, text: str) -> None:
         print(f"bpdebug: {text}", file=self.out, flush=True)
@@ -370,13 +376,60 @@ def serve(options: Options) -> None:
 
     class Session(AppService):
         """textual-serve's protocol with one session, whose process comes from the warm
-        one and is killed, not asked, when the tab ends."""
+        one and is killed, not asked, when the tab ends.  It may start before any tab
+        asks for it (the pool): what it sends meanwhile is kept, and given to the tab
+        that takes it."""
 
         pid: int | None = None
+        size: tuple[int, int] = (80, 24)
+
+        def __init__(self) -> None:
+            super().__init__("", write_bytes=self._keep, write_str=self._keep,
+                             close=self._keep_close, download_manager=server.download_manager)
+            self.kept: list = []  # what the app sent before a tab took it
+            self.said = 0.0  # when the app last sent anything (the loop's clock)
+
+        async def on_data(self, payload: bytes) -> None:
+            self.said = asyncio.get_running_loop().time()
+            await super().on_data(payload)
+
+        async def drawn(self, quiet: float = 0.25) -> None:
+            """Until the app has drawn and then gone quiet (its first screen is done),
+            within END_GRACE: it paces the pool and starts the idle clock."""
+            loop = asyncio.get_running_loop()
+            until = loop.time() + END_GRACE
+            while self.running and loop.time() < until:
+                if self.said and loop.time() - self.said >= quiet:
+                    return
+                await asyncio.sleep(quiet / 2)
+
+        async def _keep(self, data) -> None:
+            self.kept.append(data)
+
+        async def _keep_close(self) -> None:
+            self.kept.append(None)
+
+        async def attach(self, websocket) -> None:
+            """From now on the app speaks to this tab: first what it already said."""
+            while self.kept:
+                data = self.kept.pop(0)
+                if data is None:
+                    await websocket.close(message=b"the session ended")
+                elif isinstance(data, bytes):
+                    await websocket.send_bytes(data)
+                else:
+                    await websocket.send_str(data)
+            # No await since the last check: nothing can be kept in between.
+            self.remote_write_bytes, self.remote_write_str = websocket.send_bytes, websocket.send_str
+            self.remote_close = websocket.close
+
+        @property
+        def running(self) -> bool:
+            return self._task is not None and not self._task.done()
 
         async def _open_app_process(self, width: int = 80, height: int = 24):
             spawned = await forks.spawn(width, height)
-            self.pid = spawned.pid
+            self.pid, self.size = spawned.pid, (width, height)
             loop = asyncio.get_running_loop()
             streams = type("Streams", (), {})()
             for name in ("stdout", "stderr"):
@@ -402,6 +455,67 @@ def serve(options: Options) -> None:
                 self._task = None
             if self._stdin is not None:
                 self._stdin.close()
+
+    class Pool:
+        """Sessions started before their tabs, each drawn at the size the last tab had:
+        a tab that takes one only has it resized (a quarter of a start's work), so a
+        class opening the page at once is not a class of interpreters starting at once.
+        Started one at a time, so that they never crowd out a tab's own start; a tab may
+        take one still starting.  The pool and the tabs together stay within the cap."""
+
+        def __init__(self, size: int) -> None:
+            self.size = size
+            self.ahead: list[asyncio.Task] = []  # each gives a started Session
+            self.filling: asyncio.Task | None = None
+            self.terminal = (120, 36)
+            self.stopped = False
+
+        async def take(self, width: int, height: int) -> Session | None:
+            self.terminal = (width, height)
+            while self.ahead:
+                try:
+                    session = await self.ahead.pop(0)
+                except ServeError:
+                    continue
+                if session.running:
+                    return session
+                await session.stop()
+            return None
+
+        def fill(self) -> None:
+            if not self.stopped and (self.filling is None or self.filling.done()):
+                self.filling = asyncio.ensure_future(self._fill())
+
+        async def _fill(self) -> None:
+            while (not self.stopped and len(self.ahead) < self.size
+                   and len(self.ahead) + len(room.tabs) < room.max_sessions):
+                started = asyncio.ensure_future(self._start(*self.terminal))
+                self.ahead.append(started)
+                try:
+                    await asyncio.shield(started)
+                except ServeError as error:
+                    room.log(f"could not start a session ahead: {error}")
+                    return
+
+        @staticmethod
+        async def _start(width: int, height: int) -> Session:
+            session = Session()
+            await session.start(width, height)
+            await session.drawn()
+            return session
+
+        async def stop(self) -> None:
+            self.stopped = True
+            sessions = [s for s in await asyncio.gather(*self.ahead, return_exceptions=True)
+                        if isinstance(s, Session)]
+            for session in sessions:
+                if session.pid is not None:
+                    forks.kill(session.pid)
+            await asyncio.gather(*(session.stop() for session in sessions),
+                                 return_exceptions=True)
+            self.ahead.clear()
+
+    pool = Pool(min(options.max_sessions, POOL))
 
     class ClassroomServer(Server):
         # textual-serve builds the page's websocket address from the address it was bound
@@ -434,10 +548,7 @@ def serve(options: Options) -> None:
                                       message=FULL.format(n=room.max_sessions).encode())
                 return websocket
             sockets[tab] = websocket
-            session = Session("", write_bytes=websocket.send_bytes,
-                              write_str=websocket.send_str, close=websocket.close,
-                              download_manager=self.download_manager)
-            idle = asyncio.create_task(self._idle(tab, websocket))
+            session = idle = None
             status = None
             try:
                 # The page's query holds its first guess of the terminal's size; the fitted
@@ -448,8 +559,16 @@ def serve(options: Options) -> None:
                 if websocket.closed:  # gone before it said its size: nothing to start
                     return websocket
                 size = _resize(first) or size
-                await session.start(*size)
+                session = await pool.take(*size)
+                if session is None:
+                    session = Session()
+                    await session.start(*size)
+                await session.attach(websocket)
+                if session.size != size:
+                    await session.set_terminal_size(*size)
                 tab.pid = session.pid
+                idle = asyncio.create_task(self._idle(tab, websocket, session))
+                pool.fill()
                 session._task.add_done_callback(  # the app ended by itself (q, a crash)
                     lambda _: (tab.end("the app ended"),
                                asyncio.ensure_future(websocket.close(message=b"the session ended"))))
@@ -461,15 +580,18 @@ def serve(options: Options) -> None:
             except Exception as error:  # noqa: BLE001 - one tab's failure is logged, not fatal
                 tab.end(f"failed: {type(error).__name__}: {error}")
             finally:
-                idle.cancel()
+                if idle is not None:
+                    idle.cancel()
                 tab.end("the tab closed")
-                await session.stop()
-                if session.pid is not None:
-                    status = await forks.reaped(session.pid)
+                if session is not None:
+                    await session.stop()
+                    if session.pid is not None:
+                        status = await forks.reaped(session.pid)
                 if not websocket.closed:
                     await websocket.close()
                 sockets.pop(tab, None)
                 room.close(tab, status)
+                pool.fill()
             return websocket
 
         async def _messages(self, tab: Tab, websocket, session) -> None:
@@ -479,6 +601,8 @@ def serve(options: Options) -> None:
 
         async def _message(self, tab: Tab, websocket, session, envelope: list | None) -> None:
             kind = envelope[0] if envelope else None
+            if kind in ("stdin", "ping") and len(envelope) != 2:
+                return
             if kind == "stdin":
                 tab.active = time.monotonic()
                 await session.send_bytes(str(envelope[1]).encode("utf-8"))
@@ -492,7 +616,9 @@ def serve(options: Options) -> None:
             elif kind == "focus":
                 await session.focus()
 
-        async def _idle(self, tab: Tab, websocket) -> None:
+        async def _idle(self, tab: Tab, websocket, session: Session) -> None:
+            await session.drawn()  # idle from its first screen on, however long that took
+            tab.active = time.monotonic()
             while True:
                 left = tab.active + options.idle_timeout - time.monotonic()
                 if left <= 0:
@@ -504,6 +630,7 @@ def serve(options: Options) -> None:
 
         async def on_startup(self, app) -> None:
             forks.start()
+            pool.fill()
 
         async def on_shutdown(self, app) -> None:
             tabs = list(sockets)
@@ -511,6 +638,7 @@ def serve(options: Options) -> None:
                 tab.end("the server stopped")
                 if tab.pid is not None:
                     forks.kill(tab.pid)
+            await pool.stop()
             room.log(f"stopping: ended {len(tabs)} session{'s' if len(tabs) != 1 else ''}")
             await asyncio.gather(*(sockets[tab].close(code=WSCloseCode.GOING_AWAY,
                                                       message=STOPPED.encode())
@@ -558,8 +686,10 @@ def _banner(options: Options, room: Class) -> None:
     if every:
         print("  students open any of: " + "  ".join(where), flush=True)
     cap = f"{options.cap_why}; --max-sessions N" if options.cap_why else "--max-sessions"
-    print(f"bpdebug: at most {room.max_sessions} sessions at once ({cap}); a tab idle for "
-          f"{duration(options.idle_timeout)} ends (--idle-timeout)", flush=True)
+    ahead = min(room.max_sessions, POOL)
+    print(f"bpdebug: at most {room.max_sessions} sessions at once ({cap}), {ahead} started "
+          f"ahead of their tabs; a tab idle for {duration(options.idle_timeout)} ends "
+          "(--idle-timeout)", flush=True)
 
 
 FIRST_MESSAGE = 2.0  # seconds to wait for the page's fitted size before starting without it
