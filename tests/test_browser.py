@@ -1,5 +1,6 @@
 """bpdebug --serve in a real headless browser: Chromium renders the app through
-textual-serve, keys typed into the page step the network, and m downloads the handout.
+textual-serve, keys typed into the page step the network, m downloads the handout, and a
+tab closed before the app has drawn leaves no process behind.
 
 Run with `pytest -m browser` (needs `pip install -e '.[browser]'` and Debian's chromium);
 .ci/run installs both and runs it.
@@ -13,6 +14,8 @@ from bpdebug.engine.cursor import Engine
 from bpdebug.scenario.reader import load
 from bpdebug.teach.transcript import transcript
 from tests.browser import chromium, open_app, screen, served, wait_for_text
+from tests.tabs import forked_for, logged_pid, wait_gone
+from tests.tabs import served as served_tabs
 
 pytestmark = pytest.mark.browser
 
@@ -86,3 +89,21 @@ def test_the_page_asks_nothing_of_the_internet_and_follows_the_address_the_brows
         "http://classroom.lan:8000/static/js/textual.js",
         "ws://classroom.lan:8000/ws",
     ]
+
+
+def test_tabs_closed_within_a_second_leave_no_session_and_the_server_leaves_nothing():
+    # The tab that once left a session spinning for ever: open the page, and close it
+    # as soon as its websocket opens, before the app has drawn (a screenshot's browser).
+    with served_tabs("xor") as server:
+        with chromium() as page:
+            for k in range(3):
+                tab = page.context.new_page()
+                with tab.expect_websocket():
+                    tab.goto(server.url)
+                tab.close()
+                line = server.wait_line(lambda line: f"session {k + 1} from" in line
+                                        and "ended: the tab closed" in line)
+                assert wait_gone(logged_pid(line))  # its session is gone
+        pid = server.process.pid
+        assert server.stop() == 0
+    assert forked_for(pid) == set()  # no bpdebug process of this server at all

@@ -46,8 +46,8 @@ MODES = [
     ("bpdebug SCENARIO --check --impl FILE… FOLDER…",
      "grade a class: one verdict line per submission"),
     ("bpdebug --list-apis", "the course APIs --impl recognises (--api NAME|FILE.toml picks one)"),
-    ("bpdebug --serve [SCENARIO] [--host 127.0.0.1] [--port 8000]",
-     "classroom mode: the debugger in browser tabs (bpdebug[serve])"),
+    ("bpdebug --serve [SCENARIO] [--host 127.0.0.1] [--port 8000] [--max-sessions N] "
+     "[--idle-timeout 1800]", "classroom mode: the debugger in browser tabs (bpdebug[serve])"),
     ("bpdebug --help | --version", ""),
 ]
 # The jobs done without a screen, in the order the command line does them.
@@ -56,7 +56,9 @@ HEADLESS = ("--check", "--train", "--export", "--transcript", "--explain")
 WRITES = {"--export": (".npz", ".json"), "--transcript": (), "--report": (".csv", ".json")}
 PATHS = ("SCENARIO", "--impl", *WRITES)  # names of files: never empty
 # What --serve takes besides a SCENARIO: a browser runs nothing else.
-SERVES_WITH = ("--serve", "--host", "--port", "--max-memory", "--max-file-size")
+SERVES_WITH = ("--serve", "--host", "--port", "--max-sessions", "--idle-timeout", "--max-memory",
+               "--max-file-size")
+SERVE_ONLY = ("--host", "--port", "--max-sessions", "--idle-timeout")  # nothing without --serve
 
 
 class _Parser(argparse.ArgumentParser):
@@ -90,11 +92,13 @@ def _number(kind: type, what: str, ok: Callable, must: str) -> Callable[[str], f
 _seconds = _number(float, "a number of seconds", lambda s: 0 < s < 1e6,
                    "must be more than 0 seconds: {text!r}")
 _count = _number(int, "a whole number", lambda n: n >= 0, "must be 0 or more: {value}")
+_positive = _number(int, "a whole number", lambda n: n >= 1, "must be 1 or more: {value}")
 
 
 def parser() -> argparse.ArgumentParser:
     from bpdebug.scenario.files import DEFAULT_MAX_FILE_SIZE
     from bpdebug.scenario.memory import DEFAULT_MAX_MEMORY
+    from bpdebug.teach.confine import POLICIES
 
     p = _Parser(
         prog="bpdebug",
@@ -117,7 +121,8 @@ def parser() -> argparse.ArgumentParser:
                    help="a student's hand-in (.py, .ipynb, any name) in the API their course "
                    "hands out (the post's forward/backpropagation, deeplearning.ai's, cs231n's, "
                    "Holberton's, Nielsen's: see --list-apis), compared entry by entry with the "
-                   "reference; it runs in a separate process with a time and memory limit. "
+                   "reference; it runs in a separate process with a time and memory limit, "
+                   "confined where Linux has Landlock (--impl-confine). "
                    "With --check, several files and folders grade a class")
     p.add_argument("--api", metavar="NAME|FILE.toml",
                    help="with --impl: the API the hand-ins implement, a built-in name or an "
@@ -131,6 +136,11 @@ def parser() -> argparse.ArgumentParser:
                    help="wall-clock limit for each call of the student's code (default 10)")
     p.add_argument("--impl-memory", metavar="SIZE", type=_size,
                    help="memory limit of the process running the student's code (default 2GiB)")
+    p.add_argument("--impl-confine", metavar="|".join(POLICIES), choices=POLICIES,
+                   help="confine the process running the student's code with Landlock (Linux): "
+                   "it reads only Python and its own folder, writes only its job folder, opens "
+                   "no TCP connection; auto (the default) says so where it cannot, require "
+                   "refuses to grade there (exit 2)")
     p.add_argument("--report", metavar="FILE.csv|FILE.json",
                    help="with --check --impl: write every submission's verdict as a table")
     p.add_argument("--transcript", metavar="OUT.md",
@@ -149,6 +159,12 @@ def parser() -> argparse.ArgumentParser:
                    "0.0.0.0 for every network)")
     p.add_argument("--port", type=_count, default=None, metavar="PORT",
                    help="with --serve: the port to listen on (default 8000)")
+    p.add_argument("--max-sessions", type=_positive, default=None, metavar="N",
+                   help="with --serve: at most N sessions (browser tabs) at once; one more "
+                   "is told the class is full (default: worked out from memory and cores)")
+    p.add_argument("--idle-timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="with --serve: end a tab's session after this long without a key "
+                   "or a resize (default 1800)")
     p.add_argument("--max-memory", type=_size, default=DEFAULT_MAX_MEMORY, metavar="SIZE",
                    help="refuse scenarios whose matrices would need more (default 1GiB)")
     p.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
@@ -204,8 +220,9 @@ def refusal(args: argparse.Namespace) -> str | None:
             return f"{flag}: an empty name is not a file"
     if args.serve:
         return _serve_refusal(args, flags)
-    if args.host is not None or args.port is not None:
-        return "--host and --port go with --serve"
+    alone = [flag for flag in SERVE_ONLY if flag in flags]
+    if alone:
+        return f"{' and '.join(alone)} go{'es' if len(alone) == 1 else ''} with --serve"
     if args.impl and args.train is not None:
         return ("--impl compares the student's code on iteration 0 and cannot follow --train: "
                 "drop --train, or open the debugger with --impl and step to a later iteration")
@@ -226,7 +243,7 @@ def refusal(args: argparse.Namespace) -> str | None:
     for flag in ("--impl-timeout", "--impl-memory"):
         if flag in flags and not args.impl:
             return f"{flag} is the limit for --impl FILE: add --impl"
-    for flag in ("--api", "--impl-run-all"):
+    for flag in ("--api", "--impl-run-all", "--impl-confine"):
         if flag in flags and not args.impl:
             return f"{flag} says how to run --impl FILE: add --impl"
     for flag, endings in WRITES.items():
@@ -338,14 +355,16 @@ def _serve(args: argparse.Namespace, scenario) -> int:
     before anything listens; a browser can never name --impl or another file."""
     from pathlib import Path
 
-    from bpdebug.cli.serve import ServeError, serve
+    from bpdebug.cli.serve import IDLE_TIMEOUT, Options, ServeError, default_max_sessions, serve
 
     path, title = None, "bpdebug"
     if scenario is not None:
         path, title = Path(scenario.path).resolve(), f"bpdebug {scenario.name}"
+    cap, why = (args.max_sessions, "") if args.max_sessions else default_max_sessions()
     try:
-        serve(path, title, args.host or "127.0.0.1", 8000 if args.port is None else args.port,
-              args.max_memory, args.max_file_size)
+        serve(Options(path, title, args.host or "127.0.0.1",
+                      8000 if args.port is None else args.port, args.max_memory,
+                      args.max_file_size, cap, args.idle_timeout or IDLE_TIMEOUT, why))
     except ServeError as error:
         return refuse(str(error))
     return EXIT_OK

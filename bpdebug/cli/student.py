@@ -12,7 +12,19 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 def _limits(args):
     from bpdebug.teach.homework.run import Limits
     default = Limits()
-    return Limits(args.impl_timeout or default.timeout, args.impl_memory or default.memory)
+    return Limits(args.impl_timeout or default.timeout, args.impl_memory or default.memory,
+                  args.impl_confine or default.confine)
+
+
+def _unconfinable(limits) -> bool:
+    """--impl-confine require where Landlock is missing: said in one line, before any
+    student's code runs (True: refused)."""
+    from bpdebug.teach.confine import probe
+    found = probe()
+    if limits.confine == "require" and not found.confined:
+        print(f"bpdebug: --impl-confine require: {found.line()}", file=sys.stderr)
+        return True
+    return False
 
 
 def _api(args):
@@ -65,7 +77,7 @@ def open_impl(scenario, args, terminal=lambda: True) -> int:
     submission, code = _one(scenario, args, api)
     if submission is None:
         return code
-    if not terminal():
+    if _unconfinable(_limits(args)) or not terminal():
         return EXIT_USAGE
     from dataclasses import replace
 
@@ -86,6 +98,8 @@ def check_impl(scenario, args) -> int:
     api, error = _api(args)
     if error:
         print(error, file=sys.stderr)
+        return EXIT_USAGE
+    if _unconfinable(limits):
         return EXIT_USAGE
     single = len(args.impl) == 1 and not Path(args.impl[0]).is_dir()
     try:
@@ -121,6 +135,9 @@ def check_impl(scenario, args) -> int:
             sys.stderr.flush()
     print(f"{scenario.title} ({scenario.path}): {len(results)} submissions, "
           f"{limits.timeout:g} s and {size_text(limits.memory)} each")
+    # Every child says how it ran; on one machine they all say the same.
+    for line in sorted({g.confinement for g in results if g.confinement}):
+        print(line)
     if blind:
         print("\n".join(blind))
     print()

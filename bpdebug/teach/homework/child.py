@@ -35,6 +35,7 @@ from bpdebug.teach.homework.api import (Api, Call, Choice, DictOf, EachLayer, Li
 from bpdebug.teach.homework.layout import to_api
 from bpdebug.teach.homework.result import (Called, Crash, Got, MissingModule, Result,
                                            Skipped, dump)
+from bpdebug.teach.confine import for_child
 from bpdebug.teach.homework.submission import SubmissionError, definitions, read
 from bpdebug.teach.homework.trace import Tracer
 
@@ -843,6 +844,8 @@ def main() -> None:
     child = Child(job_dir)
     # numpy is imported above, before the limit: the limit is for the student's arrays.
     _limit_memory(int(child.job["memory"]))
+    # Before anything of the hand-in is read: Landlock, as --impl-confine says (confine.py).
+    for_child(child.job.get("confine", "auto"), child.folder, str(job_dir), child.say)
     os.chdir(child.folder)  # as `python student.py` would: their data files resolve
     sys.path.insert(0, child.folder)  # `from helpers import relu` finds helpers.py
     sys.argv = [child.job["path"]]

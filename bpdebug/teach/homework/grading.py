@@ -33,6 +33,7 @@ class Graded:
     api: str = ""  # the API it was graded by
     line: str = ""  # where in the student's code the first wrong value was made
     cause: str = ""  # its likely cause
+    confinement: str = ""  # how its child ran: "confined (Landlock ABI 7): …", "not confined: …"
 
     @property
     def correct(self) -> bool:
@@ -95,24 +96,24 @@ def _not_a_submission(path: str, api=None) -> str:
     return ""
 
 
-def grade_one(scenario, name: str, ref, limits, stop=None, api=None, run_all=False,
-              confine="auto") -> Graded:
+def grade_one(scenario, name: str, ref, limits, stop=None, api=None, run_all=False) -> Graded:
     try:
         submission = run.load_student(name, strict=False, api=api, run_all=run_all)
     except run.StudentFileError as error:
         return Graded(name, "unreadable", str(error), "")
-    comparison = run.run(scenario, submission, limits=limits, ref=ref, stop=stop, confine=confine)
+    comparison = run.run(scenario, submission, limits=limits, ref=ref, stop=stop)
     return graded(name, submission, comparison)
 
 
 def graded(name: str, submission, comparison) -> Graded:
     v = verdict(comparison)
     return Graded(name, v.category, v.text, v.entry,
-                  submission.api.name if submission.api is not None else "", v.line, v.cause)
+                  submission.api.name if submission.api is not None else "", v.line, v.cause,
+                  comparison.confinement)
 
 
 def grade(scenario, names: list[str], limits, i: int = 0, jobs: int | None = None,
-          progress=None, api=None, run_all=False, ref=None, confine="auto") -> list[Graded]:
+          progress=None, api=None, run_all=False, ref=None) -> list[Graded]:
     """Every submission's verdict, sorted by file name; `progress(done, total)` after each.
     On KeyboardInterrupt every child is killed before it propagates."""
     from bpdebug.teach.homework.process import kill_all
@@ -128,7 +129,7 @@ def grade(scenario, names: list[str], limits, i: int = 0, jobs: int | None = Non
     def one(name: str) -> Graded:
         if stop.is_set():
             return Graded(name, "not checked", "not checked: interrupted", "")
-        return grade_one(scenario, name, ref, limits, stop, api, run_all, confine)
+        return grade_one(scenario, name, ref, limits, stop, api, run_all)
 
     try:
         if progress is not None:

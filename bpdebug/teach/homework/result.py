@@ -97,7 +97,6 @@ class Result:
     missing: tuple[MissingModule, ...] = ()
     import_crash: Crash | None = None  # the module's own code did not finish
     unusable: str = ""  # the file could not be read at all (bpdebug's words)
-    confinement: str = ""  # what the child could touch ("" before issue 20's confinement)
 
 
 def dump(result: Result) -> str:

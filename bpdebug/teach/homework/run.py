@@ -45,11 +45,12 @@ class StudentFileError(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    """What one child may use: seconds per call (import, each stage, each helper) and
-    bytes of address space (RLIMIT_AS)."""
+    """What one child may use: seconds per call (import, each stage, each helper),
+    bytes of address space (RLIMIT_AS), and whether it is confined (confine.POLICIES)."""
 
     timeout: float = 10.0
     memory: int = 2 << 30
+    confine: str = "auto"
 
 
 def size_text(n: int) -> str:
@@ -206,7 +207,7 @@ def _crash(data: result.Crash, entry: str | None = None) -> Crash:
 # ---- running it ------------------------------------------------------------------------
 
 def run(scenario, submission: Submission, i: int = 0, limits: Limits | None = None, *,
-        ref: Reference | None = None, started=None, stop=None, confine: str = "auto") -> Comparison:
+        ref: Reference | None = None, started=None, stop=None) -> Comparison:
     """Run the student's code on iteration i of the scenario, in a child process, and
     compare everything it returns.  `started(child)` is told the ChildProcess, which can
     be killed from another thread; a killed run, or one whose `stop` Event is set (before
@@ -232,18 +233,21 @@ def run(scenario, submission: Submission, i: int = 0, limits: Limits | None = No
                                          "", cause="misfit"))
     job_dir = Path(tempfile.mkdtemp(prefix="bpdebug-student-"))
     try:
-        _write_job(job_dir, submission, detection, ref, limits, confine)
+        _write_job(job_dir, submission, detection, ref, limits)
         child = ChildProcess(job_dir, limits.timeout, stop)
         if started is not None:
             started(child)
         outcome = child.run()
-        return _interpret(ref, submission, limits, outcome, job_dir)
+        # The child says how it ran (confine.for_child) before it reads the hand-in.
+        said = [m["confinement"] for m in outcome.statuses if "confinement" in m]
+        return replace(_interpret(ref, submission, limits, outcome, job_dir),
+                       confinement=str(said[-1]) if said else "")
     finally:
         shutil.rmtree(job_dir, ignore_errors=True)
 
 
 def _write_job(job_dir: Path, submission: Submission, detection: Detection, ref: Reference,
-               limits: Limits, confine: str) -> None:
+               limits: Limits) -> None:
     api = detection.api
     stages = [api.calls.index(f.call) for f in detection.stages]
     helpers = [api.helpers.index(f.call) for f in detection.helpers]
@@ -261,7 +265,7 @@ def _write_job(job_dir: Path, submission: Submission, detection: Detection, ref:
         "api": {"text": api.text, "file": api.file}, "stages": stages, "helpers": helpers,
         "network": {"L": ref.L, "sizes": ref.sizes, "activations": ref.activations, "m": ref.m,
                     "computed": list(ref.order)},
-        "confine": confine}))
+        "confine": limits.confine}))
 
 
 def _given_letters(calls) -> set[str]:
@@ -363,7 +367,7 @@ class Judge:
         output, more = _output(self.outcome)
         return Comparison(tuple(entries), crash, output, more,
                           tuple(submission.skipped) + skipped, _api_line(submission), notes,
-                          helpers, finding, data.confinement, not_returned)
+                          helpers, finding, "", not_returned)
 
     def notes(self) -> tuple[str, ...]:
         out = []
