@@ -15,16 +15,18 @@ from bpdebug.scenario.errors import ScenarioError
 from bpdebug.scenario.files import BUNDLED, bundled
 from bpdebug.scenario.memory import estimated_bytes
 from bpdebug.scenario.reader import load
+from tests.conftest import bpdebug
 
 BROKEN = Path(__file__).parent / "broken"
 
-# file -> (key path, line or None, a phrase the message must hold)
+# file -> (key path, line or None, a phrase the message must hold).  Rows, columns and
+# entries count from 0 as the screen does (X[1,1] is row 1, column 1); layers from 1, as W[1].
 EXPECTED = {
     "a_directory.toml": ("", None, "is a directory"),
     "bad_watch.toml": ("watch.nan_or_inf", 10, "unknown watchpoint"),
-    "bce_targets.toml": ("data.Y", 3, "between 0 and 1"),
-    "big_int_in_W.toml": ("layers[1].W", 9, "too big for a float64"),
-    "big_int_in_X.toml": ("data.X", 2, "entry (2, 2): an integer of 401 digits is too big"),
+    "bce_targets.toml": ("data.Y", 3, "Y[0,1] = 2 is outside 0..1: binary_cross_entropy needs"),
+    "big_int_in_W.toml": ("layers[1].W", 9, "W[1][0,1]: an integer of 401 digits is too big"),
+    "big_int_in_X.toml": ("data.X", 2, "X[1,1]: an integer of 401 digits is too big"),
     "big_int_learning_rate.toml": ("train.learning_rate", 9, "too big for a float64"),
     "big_int_noise.toml": ("data.noise", 3, "too big for a float64"),
     "big_int_watch.toml": ("watch.gradient_norm_above", 9, "too big for a float64"),
@@ -34,17 +36,17 @@ EXPECTED = {
     "empty.toml": ("", None, "empty"),
     "flat_X.toml": ("data.X", 2, "flat list"),
     "huge_noise.toml": ("data.noise", 3, "≤ 1000"),
-    "inf_in_W.toml": ("layers[1].W", 9, "inf"),
+    "inf_in_W.toml": ("layers[1].W", 9, "W[1][0,0] is inf"),
     "latin1.toml": ("", None, "UTF-8"),
     "layers_not_array.toml": ("layers", 5, "[[layers]]"),
     "m_differs.toml": ("data.Y", 4, "same number m of examples"),
-    "nan_in_data.toml": ("data.X", 2, "nan"),
+    "nan_in_data.toml": ("data.X", 2, "X[1,1] is nan"),
     "negative_lr.toml": ("train.learning_rate", 10, "> 0"),
     "no_data.toml": ("data", None, "needs [data]"),
     "no_layers.toml": ("layers", None, "at least one [[layers]]"),
-    "non_numeric.toml": ("data.X", 2, "not a number"),
+    "non_numeric.toml": ("data.X", 2, "X[1,1] is the string 'one', not a number"),
     "not_toml.toml": ("", 1, "not valid TOML"),
-    "ragged.toml": ("data.X", 2, "ragged"),
+    "ragged.toml": ("data.X", 2, "ragged: row 1 has 3 entries where row 0 has 4"),
     "seed_negative.toml": ("seed", 1, "0 or more"),
     "softmax_hidden.toml": ("layers[1].activation", 7, "output layer only"),
     "softmax_with_bce.toml": ("network.loss", 10, "cannot follow a softmax"),
@@ -229,3 +231,76 @@ def test_explicit_parameters_are_kept_exactly_as_written(tmp_path):
     assert np.array_equal(scenario.layers[0].W, [[0.5], [-0.25]])
     assert scenario.layers[0].b.shape == (2,)  # a flat b is teaching material, not an error
     assert scenario.layers[1].init == "xavier" and scenario.loss == "binary_cross_entropy"
+
+
+# ---- the offending row or entry first, counted as the screen counts ---------------------
+
+LAYERS = "[[layers]]\nunits = 2\nactivation = 'tanh'\n[[layers]]\nunits = 1\nactivation = 'sigmoid'\n"
+
+
+def refusal(tmp_path, text: str) -> str:
+    """The one line a file is refused with (checked to be one line, file:line: key: ...)."""
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load(path)
+    line = str(caught.value)
+    assert "\n" not in line and line.startswith(f"{path}:")
+    return line.removeprefix(f"{path}:")
+
+
+@pytest.mark.parametrize("X, message", [
+    # a short row 1 is named, not the row before it
+    ("[[0, 0, 1, 1], [0, 1, 0]]", "ragged: row 1 has 3 entries where row 0 has 4"),
+    # a short first row is the odd one: the rows after it agree
+    ("[[0, 1], [0, 1, 1], [1, 0, 1]]", "ragged: row 0 has 2 entries where the other 2 rows have 3"),
+    ("[[0, 1, 1], [0, 1, 1], [1], [1, 0, 1, 1]]",
+     "ragged: row 2 has 1 entry (and 1 other row too) where 2 rows have 3"),
+    ("[[0, 1, 1], 'one', [1, 0, 1]]", "row 1 is the string 'one', not a list of numbers"),
+])
+def test_a_ragged_X_names_its_odd_row_first_counting_from_0(tmp_path, X, message):
+    line = refusal(tmp_path, f"[data]\nX = {X}\nY = [[0, 1, 1]]\n" + LAYERS)
+    assert line == f"2: data.X: {message} (rows count from 0)"
+
+
+def test_a_target_outside_0_1_is_named_by_its_entry(tmp_path):
+    line = refusal(tmp_path, "[data]\nX = [[0, 1, 2, 3]]\nY = [[0, 1, 1, 1.7]]\n" + LAYERS)
+    assert line == ("3: data.Y: Y[0,3] = 1.7 is outside 0..1: binary_cross_entropy needs "
+                    "targets between 0 and 1")
+    # Y written examples × outputs is named as written: the entry the file has there
+    line = refusal(tmp_path, "[data]\nX = [[0, 1, 2], [1, 1, 0]]\nY = [[0], [-0.5], [1]]\n" + LAYERS)
+    assert line.startswith("3: data.Y: Y[1,0] = -0.5 is outside 0..1")
+
+
+def test_a_softmax_target_names_its_entry_or_its_example(tmp_path):
+    softmax = ("[[layers]]\nunits = 2\nactivation = 'softmax'\n")
+    line = refusal(tmp_path, "[data]\nX = [[0, 1, 2]]\nY = [[1, 0, 0], [0, 2, 1]]\n" + softmax)
+    assert line.startswith("3: data.Y: Y[1,1] = 2 is outside 0..1: cross_entropy needs")
+    line = refusal(tmp_path, "[data]\nX = [[0, 1, 2]]\nY = [[1, 0, 0], [0, 0.5, 1]]\n" + softmax)
+    assert line.startswith("3: data.Y: column 1 of Y (counting from 0) sums to 0.5: "
+                           "cross_entropy needs one-hot columns")
+
+
+def test_an_entry_of_a_layers_W_or_b_is_named_as_the_screen_names_it(tmp_path):
+    data = "[data]\nX = [[0, 1], [1, 0]]\nY = [[0, 1]]\n"
+    hidden = "[[layers]]\nunits = 2\nactivation = 'tanh'\n"
+    # layers[2] is the second [[layers]] table: layer 2, whose W the screen shows as W[2]
+    line = refusal(tmp_path, data + hidden + "[[layers]]\nunits = 2\nactivation = 'softmax'\n"
+                   "W = [[0.1, 0.2], ['x', 0.3]]\n")
+    assert line == "10: layers[2].W: W[2][1,0] is the string 'x', not a number"
+    line = refusal(tmp_path, data + hidden + "[[layers]]\nunits = 1\nactivation = 'sigmoid'\n"
+                   "b = [0.5, nan]\n")
+    assert line == "10: layers[2].b: b[2][1] is nan: data must be finite"
+    line = refusal(tmp_path, data + hidden + "W = [[0.1, 0.2], [0.3]]\n" + LAYERS)
+    assert line == ("7: layers[1].W: ragged: row 1 has 1 entry where row 0 has 2 "
+                    "(rows count from 0)")
+
+
+@pytest.mark.process
+def test_a_short_row_exits_2_with_the_line_the_loader_gives(tmp_path):
+    path = tmp_path / "short.toml"
+    path.write_text("[data]\nX = [[0, 0, 1, 1],\n     [0, 1, 0]]\nY = [[0, 1, 1, 0]]\n" + LAYERS)
+    done = bpdebug(str(path), "--check")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == (f"bpdebug: {path}:2: data.X: ragged: row 1 has 3 entries where "
+                           "row 0 has 4 (rows count from 0)\n")

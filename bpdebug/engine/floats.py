@@ -11,7 +11,12 @@ import numpy as np
 
 
 class NotAFloat(ValueError):
-    """str() is the message to show after the key path."""
+    """str() is the message to show after the key path; ``index`` is the entry of an
+    array it is about, counting from 0 as the screen does (() for a single number)."""
+
+    def __init__(self, message: str, index: tuple[int, ...] = ()):
+        super().__init__(message)
+        self.index = index
 
 
 def as_float(value) -> float:
@@ -31,17 +36,16 @@ def too_big(value: int) -> str:
 
 def as_float_array(value) -> np.ndarray:
     """Nested lists of numbers (already checked to be numbers) as a float64 array; an
-    integer too big is refused, naming its entry as (row, column), 1-based."""
+    integer too big is refused with its entry's index (row, column), from 0."""
     try:
         return np.array(value, dtype=np.float64)
     except OverflowError:
         pass
     rows = value if value and isinstance(value[0], list) else [value]
-    for r, row in enumerate(rows, start=1):
-        for c, v in enumerate(row, start=1):
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
             try:
                 as_float(v)
             except NotAFloat as error:
-                where = f"({r}, {c})" if rows is value else f"{c}"
-                raise NotAFloat(f"entry {where}: {error}") from None
+                raise NotAFloat(str(error), (r, c) if rows is value else (c,)) from None
     raise NotAFloat("a number is too big for a float64")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from bpdebug.engine.notation import plain
 from bpdebug.engine.spec import LayerSpec
 from bpdebug.scenario.datasets import GENERATORS, MAX_NOISE, generate
 from bpdebug.scenario.memory import too_big
-from bpdebug.scenario.typed import Reader
+from bpdebug.scenario.typed import Reader, entry
 
 
 def read_data(r: Reader, data: dict, specs: list[LayerSpec], loss: str, seed: int):
@@ -48,17 +49,30 @@ def read_data(r: Reader, data: dict, specs: list[LayerSpec], loss: str, seed: in
     if outputs != nL and not (nL == 1 and y_axis == 0):
         r.fail("data.Y", f"Y has {outputs} output row{'s' * (outputs != 1)} per example but "
                f"the output layer [{L}] has {nL} unit{'s' * (nL != 1)}")
-    _targets(r, Y if y_axis == 1 else Y.T, loss)
+    _targets(r, Y, y_axis, loss)
     return X, Y, x_axis, y_axis, n0, m
 
 
-def _targets(r: Reader, Y: np.ndarray, loss: str) -> None:
-    if loss == "binary_cross_entropy" and (Y.min() < 0 or Y.max() > 1):
-        r.fail("data.Y", "binary_cross_entropy needs targets between 0 and 1")
+def _targets(r: Reader, Y: np.ndarray, y_axis: int, loss: str) -> None:
+    """The targets the loss needs, the first entry (or example) that is not one named
+    as Y is written, counting from 0: Y[0,3], column 3 of Y."""
+    if loss not in ("binary_cross_entropy", "cross_entropy"):
+        return
+    outside = np.argwhere((Y < 0) | (Y > 1))
+    if len(outside):
+        at = tuple(int(i) for i in outside[0])
+        needs = "targets between 0 and 1" if loss == "binary_cross_entropy" else \
+            "one-hot targets, each 0 or 1"
+        r.fail("data.Y", f"{entry('Y', at)} = {plain(Y[at])} is outside 0..1: {loss} needs "
+               f"{needs}")
     if loss == "cross_entropy":
-        if Y.min() < 0 or Y.max() > 1 or not np.allclose(Y.sum(axis=0), 1.0):
-            r.fail("data.Y", "cross_entropy needs one-hot columns: each column of Y "
-                   "holds a single 1 for its class")
+        sums = Y.sum(axis=1 - y_axis)  # one sum per example
+        wrong = np.flatnonzero(~np.isclose(sums, 1.0))
+        if len(wrong):
+            which = ("column", "columns") if y_axis == 1 else ("row", "rows")
+            r.fail("data.Y", f"{which[0]} {wrong[0]} of Y (counting from 0) sums to "
+                   f"{plain(sums[wrong[0]])}: cross_entropy needs one-hot {which[1]}: each "
+                   f"example's {which[0]} holds a single 1 for its class")
 
 
 def _generated(r: Reader, data: dict, specs: list[LayerSpec], loss: str, seed: int):

@@ -15,6 +15,7 @@ from difflib import get_close_matches
 import numpy as np
 
 from bpdebug.engine.floats import NotAFloat, as_float, as_float_array
+from bpdebug.engine.names import post
 from bpdebug.engine.notation import plain
 from bpdebug.scenario.errors import Problem, ScenarioError
 from bpdebug.scenario.lines import lines_of_keys
@@ -142,34 +143,82 @@ class Reader:
         return value
 
     def matrix(self, value, path: str, flat_hint: str | None = None) -> np.ndarray:
-        """A numeric matrix (or a flat list, kept 1-D), checked row by row."""
+        """A numeric matrix (or a flat list, kept 1-D), checked row by row.  A complaint
+        names the offending row or entry first, counting from 0 as the screen does:
+        row 1 of X, X[1,2], W[2][0,1]."""
         if not isinstance(value, list) or not value:
             self.fail(path, f"must be a matrix, a list of rows like [[1, 2], [3, 4]], not {kind_of(value)}")
+        name = matrix_name(path)
         if all(_is_number(v) for v in value):
             if flat_hint:
                 self.fail(path, flat_hint)
             rows = None
         else:
-            rows = len(value)
-            for r, row in enumerate(value, start=1):
+            rows = value
+            for r, row in enumerate(rows):
                 if not isinstance(row, list):
-                    self.fail(path, f"row {r} is {kind_of(row)}, not a list of numbers")
-                if len(row) != len(value[0]):
-                    self.fail(path, f"ragged: row {r} has {len(row)} entries, row 1 has {len(value[0])}")
-                for c, v in enumerate(row, start=1):
-                    if not _is_number(v):
-                        self.fail(path, f"entry ({r}, {c}) is {kind_of(v)}, not a number")
-            if not value[0]:
+                    self.fail(path, f"row {r} is {kind_of(row)}, not a list of numbers "
+                              "(rows count from 0)")
+            complaint = ragged([len(row) for row in rows])
+            if complaint:
+                self.fail(path, complaint)
+            if not rows[0]:
                 self.fail(path, "has empty rows")
+        for index, v in _entries(value, rows is not None):
+            if not _is_number(v):
+                self.fail(path, f"{entry(name, index)} is {kind_of(v)}, not a number")
         try:
             array = as_float_array(value)
         except NotAFloat as error:
-            self.fail(path, str(error))
+            self.fail(path, f"{entry(name, error.index)}: {error}")
         if not np.all(np.isfinite(array)):
-            bad = np.argwhere(~np.isfinite(array))[0] + 1
-            self.fail(path, f"entry {tuple(int(i) for i in bad)} is {array[tuple(bad - 1)]}: "
-                      "data must be finite")
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+            self.fail(path, f"{entry(name, bad)} is {array[bad]}: data must be finite")
         return array if rows is not None else array.reshape(-1)
+
+
+def _entries(value: list, nested: bool):
+    """(index, entry) of a matrix written as rows, or of a flat list, row by row."""
+    if not nested:
+        yield from (((c,), v) for c, v in enumerate(value))
+        return
+    for r, row in enumerate(value):
+        yield from (((r, c), v) for c, v in enumerate(row))
+
+
+def matrix_name(path: str) -> str:
+    """The screen's name of the matrix at a key path: data.X -> X, layers[2].W -> W[2]
+    (layers count from 1, as the post's W[1] does)."""
+    layer = re.fullmatch(r"layers\[(\d+)\]\.(\w+)", path)
+    return post(layer.group(2), int(layer.group(1))) if layer else path.rsplit(".", 1)[-1]
+
+
+def entry(name: str, index: tuple[int, ...]) -> str:
+    """One entry as the screen and --explain name it, counting from 0: X[1,2], W[2][0,1]."""
+    return f"{name}[{','.join(str(i) for i in index)}]"
+
+
+def ragged(lengths: list[int]) -> str | None:
+    """What is wrong with rows of these lengths, the odd row first, or None.  The odd
+    rows are those whose length differs from most rows' (the longer one if two lengths
+    are as common: a row with an entry missing is the likelier slip)."""
+    common = max(set(lengths), key=lambda n: (lengths.count(n), n))
+    odd = [r for r, n in enumerate(lengths) if n != common]
+    if not odd:
+        return None
+    same = [r for r, n in enumerate(lengths) if n == common]
+    first = odd[0]
+    more = f" (and {len(odd) - 1} other row{'s' * (len(odd) > 2)} too)" if len(odd) > 1 else ""
+    if len(same) == 1:
+        others = f"row {same[0]} has"
+    else:
+        others = f"the other {len(same)} rows have" if len(odd) == 1 else f"{len(same)} rows have"
+    return (f"ragged: row {first} has {_count(lengths[first], 'entry', 'entries')}{more} "
+            f"where {others} {common} (rows count from 0)")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def kind_of(value) -> str:
