@@ -21,6 +21,7 @@ from bpdebug.engine.cursor import Engine
 from bpdebug.scenario.reader import load
 from bpdebug.engine import gradcheck
 from bpdebug.engine.elements import Sum
+from bpdebug.engine.names import subscripted
 from bpdebug.engine.nudge import Nudge
 from bpdebug.teach.element import BadElement, Element, names, parse
 from bpdebug.teach.explain import Explanation, Stopped, explain, nudge
@@ -334,6 +335,71 @@ def test_names_and_indices_that_do_not_exist_are_refused_with_the_valid_range():
         explain(engine, Element("W[1]", (9, 0)), 0)
 
 
+# The three spellings of one element: the screen's, bpdebug's printed index notation and the
+# post's dictionary key.  The expected elements are written out here, never parsed.
+SPELLINGS = [
+    (("W[1][1,0]", "W[1]_{1,0}", "W1[1,0]"), Element("W[1]", (1, 0))),
+    (("b[1][2]", "b[1]_2", "b1[2]", "b[1]_{2}", "b1[2,0]"), Element("b[1]", (2, 0))),
+    (("dW[2][0,2]", "dW[2]_{0,2}", "dW2[0,2]"), Element("dW[2]", (0, 2))),
+    (("db[2][0]", "db[2]_0", "db2[0]"), Element("db[2]", (0, 0))),
+    (("A[0][1,3]", "A[0]_{1,3}", "A0[1,3]"), Element("A[0]", (1, 3))),
+    (("Z[2][0,1]", "Z[2]_{0,1}", "Z2[0,1]"), Element("Z[2]", (0, 1))),
+    (("dZ[1][2,3]", "dZ[1]_{2,3}", "dZ1[2,3]"), Element("dZ[1]", (2, 3))),
+    (("dA[0][1,2]", "dA[0]_{1,2}", "dA0[1,2]", " dA0 [ 1 , 2 ] "), Element("dA[0]", (1, 2))),
+    (("Y[0,3]", "Y_{0,3}"), Element("Y", (0, 3))),
+    (("J", "J[]"), Element("J", ())),
+]
+
+
+@pytest.mark.parametrize("spellings, element", SPELLINGS, ids=lambda v: str(v))
+def test_every_spelling_names_the_same_element(spellings, element):
+    engine = Engine(load("xor"))
+    for text in spellings:
+        assert parse(text, engine) == element, text
+    # and the way bpdebug prints an entry reads back as that entry
+    if element.index:
+        assert parse(subscripted(element.name, element.index), engine) == element
+
+
+def test_a_key_s_digits_are_all_its_layer():
+    sizes = [2] * 11 + [1]
+    engine = Engine(build.scenario([[0, 1], [1, 0]], [[0, 1]], sizes, ["tanh"] * 11 + ["sigmoid"],
+                                   "binary_cross_entropy"))
+    assert engine.L == 12
+    assert parse("dW12[0,1]", engine) == parse("dW[12]_{0,1}", engine) == Element("dW[12]", (0, 1))
+    assert parse("dW1[0,1]", engine) == Element("dW[1]", (0, 1))
+    assert parse("W10[1,0]", engine) == Element("W[10]", (1, 0))
+    assert parse("b11_1", engine) == Element("b[11]", (1, 0))
+    # On a network of two layers, dW12 is layer 12, which it does not have: never dW[1]_2.
+    xor = Engine(load("xor"))
+    with pytest.raises(BadElement) as caught:
+        parse("dW12[0,0]", xor)
+    assert str(caught.value).startswith("dW12 reads as dW[12]: no quantity dW[12] in this "
+                                        "network; it has A[0..2]")
+    assert "dW[1..2]" in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["dW(1)[0,1]", "dW[1]{0,1}", "dW[1]_{0,1}[0]", "dW 1[0,1]",
+                                  "dW[1]_", "1dW[0,1]", "dW[1]_{0,1}_{0,1}"])
+def test_a_spelling_that_is_none_of_the_three_says_which_work(text):
+    with pytest.raises(BadElement) as caught:
+        parse(text, Engine(load("xor")))
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(f"not an element: {text!r}")
+    assert "dW[1][0,1], dW[1]_{0,1} or dW1[0,1]" in message
+
+
+def test_the_other_refusals_read_the_same_in_every_spelling():
+    engine = Engine(load("xor"))
+    for text, phrase in [("dW[1]_{3,0}", "j in 0..2 and k in 0..1"), ("dW1[3,0]", "(got dW[1][3,0])"),
+                         ("dW1", "dW[1][j,k]"), ("b1_3", "j in 0..2"),
+                         ("dW[1]_{j,k}", "whole numbers"), ("dW1[0,1]_{0,1}", "one index"),
+                         ("dW_{0,1}", "no quantity dW in this network"),
+                         ("Y0[1]", "Y0 reads as Y[0]: no quantity Y[0]")]:
+        with pytest.raises(BadElement, match=re.escape(phrase)):
+            parse(text, engine)
+
+
 # ---- the nudge ---------------------------------------------------------------------------
 
 def central(X, Y, params, activations, loss, which: str, idx, eps=1e-6) -> float:
@@ -488,6 +554,25 @@ def test_J_takes_no_index(text):
 def test_an_element_that_does_not_exist_exits_2_with_one_line(text, phrase):
     done = bpdebug("xor", "--explain", text, "--train", "1000000000")
     assert done.returncode == 2 and done.stdout == ""  # refused before any training
+    assert done.stderr.count("\n") == 1 and phrase in done.stderr
+
+
+@pytest.mark.process
+def test_the_three_spellings_print_the_same_explanation():
+    done = [bpdebug("xor", "--explain", text) for text in ("dW[1][1,0]", "dW[1]_{1,0}", "dW1[1,0]")]
+    assert [d.returncode for d in done] == [0, 0, 0] and all(d.stderr == "" for d in done)
+    assert done[0].stdout.startswith("dW[1]_{1,0} at iteration 0, backward [1]")
+    assert done[1].stdout == done[0].stdout and done[2].stdout == done[0].stdout
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("text, phrase", [
+    ("dW(1)[1,0]", "not an element: 'dW(1)[1,0]'; write it as dW[1][0,1], dW[1]_{0,1} or dW1[0,1]"),
+    ("dW12[0,0]", "dW12 reads as dW[12]: no quantity dW[12] in this network"),
+])
+def test_a_wrong_spelling_exits_2_with_one_line_saying_what_works(text, phrase):
+    done = bpdebug("xor", "--explain", text)
+    assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and phrase in done.stderr
 
 

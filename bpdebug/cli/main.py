@@ -147,7 +147,8 @@ def parser() -> argparse.ArgumentParser:
                    help="write the iteration after --train N updates as Markdown, for a handout")
     p.add_argument("--explain", metavar="ELEMENT",
                    help="write out one element of the iteration after --train N updates, "
-                   "e.g. 'dW[1][0,1]', 'b[2][0]', 'A[0][1,3]', 'Y[0,2]' or J: its equation in "
+                   "e.g. 'dW[1][0,1]' (or as bpdebug prints it, 'dW[1]_{0,1}', or by the "
+                   "post's key, 'dW1[0,1]'), 'b[2][0]', 'A[0][1,3]', 'Y[0,2]' or J: its equation in "
                    "the post's index notation with every term's number, and for W, b, dW, db "
                    "the nudge (ΔJ/ε beside the gradient)")
     p.add_argument("--list", action="store_true", help="list the bundled scenarios")

@@ -1,5 +1,6 @@
-"""Naming one element: ``'dW[1][0,1]'``, ``'b[2][0]'``, ``'Y[0,2]'`` or ``'J'`` read into an
-Element and checked against the network, or refused with the names or the range it has."""
+"""Naming one element: ``'dW[1][0,1]'`` (or as bpdebug prints it, ``'dW[1]_{0,1}'``, or by
+the post's dictionary key, ``'dW1[0,1]'``), ``'b[2][0]'``, ``'Y[0,2]'`` or ``'J'`` read into
+an Element and checked against the network, or refused with the names or the range it has."""
 
 from __future__ import annotations
 
@@ -58,24 +59,42 @@ def shape(engine: Engine, name: str, i: int) -> tuple[int, ...]:
     return expected_shapes(engine.sizes, engine.batches.m_of(i))[name]
 
 
+# One element, in any of the three spellings a teacher has in front of them: the screen's
+# dW[1][0,1], the index notation bpdebug prints, dW[1]_{0,1} (b[1]_0), and the post's
+# dictionary key, dW1[0,1].  A key's digits are all its layer: dW12 is dW[12].
+_ELEMENT = re.compile(r"""\s*(?P<letters>[A-Za-z]+)(?P<key>\d+)?\s*
+    (?P<brackets>(?:\[[^\[\]]*\]\s*)*)
+    (?:_(?:\{(?P<braced>[^{}]*)\}|(?P<bare>\d+))\s*)?""", re.X)
+SPELLINGS = ("write it as dW[1][0,1], dW[1]_{0,1} or dW1[0,1] (likewise b[1][0], b[1]_0, "
+             "b1[0]; Y[0,2]; J)")
+NO_LAYER = ("Y", "J")
+
+
 def parse(text: str, engine: Engine, i: int = 0) -> Element:
-    """'dW[1][0,1]', 'b[2][0]', 'A[0][1,3]', 'Y[0,2]', 'J' or 'J[]' -> an Element, checked
-    against iteration i; BadElement, with the valid names or range, when it does not exist."""
-    match = re.fullmatch(r"\s*([A-Za-z]+)\s*((?:\[[^\[\]]*\]\s*)*)", text)
+    """'dW[1][0,1]', 'dW[1]_{0,1}' or 'dW1[0,1]'; 'b[2][0]', 'b[2]_0' or 'b2[0]';
+    'A[0][1,3]', 'Y[0,2]', 'J' or 'J[]' -> an Element, checked against iteration i;
+    BadElement, with the spellings, the valid names or the range, when it does not exist."""
+    match = _ELEMENT.fullmatch(text)
     if not match:
-        raise BadElement(f"not an element: {text!r} "
-                         "(write it like dW[1][0,1], b[1][0], Y[0,2] or J)")
-    quantity = match.group(1)
-    brackets = re.findall(r"\[([^\[\]]*)\]", match.group(2))
-    if quantity not in ("Y", "J") and brackets:
-        name, brackets = f"{quantity}[{brackets[0].strip()}]", brackets[1:]
+        raise BadElement(f"not an element: {text!r}; {SPELLINGS}")
+    letters, key = match.group("letters"), match.group("key")
+    indices = re.findall(r"\[([^\[\]]*)\]", match.group("brackets"))
+    if key is not None:
+        name = post(letters, int(key))
+    elif letters not in NO_LAYER and indices:  # the layer is in brackets, never a subscript
+        layer = indices.pop(0).strip()
+        name = post(letters, int(layer)) if layer.isdigit() else f"{letters}[{layer}]"
     else:
-        name = quantity
+        name = letters
+    subscript = match.group("braced") if match.group("braced") is not None else match.group("bare")
+    if subscript is not None:
+        indices.append(subscript)
     if name not in names(engine):
-        raise unknown(engine, name)
-    if len(brackets) > 1:
-        raise BadElement(f"{text!r}: one index after {name}, like {name}[0,1]")
-    inside = brackets[0].strip() if brackets else ""
+        error = unknown(engine, name)
+        raise BadElement(f"{letters}{key} reads as {name}: {error}") if key is not None else error
+    if len(indices) > 1:
+        raise BadElement(f"{text!r}: one index after {name}, like {name}[0,1] or {name}_{{0,1}}")
+    inside = indices[0].strip() if indices else ""
     try:
         index = tuple(int(v) for v in inside.split(",")) if inside else ()
     except ValueError:
