@@ -164,9 +164,10 @@ class Reader:
                 self.fail(path, complaint)
             if not rows[0]:
                 self.fail(path, "has empty rows")
-        for index, v in _entries(value, rows is not None):
-            if not _is_number(v):
-                self.fail(path, f"{entry(name, index)} is {kind_of(v)}, not a number")
+            for r, row in enumerate(rows):
+                if not all(map(_is_number, row)):  # then find which, to name it
+                    c = next(c for c, v in enumerate(row) if not _is_number(v))
+                    self.fail(path, f"{entry(name, (r, c))} is {kind_of(row[c])}, not a number")
         try:
             array = as_float_array(value)
         except NotAFloat as error:
@@ -175,15 +176,6 @@ class Reader:
             bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
             self.fail(path, f"{entry(name, bad)} is {array[bad]}: data must be finite")
         return array if rows is not None else array.reshape(-1)
-
-
-def _entries(value: list, nested: bool):
-    """(index, entry) of a matrix written as rows, or of a flat list, row by row."""
-    if not nested:
-        yield from (((c,), v) for c, v in enumerate(value))
-        return
-    for r, row in enumerate(value):
-        yield from (((r, c), v) for c, v in enumerate(row))
 
 
 def matrix_name(path: str) -> str:
