@@ -205,12 +205,9 @@ def ragged(lengths: list[int]) -> str | None:
         others = f"row {same[0]} has"
     else:
         others = f"the other {len(same)} rows have" if len(odd) == 1 else f"{len(same)} rows have"
-    return (f"ragged: row {first} has {_count(lengths[first], 'entry', 'entries')}{more} "
+    entries = "entry" if lengths[first] == 1 else "entries"
+    return (f"ragged: row {first} has {lengths[first]} {entries}{more} "
             f"where {others} {common} (rows count from 0)")
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def kind_of(value) -> str:
