@@ -36,7 +36,7 @@ MODES = [
     ("bpdebug SCENARIO --export OUT.npz",
      "the iteration after --train N updates (default 0), as arrays (.npz or .json)"),
     ("bpdebug SCENARIO --transcript OUT.md",
-     "the iteration as a Markdown handout: equations, shapes, ✓/✗, small matrices"),
+     "the iteration as a Markdown handout to recompute: X, Y, W, b, each step, the check"),
     ("bpdebug SCENARIO --explain 'dW[1][0,1]'",
      "one element written out with its numbers, and the nudge (see below)"),
     ("bpdebug SCENARIO --impl FILE",
