@@ -421,8 +421,9 @@ def _train(engine, n: int) -> int:
         print(f"interrupted after {result.done} of {n} iterations")
     # Each J says its iteration: the last one trained is not the one the parameters
     # after it start (what --check, --explain and --transcript read).
+    last = len(history) - 1
     costs = [f"J at iteration {k} = {plain(history[k])}"
-             for k in sorted({min(first, len(history) - 1), len(history) - 1}) if k >= 0]
+             for k in dict.fromkeys((first, last)) if 0 <= k <= last]
     plural = "" if result.done == 1 else "s"
     print(f"trained {result.done} iteration{plural}: " + (" → ".join(costs) or "no cost computed"))
     print(sparkline(history))
