@@ -58,7 +58,8 @@ def test_list_names_every_bundled_scenario(capsys):
 def test_train_prints_first_and_last_cost_and_a_sparkline(capsys):
     assert main(["xor", "--train", "300"]) == 0
     out = capsys.readouterr().out.splitlines()
-    first, last = map(float, re.search(r"J (\S+) → (\S+)", out[0]).groups())
+    first, last = map(float, re.search(
+        r"J at iteration 0 = (\S+) → J at iteration 299 = (\S+)$", out[0]).groups())
     assert out[0].startswith("trained 300 iterations") and last < first
     assert len(out[1]) == 60 and set(out[1]) <= set("▁▂▃▄▅▆▇█")
 

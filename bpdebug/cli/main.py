@@ -36,7 +36,7 @@ MODES = [
     ("bpdebug SCENARIO --export OUT.npz",
      "the iteration after --train N updates (default 0), as arrays (.npz or .json)"),
     ("bpdebug SCENARIO --transcript OUT.md",
-     "the iteration as a Markdown handout: equations, shapes, ✓/✗, small matrices"),
+     "the iteration as a Markdown handout to recompute: X, Y, W, b, each step, the check"),
     ("bpdebug SCENARIO --explain 'dW[1][0,1]'",
      "one element written out with its numbers, and the nudge (see below)"),
     ("bpdebug SCENARIO --impl FILE",
@@ -388,6 +388,7 @@ def _train(engine, n: int) -> int:
     from bpdebug.engine.notation import plain
     from bpdebug.teach.report import sparkline
 
+    first = engine.iteration
     interrupted = []
     previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
     tty = sys.stderr.isatty()
@@ -398,8 +399,9 @@ def _train(engine, n: int) -> int:
         if tty and (now - shown[0] > 0.1 or done == n):
             shown[0] = now
             filled = int(30 * done / n)
-            cost = engine.loss_history[-1] if engine.loss_history else float("nan")
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{n}  J = {plain(cost)} ")
+            history = engine.loss_history
+            cost = f"J at iteration {len(history) - 1} = {plain(history[-1])}" if history else ""
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{n}  {cost} ")
             sys.stderr.flush()
 
     try:
@@ -418,8 +420,19 @@ def _train(engine, n: int) -> int:
               f"{record.step.label}: {result.alert}")
     elif result.outcome == training.STOPPED:
         print(f"interrupted after {result.done} of {n} iterations")
-    print(f"trained {result.done} iterations: J {plain(history[0])} → {plain(history[-1])}")
+    # Each J says its iteration: the last one trained is not the one the parameters
+    # after it start (what --check, --explain and --transcript read).
+    last = len(history) - 1
+    costs = [f"J at iteration {k} = {plain(history[k])}"
+             for k in dict.fromkeys((first, last)) if 0 <= k <= last]
+    plural = "" if result.done == 1 else "s"
+    print(f"trained {result.done} iteration{plural}: " + (" → ".join(costs) or "no cost computed"))
     print(sparkline(history))
+    now = engine.iteration
+    if now >= len(history) and result.outcome in (training.DONE, training.STOPPED):
+        J = engine.cost(now)
+        print(f"the trained parameters start iteration {now}"
+              + (f": J at iteration {now} = {plain(J)}" if J is not None else ""))
     return EXIT_INTERRUPTED if result.outcome == training.STOPPED else EXIT_OK
 
 

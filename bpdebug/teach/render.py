@@ -38,9 +38,16 @@ def explanation_lines(explained: Explanation, whole: int = WHOLE) -> list[str]:
         out.append(f"  {explained.instance}" + (f"        {count}" if count else ""))
     for s in sums:
         out += _sum_lines(s, whole)
-    out.append(f"  {explained.element} {explained.assign} " + " = ".join(_steps(explained)))
+    out.append(f"  {_named(explained)} {explained.assign} " + " = ".join(_steps(explained)))
     out += [f"  {note}" for note in explained.notes]
     return out
+
+
+def _named(explained: Explanation) -> str:
+    """The element where its value is given: J says its iteration (every J printed does,
+    so the costs of two iterations never read as one number twice)."""
+    name = str(explained.element)
+    return f"{name} at iteration {explained.iteration}" if name == "J" else name
 
 
 def _joined(texts: list[tuple[int, str]]) -> str:
@@ -108,13 +115,13 @@ def _sum_lines(s: Sum, whole: int) -> list[str]:
 
 def nudge_lines(nudge: Nudge) -> list[str]:
     p, g = nudge.parameter, nudge.gradient
+    rows = [(f"J at iteration {nudge.iteration}", plain(nudge.J, 12)),
+            ("J(+ε)", plain(nudge.J_nudged, 12)), ("ΔJ", plain(nudge.delta)),
+            ("ΔJ/ε", plain(nudge.ratio, 8)), (str(g), plain(g.value, 8))]
+    width = max(len(label) for label, _ in rows)
     out = [f"nudge {p} = {plain(p.value)} by ε = {plain(nudge.eps, 3)} "
            f"(iteration {nudge.iteration}; every other parameter and the data held fixed)",
-           f"  J        = {plain(nudge.J, 12)}",
-           f"  J(+ε)    = {plain(nudge.J_nudged, 12)}",
-           f"  ΔJ       = {plain(nudge.delta)}",
-           f"  ΔJ/ε     = {plain(nudge.ratio, 8)}",
-           f"  {g} = {plain(g.value, 8)}"]
+           *(f"  {label.ljust(width)} = {text}" for label, text in rows)]
     verdict = f"  relative difference {plain(nudge.relative, 2)}"
     if nudge.crossed:
         shown = ", ".join(str(e) for e in nudge.crossed[:SHOWN])

@@ -99,22 +99,33 @@ def check_report(engine: Engine) -> tuple[list[str], int]:
         lines += ["", "error inside a step:", *("  " + l for l in last.error.splitlines()),
                   "", "verdict: error → exit 1"]
         return lines, 1
-    checks = engine.gradient_check(i) or []
-    lines += ["", f"gradient check: central differences, eps {plain(EPS)}, float64; "
-              "relative error ‖a−n‖/(‖a‖+‖n‖)", *gradcheck_table(checks)]
+    section, verdict, code = gradcheck_section(engine, i, engine.gradient_check(i) or [])
+    return lines + [""] + section + ["", f"verdict: {verdict} → exit {code}"], code
+
+
+def cost_line(engine: Engine, i: int) -> str:
+    """J with the iteration it belongs to, so two costs of different iterations never
+    read as one number twice."""
+    J = engine.cost(i)
+    return f"J at iteration {i} = {plain(J) if J is not None else 'not computed'}"
+
+
+def gradcheck_section(engine: Engine, i: int,
+                      checks: list[ParamCheck]) -> tuple[list[str], str, int]:
+    """Iteration i's gradient check as --check prints it and the handout shows it: the
+    cost it differentiates, the method and the table; the verdict; the exit code."""
+    lines = [cost_line(engine, i),
+             f"gradient check: central differences, eps {plain(EPS)}, float64; "
+             "relative error ‖a−n‖/(‖a‖+‖n‖)", *gradcheck_table(checks)]
     if not checks:  # an empty table is not a pass
-        lines += ["", "verdict: no gradient could be checked (every entry sits between ReLU "
-                  "kinks or the values are not finite) → exit 1"]
-        return lines, 1
+        return lines, ("no gradient could be checked (every entry sits between ReLU kinks "
+                       "or the values are not finite)"), 1
     wrong, unmeasurable = failures(checks)
     cannot = (f"the gradient check cannot measure {', '.join(unmeasurable)}: the values are "
               "beyond float64 (not finite)")
     if wrong:
         also = f"; {cannot}" if unmeasurable else ""
-        lines += ["", f"verdict: gradient check failed for {', '.join(wrong)}{also} → exit 1"]
-        return lines, 1
+        return lines, f"gradient check failed for {', '.join(wrong)}{also}", 1
     if unmeasurable:
-        lines += ["", f"verdict: {cannot} → exit 1"]
-        return lines, 1
-    lines += ["", "verdict: every shape fits and every gradient checks out → exit 0"]
-    return lines, 0
+        return lines, cannot, 1
+    return lines, "every shape fits and every gradient checks out", 0
