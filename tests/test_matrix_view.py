@@ -50,9 +50,10 @@ async def test_a_3x2_matrix_shows_its_values_its_shape_and_a_tick():
         assert shown[1].startswith("0") and shown[3].startswith("2")
         svg = app.export_screenshot()
         assert "3×2" in svg and "0.125" in svg
-        assert view.pane.border_subtitle == "min -2.00 max 1.00 mean -0.10 std 0.94 nan/inf 0"
+        # one style, in the cells' notation: min and max read as the cells that hold them
+        assert view.pane.border_subtitle == "[-2.000, 1.000] μ -0.104 σ 0.937 nan/inf 0"
         drawn = box(view)
-        assert drawn[0].startswith("╭─ dW[2] 3×2 ✓ ") and drawn[-1].startswith("╰─ min -2.00")
+        assert drawn[0].startswith("╭─ dW[2] 3×2 ✓ ") and drawn[-1].startswith("╰─ [-2.000, 1.000]")
         assert all(len(line) == view.size.width for line in drawn)  # no scrollbar anywhere
 
 
@@ -132,10 +133,11 @@ async def test_changed_marks_appear_only_on_changed_entries():
         view.show("W[1]", after, previous=before)
         await pilot.pause()
         row0, row1 = view.render_line(1).text, view.render_line(2).text
-        assert row0.count(CHANGED_MARK) == 1 and f" {CHANGED_MARK}3.5" in row0
+        assert row0.count(CHANGED_MARK) == 1 and f" {CHANGED_MARK}3.500" in row0
         assert row1.count(CHANGED_MARK) == 1 and f" {CHANGED_MARK}nan" in row1
-        # the mark has a column of its own: it never takes the place of the gap
-        assert row0.split() == ["0", "1.0", "nan", f"{CHANGED_MARK}3.5"]
+        # the mark has a column of its own: it never takes the place of the gap; the
+        # decimals are the range's (3.5 beside 1 and 5), not the final zeros'
+        assert row0.split() == ["0", "1.000", "nan", f"{CHANGED_MARK}3.500"]
 
         view.show("W[1]", after, previous=after.copy())
         assert CHANGED_MARK not in "".join(lines(view))
@@ -147,7 +149,7 @@ async def test_nan_and_inf_are_counted_apart_and_kept_out_of_the_stats():
     Z = np.array([[1.0, np.nan, np.inf], [-np.inf, np.nan, 3.0]])
     async with matrix_view() as (app, pilot, view):
         view.show("Z[1]", Z)
-        assert view.pane.border_subtitle == "nan 2 inf 2 · min 1 max 3 mean 2 std 1"
+        assert view.pane.border_subtitle == "nan 2 inf 2 · [1, 3] μ 2 σ 1"
         view.show("Z[1]", np.array([[1.0, 2.0]]))
         assert view.pane.border_subtitle.endswith("nan/inf 0")  # none left once finite
         view.show("Z[1]", np.full((2, 2), np.nan))
@@ -164,7 +166,7 @@ async def test_nan_and_inf_are_counted_apart_and_kept_out_of_the_stats():
         (np.float64(2.0), "J scalar ✓", "0 2"),
         (np.array([1.0, 2.0, 3.0]), "J (3,) 1-D ✗", "0 1 2 3"),
         (np.zeros((0, 3)), "J 0×3 ✗", "empty: 0×3"),
-        (np.array([[1e308, -1e308, 1e-300]]), "J 1×3 ✗", "0 1e+308 -1e+308 1e-300"),
+        (np.array([[1e308, -1e308, 1e-300]]), "J 1×3 ✗", "0 1.000e+308 -1.000e+308 1.000e-300"),
         (np.array([[1, 2], [3, 4]], dtype=np.int64), "J 2×2 ✗", "1 2"),
         (np.array([[True, False]]), "J 1×2 ✗", "1 0"),
         (np.zeros((2, 2, 2)), "J 2×2×2 ✗", "0 0 0 0"),

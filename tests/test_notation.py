@@ -29,6 +29,8 @@ matrices = arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 6)), e
 def kind(text: str) -> str:
     if text.strip() in ("nan", "inf", "-inf"):
         return "special"
+    if text.strip() == "0":  # a value that rounds to zero, in either notation
+        return "zero"
     if FIXED.match(text.strip()):
         return "fixed"
     assert SCIENTIFIC.match(text.strip()), text
@@ -59,9 +61,9 @@ def test_one_notation_per_matrix_equal_widths_and_every_entry_parses_back(matrix
     texts = format_array(matrix)
     assert len({len(t) for t in texts}) == 1  # right-aligned to one width: columns align
     assert max(len(t.strip()) for t in texts) == shape.width  # and no wider than needed
-    kinds = {kind(t) for t in texts} - {"special"}
+    kinds = {kind(t) for t in texts} - {"special", "zero"}
     assert len(kinds) <= 1, texts
-    numbers = [t.strip() for t in texts if kind(t) != "special"]
+    numbers = [t.strip() for t in texts if kind(t) not in ("special", "zero")]
     assert len({decimals_and_exponent_width(t) for t in numbers}) <= 1, texts
     for text, value in zip(texts, matrix.ravel()):
         text = text.strip()
@@ -104,7 +106,7 @@ def test_a_negative_entry_keeps_as_many_figures_as_a_positive_one(matrix):
     ([4e44, 4e43], ["4e+44", "4e+43"]),                      # not 4e44 beside 4e+44
     ([13400.0, 1.0], ["13400", "    1"]),                    # not 1e4 for 13 400
     ([-0.0, 1.0, -1e-9 + 1e-9], ["0", "1", "0"]),            # no -0
-    ([1.7756, 0.5334, 0.0, 1.2422], ["1.776", "0.533", "0.000", "1.242"]),
+    ([1.7756, 0.5334, 0.0, 1.2422], ["1.776", "0.533", "    0", "1.242"]),  # zero reads 0
     ([9.99996, 1.0], ["10.000", " 1.000"]),                  # rounding to 10 is not a 0 to drop
     ([0.0, 1.0, 1.0, 0.0], ["0", "1", "1", "0"]),            # trailing zeros every entry shares go
     ([np.nan, np.inf, -np.inf, 1.5], [" nan", " inf", "-inf", " 1.5"]),
@@ -122,7 +124,17 @@ def test_more_figures_when_asked():
 def test_a_value_that_rounds_to_zero_is_written_as_zero_in_the_shared_notation():
     assert format_array([-0.00001, 1.0]) == ["-1e-5", " 1e+0"]  # visible when very small
     assert format_array([-0.000041, 0.5], figures=2) == ["-4.1e-5", " 5.0e-1"]
-    assert format_array([-0.0004, 2.0]) == ["0.000", "2.000"]          # hidden: 0, not -0.000
+    assert format_array([-0.0004, 2.0]) == ["    0", "2.000"]          # hidden: 0, not -0.000
+    assert format_array([0.0, 2e-9, 1.0]) == ["   0", "2e-9", "1e+0"]  # not 0e+0
+
+
+def test_on_screen_the_decimals_hang_on_the_range_not_on_final_zeros():
+    """W[1] typed as 0.5 and -0.25 reads as it will once updated: 0.5000, not 0.5; only
+    data that is all whole numbers (X, Y) drops its decimals."""
+    assert [notation([0.5, -0.25], whole=True)(v) for v in (0.5, -0.25)] == ["0.5000", "-0.2500"]
+    assert notation([0.5, -0.25], whole=True) == notation([0.5163, -0.25], whole=True)
+    assert [notation([0.0, 1.0], whole=True)(v) for v in (0.0, 1.0)] == ["0", "1"]
+    assert notation([1e-5, 2.5e-5], whole=True)(1e-5) == "1.000e-5"
 
 
 def test_single_numbers_and_numbers_compared_together():
@@ -139,9 +151,10 @@ def test_forced_scientific_writes_every_array_even_an_empty_or_all_zero_one(valu
     """Gradient norms are always read by their decade."""
     shape = notation(values, 2, scientific=True)
     texts = [shape(v) for v in values]
-    assert all(kind(t) in ("scientific", "special") for t in texts), texts
+    assert all(kind(t) in ("scientific", "special", "zero") for t in texts), texts
+    assert all(t == "0" for t, v in zip(texts, values) if v == 0), texts
     assert all(within_half_a_unit(t, v) for t, v in zip(texts, values) if np.isfinite(v))
-    assert notation([0.0, 0.0], scientific=True)(0.0) == "0e+0"
+    assert notation([0.0, 0.0], scientific=True)(0.0) == "0"
 
 
 @settings(max_examples=200, deadline=None)
@@ -150,5 +163,6 @@ def test_several_notations_from_one_reading_are_each_the_notation_of_its_figures
     """A panel tries two to six figures: read once, written exactly as one at a time."""
     from bpdebug.engine.notation import notations
 
-    together = notations(matrix, range(1, 8))
-    assert together == {f: notation(matrix, f) for f in range(1, 8)}
+    for whole in (False, True):
+        together = notations(matrix, range(1, 8), whole=whole)
+        assert together == {f: notation(matrix, f, whole=whole) for f in range(1, 8)}

@@ -328,7 +328,7 @@ def test_a_shape_sits_centred_under_its_operand_whatever_its_length():
 def ladder(first: int = 2) -> Need:
     """A panel whose columns are 10 wide: one at 10, two at 20, three (all) at 30."""
     return Need(10, (20, 30), 30, 5, first, lambda width: min(3, width // 10),
-                lambda width: (width // 10 + 1) * 10 if width < 30 else None, 30)
+                lambda width: (width // 10 + 1) * 10 if width < 30 else None)
 
 
 def test_room_is_shared_by_need():

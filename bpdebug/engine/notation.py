@@ -13,8 +13,12 @@ arrayprint.FloatingFormat):
 
 `figures` is how many significant figures the LARGEST entry keeps; the others keep
 what the shared notation gives them.  Zeros that every entry really ends with are
-dropped (a 0/1 matrix reads `0 1`, not `0.0000 1.0000`).  A value that rounds to zero
-is written as zero, never `-0`; NaN and ±∞ are spelled `nan`, `inf`, `-inf`.
+dropped (a 0/1 matrix reads `0 1`, not `0.0000 1.0000`); with `whole`, only when every
+entry is a whole number, so the decimals hang on the range alone (the decade of the
+largest entry), never on whether the last digits happen to be zeros: a panel's
+quantity keeps its notation while its values stay in that range.  A value that
+rounds to zero at the digits shown reads `0` (never `-0`, `0.000` or `0e+0`); NaN and
+±∞ are spelled `nan`, `inf`, `-inf`.
 
 Pure Python and NumPy: the app, `--check` and the transcript all write numbers here.
 """
@@ -54,11 +58,11 @@ class Notation:
         if self.scientific:
             mantissa, exponent = f"{value:.{self.decimals}e}".split("e")
             if float(mantissa) == 0:
-                mantissa, exponent = mantissa.lstrip("-"), "+0"
+                return "0"
             sign = "-" if int(exponent) < 0 else "+"
             return f"{mantissa}e{sign}{abs(int(exponent)):0{self.exponent_digits}d}"
         text = f"{value:.{self.decimals}f}"
-        return text[1:] if text.startswith("-") and float(text) == 0 else text
+        return "0" if float(text) == 0 else text
 
     def cell(self, value: float) -> str:
         """One entry, right-aligned to the shared width, so columns compare by eye."""
@@ -66,7 +70,7 @@ class Notation:
 
     def unit(self, text: str) -> float:
         """One unit of the last digit shown in `text` (what rounding may have cost)."""
-        if self.scientific:
+        if self.scientific and "e" in text:
             exponent = int(text.split("e")[1])
             return 10.0 ** (exponent - self.decimals)
         return 10.0 ** -self.decimals
@@ -75,6 +79,13 @@ class Notation:
 def _finite(values) -> np.ndarray:
     array = np.asarray(values, dtype=np.float64).ravel()
     return array[np.isfinite(array)]
+
+
+def _whole(finite: np.ndarray) -> bool:
+    """Every entry a whole number (data: X, Y, a one-hot matrix)."""
+    with np.errstate(all="ignore"):
+        return bool(np.all(finite[:SAMPLE] == np.round(finite[:SAMPLE]))
+                    and np.all(finite == np.round(finite)))
 
 
 def _trailing_zeros(scaled: np.ndarray, most: int) -> int:
@@ -150,11 +161,14 @@ def _scientific(ends: list[float]) -> bool:
             or (low < HIDDEN_BELOW and high / low > HIDDEN_RATIO))
 
 
-def _choose(scan: _Scan, figures: int, scientific: bool | None) -> Notation:
+def _choose(scan: _Scan, figures: int, scientific: bool | None, whole: bool = False) -> Notation:
     figures = max(1, figures)
+    drops = not whole or _whole(scan.finite)
     if scientific if scientific is not None else _scientific(scan.ends):
         decimals = figures - 1
-        decimals -= _droppable(scan.nonzero, lambda v: _mantissas(v) * 10.0 ** decimals, decimals)
+        if drops:
+            decimals -= _droppable(scan.nonzero, lambda v: _mantissas(v) * 10.0 ** decimals,
+                                   decimals)
         # the exponent as Python writes it (a mantissa that rounds up to 10 moves it on);
         # the widest is the largest's or the smallest's
         digits = max((len(str(abs(int(f"{v:.{decimals}e}".split("e")[1])))) for v in scan.ends),
@@ -162,10 +176,11 @@ def _choose(scan: _Scan, figures: int, scientific: bool | None) -> Notation:
         shape = Notation(True, decimals, digits)
     else:
         high = scan.ends[0] if scan.ends else 0.0
-        # digits before the point, or minus the zeros after it: 0.0589 has whole = -1
-        whole = int(math.floor(math.log10(high))) + 1 if high else 1
-        decimals = max(0, figures - whole) if high else 0
-        decimals -= _droppable(scan.finite, lambda v: v * 10.0 ** decimals, decimals)
+        # digits before the point, or minus the zeros after it: 0.0589 has digits = -1
+        digits = int(math.floor(math.log10(high))) + 1 if high else 1
+        decimals = max(0, figures - digits) if high else 0
+        if drops:
+            decimals -= _droppable(scan.finite, lambda v: v * 10.0 ** decimals, decimals)
         shape = Notation(False, decimals)
     # the widest texts: the most negative entry (the sign, unless it rounds to zero, and
     # then every negative does) and the largest; scientific entries differ in nothing
@@ -175,17 +190,20 @@ def _choose(scan: _Scan, figures: int, scientific: bool | None) -> Notation:
                     max(len(t) for t in texts) if texts else 1)
 
 
-def notation(values, figures: int = FIGURES, scientific: bool | None = None) -> Notation:
+def notation(values, figures: int = FIGURES, scientific: bool | None = None,
+             whole: bool = False) -> Notation:
     """The one notation for all of `values` (any shape; NaN and ±∞ allowed).
 
-    `scientific` forces the choice, for numbers read by their decade (gradient norms)."""
-    return _choose(_scan(values), figures, scientific)
+    `scientific` forces the choice, for numbers read by their decade (gradient norms);
+    `whole` drops final zeros only when every entry is a whole number (a quantity on
+    screen, whose notation must not change while its range does not)."""
+    return _choose(_scan(values), figures, scientific, whole)
 
 
-def notations(values, figures: Iterable[int]) -> dict[int, Notation]:
-    """notation(values, f) for each f, the values read once."""
+def notations(values, figures: Iterable[int], whole: bool = False) -> dict[int, Notation]:
+    """notation(values, f, whole=whole) for each f, the values read once."""
     scan = _scan(values)
-    return {f: _choose(scan, f, None) for f in figures}
+    return {f: _choose(scan, f, None, whole) for f in figures}
 
 
 def format_array(values, figures: int = FIGURES) -> list[str]:

@@ -26,7 +26,7 @@ import numpy as np
 from bpdebug.engine.notation import Notation, notations
 
 KEPT = 64  # arrays whose facts are kept: every quantity of a few steps of a deep network
-FIGURES_TRIED = (2, 3, 4, 5, 6)  # what a panel tries as its width changes: worked out together
+FIGURES_TRIED = (2, 3, 4)  # what a panel tries as its width changes: worked out together
 
 
 def as_floats(value: Any) -> np.ndarray:
@@ -109,10 +109,12 @@ class Facts:
         return self.array.shape
 
     def notation(self, figures: int) -> Notation:
-        """The one notation of every entry, the largest keeping `figures` figures."""
+        """The one notation of every entry, the largest keeping `figures` figures; its
+        decimals hang on the range of the values alone (notation's `whole`), so an entry
+        that has not changed reads the same when others have, while the range holds."""
         found = self._notations.get(figures)
         if found is None:
-            self._notations.update(notations(self.grid, {figures, *FIGURES_TRIED}))
+            self._notations.update(notations(self.grid, {figures, *FIGURES_TRIED}, whole=True))
             found = self._notations[figures]
         return found
 

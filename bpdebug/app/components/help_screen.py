@@ -38,15 +38,17 @@ PANELS = [
      "about. Colour: blue negative, red positive, zero the background, purple NaN/Inf."),
     ('Numbers',
      'all entries of a matrix share one notation: fixed point with the same decimals, '
-     'or scientific (1.234e-5) when the range needs it; the largest keep at least 4 '
-     'significant figures, more when the panel has room. nan, inf, -inf are spelled '
+     'or scientific (1.234e-5) when the range needs it; the largest keeps 4 significant '
+     'figures, and the notation stays while the range does, so an entry reads the '
+     'same at every step where it has not changed. A narrow panel gives up whole '
+     'figures, the same ones at every step. nan, inf, -inf are spelled '
      'out; a value that rounds to zero reads 0. • (in a column of its own, left of '
      'the number, which is also bold) marks an entry that changed since the previous '
      'step; a gap always separates two numbers. Only whole columns are drawn: … in '
      'the column numbers says there are more on that side (shift+←/→ to see them).'),
     ('Under each',
-     'min, max, mean, std ([min, max] μ mean σ std when narrow), and how many NaN / '
-     'Inf, which are never dropped.'),
+     '[min, max] μ mean σ std, in the notation of the cells, and how many NaN / Inf, '
+     'which are never dropped.'),
     ('Cell cursor',
      'tab focuses a matrix: the arrows then move a cell cursor, [ ] around the cell, '
      'its row and column numbers reversed; page keys and the mouse scroll; shift+←/→ '

@@ -16,6 +16,14 @@ panel is as big as its matrix needs, up to what the screen can give: the rows sh
 the height, the panels of a row its width, by need, the step's own results first.
 Rows of panels that do not fit even at their least are below the last one shown, and
 a line says so; tab reaches them.
+
+A panel narrow enough to give up figures gives them up for its quantity at every step
+of this width (``held``): W[1] squeezed beside Z[1] and A[1] going forward keeps the
+same figures at the update, where it has more room, so an entry that has not changed
+reads the same text at every step.  The first time the grid has a width, it lays out
+every step of the iteration (``rehearse``), the quantities not computed yet standing
+in as zeros of their shape (which keep room for the numbers they will hold), so the
+figures are held from the first step on, not from the first narrow one.
 """
 
 from __future__ import annotations
@@ -26,11 +34,12 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Callable, Mapping
 
+import numpy as np
 from rich.segment import Segment
 from textual.geometry import Region, Size
 from textual.strip import Strip
 
-from bpdebug.app.components.matrix_pane import AT_LEAST, FEWER, FRAME_LINES, WIDER, MatrixPane
+from bpdebug.app.components.matrix_pane import AT_LEAST, FEWER, FRAME_LINES, MatrixPane
 from bpdebug.app.components.matrix_view import MatrixPanes
 from bpdebug.engine import plan
 from bpdebug.engine.frame import Frame
@@ -158,7 +167,6 @@ class Need:
     first: int = 2
     columns: Callable[[int], int] = lambda width: 0  # how many columns a width shows
     more: Callable[[int], int | None] = lambda width: None  # the width for one more column
-    widest: int = 0  # every column with the most figures a panel shows
 
 
 def need(pane: MatrixPane, computed: frozenset[str] = frozenset()) -> Need:
@@ -176,13 +184,12 @@ def need(pane: MatrixPane, computed: frozenset[str] = frozenset()) -> Need:
     steps = [title if columns == "title" else pane.width_for(columns, figures)
              for columns, figures in LADDER]
     return Need(floor, tuple(steps), max(whole, title), pane.height_for(), rank,
-                pane.columns_at, pane.wider_for_more,
-                max(whole, title, pane.width_for(None, max(WIDER))))
+                pane.columns_at, pane.wider_for_more)
 
 
 # The steps every panel of a row climbs together, one at a time: a column at a time up
 # to three at the fewest figures, then more figures, the whole title, every column
-# (None), more figures still.
+# (None).
 LADDER = ((2, FEWER[-1]), (AT_LEAST, FEWER[-1]), *((AT_LEAST, f) for f in FEWER[-2::-1]),
           (AT_LEAST, FIGURES), ("title", None), (None, FIGURES))
 
@@ -191,7 +198,7 @@ def widths(total: int, needs: list[Need]) -> list[int]:
     """A row's width, panel by panel.  Every panel gets its floor, then each step of
     every panel's ladder in turn (three columns before four figures before every column),
     the step's own results first; what is left goes to the panels still cut, towards
-    their whole matrix, and then to all, so the row is flush."""
+    their whole matrix, a column at a time and then in proportion."""
     if not needs:
         return []
     given = [n.floor for n in needs]
@@ -218,8 +225,8 @@ def widths(total: int, needs: list[Need]) -> list[int]:
             break
         given[grown[0]] += grown[1]
         left -= grown[1]
-    if left > 0:  # what is left widens the panels towards more figures, in proportion
-        room = [max(0, n.widest - g) for n, g in zip(needs, given)]
+    if left > 0:  # what is left widens the panels still cut, in proportion
+        room = [max(0, n.whole - g) for n, g in zip(needs, given)]
         for k, extra in enumerate(share(left, room, [0] * len(needs))):
             given[k] += min(extra, room[k])
     return given
@@ -264,6 +271,13 @@ def heights(total: int, wanted: list[int]) -> tuple[list[int], int]:
     return floors[:fit], fit
 
 
+def steady_pane() -> MatrixPane:
+    """A pane as wide at every step, so its quantity keeps its figures."""
+    pane = MatrixPane()
+    pane.steady = True
+    return pane
+
+
 class MatrixGrid(MatrixPanes):
     """Rows of matrix panes for the step on screen, drawn as one widget."""
 
@@ -280,6 +294,11 @@ class MatrixGrid(MatrixPanes):
         self._more: str = ""  # the line under the rows when not all fit
         self._more_y = -1
         self._arranged: list[list[tuple[MatrixPane, Need]]] = []  # the rows as placed
+        # the fewest figures each quantity has shown at a width: (width, name) -> figures
+        self.held: dict[tuple[int, str], int] = {}
+        self._rehearsed: set[int] = set()  # the widths every step has been laid out at
+        self._frame: Frame | None = None  # the frame shown, and what its step computed
+        self._computed: frozenset[str] = frozenset()
 
     @property
     def views(self) -> list[MatrixPane]:
@@ -319,14 +338,16 @@ class MatrixGrid(MatrixPanes):
         self.rows = rows
         computed = frozenset(c.result.name for c in record.computed
                              if c.result is not None) if record is not None else frozenset()
+        self._frame, self._computed = frame, computed
         self._grid, self._needs = [], []
         for k, names in enumerate(rows):
-            panes = [self._pool.setdefault((k, j), MatrixPane()) for j in range(len(names))]
+            panes = [self._pool.setdefault((k, j), steady_pane()) for j in range(len(names))]
             needs = []
             for pane, name in zip(panes, names):
                 changed = pane.show(name, frame.values.get(name),
                                     expected=frame.expected.get(name),
                                     previous=frame.before.get(name), offending=name == offender)
+                changed |= pane.hold_figures(self.held.get((width, name), FIGURES))
                 if pane.highlight(feeds.get(name)) or changed:
                     self.redraw(pane)
                 first = name in computed
@@ -337,6 +358,39 @@ class MatrixGrid(MatrixPanes):
             self._grid.append(panes)
             self._needs.append(needs)
         self.place(size or self.size)
+
+    def rehearse(self, frame: Frame, width: int, height: int, wide: bool) -> None:
+        """Hold each quantity to the fewest figures any step of the iteration gives it at
+        this width: every step's panels laid out as show() and place() would, from the
+        frame's values, zeros of the right shape for those not computed yet."""
+        network = frame.network
+        for step in network.steps:
+            rows = panel_names(step.kind, step.layer or 1, None, network.L, wide)
+            placed = []
+            for names in rows:
+                panes = []
+                for name in names:
+                    value, shape = frame.values.get(name), frame.expected.get(name)
+                    if value is None and shape is None:
+                        continue
+                    pane = steady_pane()
+                    pane.show(name, value if value is not None else np.zeros(shape),
+                              expected=shape)
+                    pane.hold_figures(self.held.get((width, name), FIGURES))
+                    panes.append(pane)
+                computed = frozenset(equation.target for equation in step.equations)
+                placed.append([(pane, need(pane, computed)) for pane in panes])
+            pane_of = {id(n): pane for row in placed for pane, n in row}
+            for row in wrapped([[n for _, n in row] for row in placed], width, height):
+                for n, w in zip(row, widths(width, row)):
+                    pane_of[id(n)].resize(w, n.height)
+                    self._hold(width, pane_of[id(n)])
+
+    def _hold(self, width: int, pane: MatrixPane) -> None:
+        """What a pane placed at this width gave up, its quantity gives up at every step."""
+        if pane.grid_shape is not None:
+            key = (width, pane.matrix_name)
+            self.held[key] = min(self.held.get(key, FIGURES), pane.figures)
 
     def needed_height(self, width: int | None = None) -> int:
         """The height every row wants at this width (the grid's own by default), rows
@@ -359,6 +413,15 @@ class MatrixGrid(MatrixPanes):
         if not width or not height:
             self.arrange([])
             return
+        if self._frame is not None and width not in self._rehearsed:
+            self._rehearsed.add(width)
+            wide = (self.app.size.width if self.is_attached else width) >= WIDE
+            self.rehearse(self._frame, width, height, wide)
+        for panes, needs in zip(self._grid, self._needs):  # held to fewer since they asked
+            for k, pane in enumerate(panes):
+                if pane.hold_figures(self.held.get((width, pane.matrix_name), FIGURES)):
+                    needs[k] = need(pane, self._computed)
+                    self._asked[pane] = (pane.matrix_name in self._computed, needs[k])
         pane_of = {id(n): pane for panes, needs in zip(self._grid, self._needs)
                    for pane, n in zip(panes, needs)}
         self._arranged = [[(pane_of[id(n)], n) for n in row]
@@ -390,6 +453,8 @@ class MatrixGrid(MatrixPanes):
             self._more, self._more_y = more, y
             self._forget(Region(0, 0, width, height))
         self.arrange(places)
+        for pane, _ in places:
+            self._hold(width, pane)
 
     def show_pane(self, pane: MatrixPane) -> None:
         """Scroll the rows of panes so that this one shows."""

@@ -7,12 +7,16 @@ ever written.  Everything NumPy does in bulk (the stats, the changed mask, the
 notation) is array_facts', worked out once per array.
 
 Numbers follow bpdebug.engine.notation: one notation for the whole matrix, so columns
-align.  Only whole columns and rows are drawn, and there are no scrollbars: "…" marks
-the side where there is more, in the border (the header line's left or right edge for
-columns, the corner's neighbour above or below the row labels for rows), and a panel
-scrolled away from its corner says in its footer which rows and columns it shows.
-When the panel is wide enough for every column with more figures, it shows more
-figures; a narrow one gives up figures before columns, down to three columns.
+align, its decimals decided by the range of its values (the decade of the largest),
+so an entry reads the same at every step where it is unchanged.  The largest entry
+keeps four figures however wide the panel; a narrow one gives up whole figures before
+columns, down to three columns, and its grid may hold it to fewer still
+(``most_figures``: the fewest another step of the iteration gives that quantity), so
+the same entry reads the same from step to step.  Only whole columns and rows are
+drawn, and there are no scrollbars: "…" marks the side where there is more, in the
+border (the header line's left or right edge for columns, the corner's neighbour
+above or below the row labels for rows), and a panel scrolled away from its corner
+says in its footer which rows and columns it shows.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from textual.strip import Strip
 from bpdebug.app.components import box
 from bpdebug.app.components.array_facts import Facts, Stats, facts
 from bpdebug.app.components.heatmap import CHANGED_MARK, NON_FINITE_STYLE, cell_style, level
-from bpdebug.engine.notation import FIGURES, Notation, notation
+from bpdebug.engine.notation import FIGURES, Notation
 from bpdebug.engine.shapes import Shape, fmt
 
 NOT_COMPUTED = "not computed yet"
@@ -39,10 +43,8 @@ NOT_YET = "not yet"  # the same, in a narrow panel
 HEADER_LINES = 1  # the column indices, above the rows
 FRAME_LINES = 2 + HEADER_LINES  # the border's two lines and the header
 MORE = box.MORE
-WIDER = (6, 5)  # figures to try, most first, when every column fits with them
 FEWER = (3, 2)  # figures a narrow panel tries, in turn, to show three columns
 AT_LEAST = 3  # columns a narrow panel shows, with fewer figures, rather than fewer columns
-STAT_FIGURES = 3  # a footer is for a glance
 
 
 def note_for(note: str, width: int) -> str:
@@ -55,26 +57,26 @@ def note_for(note: str, width: int) -> str:
 
 
 @lru_cache(maxsize=256)
-def footers(summary: Stats) -> list[str]:
-    """The footer from longest to shortest: each drops whole numbers, never part of one,
-    and every one keeps the NaN / inf counts when there are any."""
+def footers(summary: Stats, write: Notation) -> list[str]:
+    """The footer from longest to shortest, in one style everywhere: [min, max] μ mean
+    σ std, written in the cells' own notation (`write`), so min and max read as the
+    cells that hold them.  Each drops whole numbers, never part of one, and every one
+    keeps the NaN / inf counts when there are any."""
     counts = " ".join(f"{name} {n}" for name, n in (("nan", summary.n_nan), ("inf", summary.n_inf)) if n)
     if summary.values is None:
         texts = ["no finite values", ""]
     else:
-        write = notation(summary.values, STAT_FIGURES)
         low, high, mean, std = (write(v) for v in summary.values)
-        texts = [f"min {low} max {high} mean {mean} std {std}",
-                 f"[{low}, {high}] μ {mean} σ {std}", f"[{low}, {high}] μ {mean}",
+        texts = [f"[{low}, {high}] μ {mean} σ {std}", f"[{low}, {high}] μ {mean}",
                  f"[{low}, {high}]", ""]
     if counts:  # first, so that they are the last thing a narrow panel gives up
         return [f"{counts} · {text}" if text else counts for text in texts]
-    return [f"{text} nan/inf 0" for text in texts[:2]] + texts
+    return [f"{texts[0]} nan/inf 0"] + texts
 
 
-def fit_footer(summary: Stats, room: int) -> str:
+def fit_footer(summary: Stats, write: Notation, room: int) -> str:
     """The longest footer that fits `room` characters (the counts even when they do not)."""
-    options = footers(summary)
+    options = footers(summary, write)
     return next((text for text in options if len(text) <= room), options[-1])
 
 
@@ -142,6 +144,8 @@ class MatrixPane:
         self._footer: Content | None = None
         self._shown: tuple | None = None  # what show() was last given
         self._figures = FIGURES
+        self.most_figures = FIGURES  # what the grid holds this quantity to (see module)
+        self.steady = False  # as wide at every step: the grid's panes (see _cell_for)
         self._notation = Notation(False, 0)
         self._cell = 2
         self._stale = True  # the figures are chosen again before the next line is drawn
@@ -222,7 +226,8 @@ class MatrixPane:
 
     @property
     def cell_width(self) -> int:
-        """One column on screen: a gap, the changed-mark column (when any changed), the number."""
+        """One column on screen: a gap, the changed-mark column (when any changed, or
+        always in a steady pane), the number."""
         self._fresh()
         return self._cell
 
@@ -244,9 +249,9 @@ class MatrixPane:
             return ""
         where = self._position(room)
         left = room - len(where) - (3 if where else 0)
-        stats = fit_footer(self._facts.stats, left) if left > 0 else ""
-        if len(stats) > left:
-            stats = ""
+        stats = fit_footer(self._facts.stats, self.notation, left) if left > 0 else ""
+        if len(stats) > left:  # the NaN / inf counts go last of all, after the position
+            where, stats = "", fit_footer(self._facts.stats, self.notation, room)
         return " · ".join(part for part in (where, stats) if part)
 
     def _position(self, room: int) -> str:
@@ -265,18 +270,29 @@ class MatrixPane:
 
     # ---- sizes ---------------------------------------------------------------------
 
-    def _cell_for(self, shape: Notation) -> int:
+    def _cell_for(self, shape: Notation, figures: int) -> int:
         # the header's column numbers fit too; the changed mark has a column of its own
-        return 1 + max(self._index, shape.width + (self._changed is not None))
+        if not self.steady or figures <= FEWER[-1]:
+            return 1 + max(self._index, shape.width + (self._changed is not None))
+        # A steady pane keeps the mark's column when nothing changed, so it is as wide
+        # at every step (and keeps its figures); and a matrix of zeros (b before the
+        # first update) keeps room for the numbers it will hold: -0.0 and the figures.
+        # At the fewest figures, three columns come first.
+        number = shape.width + 1
+        summary = self._facts.stats if self._facts is not None else None
+        if summary is not None and summary.scale == 0:
+            number = max(number, figures + 5)
+        return 1 + max(self._index, number)
 
     def content_width(self, columns: int | None = None, figures: int = FIGURES) -> int:
         """Columns of screen the row labels and ``columns`` matrix columns (all of them by
-        default) take with these figures, inside the border."""
+        default) take with these figures (no more than ``most_figures``), inside the border."""
         if self._facts is None:
             return len(self._note)
         total = self._facts.grid.shape[1]
         shown = total if columns is None else min(columns, total)
-        return self._gutter + shown * self._cell_for(self._facts.notation(figures))
+        figures = min(figures, self.most_figures)
+        return self._gutter + shown * self._cell_for(self._facts.notation(figures), figures)
 
     def width_for(self, columns: int | None = None, figures: int = FIGURES) -> int:
         """The box's width for ``columns`` columns (all by default) at these figures."""
@@ -290,6 +306,16 @@ class MatrixPane:
     def height_for(self) -> int:
         """The box's height for every row."""
         return FRAME_LINES + (self.grid_shape[0] if self._facts is not None else 0)
+
+    def hold_figures(self, most: int) -> bool:
+        """Show no more than `most` figures (the grid's, for this quantity); whether that
+        changes anything."""
+        most = max(FEWER[-1], min(FIGURES, most))
+        if most == self.most_figures:
+            return False
+        self.most_figures = most
+        self._restale()
+        return True
 
     def resize(self, width: int, height: int) -> None:
         if (width, height) != (self.width, self.height):
@@ -313,36 +339,32 @@ class MatrixPane:
             return
         rows, columns = self._facts.grid.shape
         self._figures, self._notation = self._choose(self.width)
-        self._cell = self._cell_for(self._notation)
+        self._cell = self._cell_for(self._notation, self._figures)
         self.first_row = max(0, min(self.first_row, rows - self._row_room()))
         self.first_column = max(0, min(self.first_column, columns - self._column_room()))
 
     def _choose(self, width: int) -> tuple[int, Notation]:
-        """The figures and notation for a box this wide: four figures, fewer when three
-        columns would not fit (columns before figures), more when every column fits."""
+        """The figures and notation for a box this wide: four figures (or the fewer the
+        grid holds it to), fewer when three columns would not fit (columns before
+        figures).  Never more: the same entry reads the same in a wide panel."""
         assert self._facts is not None
         columns = self._facts.grid.shape[1]
         room = width - 2 - self._gutter
-        chosen = (FIGURES, self._facts.notation(FIGURES))
-        cell = self._cell_for(chosen[1])
+        most = self.most_figures
+        chosen = (most, self._facts.notation(most))
         least = min(AT_LEAST, columns)
-        if 0 < width and room < least * cell:
-            for figures in FEWER:  # a small terminal: columns before figures
+        if 0 < width and room < least * self._cell_for(chosen[1], most):
+            for figures in (f for f in FEWER if f < most):  # a small terminal: columns first
                 chosen = (figures, self._facts.notation(figures))
-                if room >= least * self._cell_for(chosen[1]):
+                if room >= least * self._cell_for(chosen[1], figures):
                     break
-        elif width > 0 and columns * cell <= room:
-            for figures in WIDER:  # more figures never make a cell narrower
-                wider = self._facts.notation(figures)
-                if columns * self._cell_for(wider) <= room:
-                    return figures, wider
         return chosen
 
     def columns_at(self, width: int) -> int:
         """How many columns a box this wide shows."""
         if self._facts is None:
             return 0
-        cell = self._cell_for(self._choose(width)[1])
+        cell = self._cell_for(*reversed(self._choose(width)))
         return min(self._facts.grid.shape[1], max(0, (width - 2 - self._gutter) // cell))
 
     def wider_for_more(self, width: int) -> int | None:
@@ -359,7 +381,7 @@ class MatrixPane:
         for _ in range(8):
             if self.columns_at(candidate) > shown:
                 return candidate
-            cell = self._cell_for(self._choose(candidate)[1])
+            cell = self._cell_for(*reversed(self._choose(candidate)))
             candidate = max(candidate + 1, 2 + self._gutter + (shown + 1) * cell)
         return None
 

@@ -25,7 +25,7 @@ from textual.widgets import Static
 
 from bpdebug.app.components.matrix_view import MatrixView
 from bpdebug.engine.names import from_key, gradients, key, parameters, post
-from bpdebug.engine.notation import format_number, format_together
+from bpdebug.engine.notation import format_number, format_together, notation
 from bpdebug.engine.shapes import fmt
 
 MARK = {"ok": ("✓", "green"), "not run": ("·", "dim")}
@@ -306,8 +306,13 @@ class StudentPanel(Vertical, can_focus=True):
             if entry.status == "values" and entry.first_wrong is not None and \
                     np.ndim(entry.expected) == len(entry.first_wrong):
                 at = entry.first_wrong
-                expected_value, got = format_together(
-                    [np.asarray(entry.expected)[at], np.asarray(entry.actual)[at]], figures=6)
+                pair = [np.asarray(entry.expected)[at], np.asarray(entry.actual)[at]]
+                # in the reference cells' own notation, so "expected" reads as its cell;
+                # with more figures only where that would write the two alike
+                write = notation(entry.expected, whole=True)
+                expected_value, got = (write(v) for v in pair)
+                if expected_value == got:
+                    expected_value, got = format_together(pair, figures=6)
                 footer = Content.assemble(
                     (f"first wrong {at}: ", "bold red"),
                     f"expected {expected_value}, got {got}; "
