@@ -488,7 +488,8 @@ class BpdebugApp(App[int]):
     def _trained(self, result: TrainResult) -> None:
         frame = self.show()
         # The J of the iteration on screen: the last one trained, as --train N prints it.
-        cost = f"J = {plain(frame.J)} at iteration {frame.iteration}" if frame.J is not None else ""
+        J = frame.shown_J
+        cost = f"J = {plain(J)} at iteration {frame.iteration}" if J is not None else ""
         record = result.record
         outcome = result.outcome
         if outcome == training.FAILED:

@@ -1,6 +1,7 @@
-"""The cost panel: this iteration's J as the headline, and J of every iteration computed
-so far as bars, the current iteration's bar marked; log-scaled when the cost spans
-decades (bpdebug.engine.sparkline, the same rule --train prints with)."""
+"""The cost panel: this iteration's J as the headline once its cost step is done (before
+it, the last J computed, labelled with its iteration), and J of every iteration the
+cursor has computed as bars, the current iteration's bar marked; log-scaled when the
+cost spans decades (bpdebug.engine.sparkline, the same rule --train prints with)."""
 
 from __future__ import annotations
 
@@ -18,19 +19,27 @@ TEXT_LINES = 2
 
 
 def headline(frame: Frame) -> Content:
-    J = frame.J
-    if J is None:
-        return Content.assemble("J = ", ("not computed yet", "dim italic"),
-                                f" · iteration {frame.iteration}")
-    return Content.assemble("J = ", (plain(J), "bold"), f" · iteration {frame.iteration}")
+    """This iteration's J once its cost step is done; before it, the last J computed, with
+    its own iteration: the class can guess this one before it is worked out."""
+    J = frame.shown_J
+    if J is not None:
+        return Content.assemble("J = ", (plain(J), "bold"), f" at iteration {frame.iteration}")
+    last = frame.last_cost
+    if last is None:
+        return Content.assemble("J ", ("comes at the cost step", "dim italic"))
+    i, J = last
+    return Content.assemble("J = ", (plain(J), "bold"), f" at iteration {i}",
+                            (" (the last computed)", "dim"))
 
 
 def history_line(frame: Frame) -> Content:
-    history = frame.loss_history
-    if not history:
-        return Content.styled("no cost computed yet", "dim")
-    first = f"J[0] = {plain(history[0], 4)}" if len(history) > 1 else ""
-    count = f"{len(history)} cost{'s' if len(history) != 1 else ''}"
+    """What the bars count: the costs of the iterations whose cost step is done."""
+    costs = frame.costs
+    if not costs:
+        return Content("")
+    n = len(costs)
+    count = f"costs of {n} iteration{'s' if n != 1 else ''}"
+    first = f"J[0] = {plain(costs[0], 4)}" if n > 1 else ""
     return Content.styled(" · ".join(p for p in (count, first) if p), "dim")
 
 
@@ -93,7 +102,7 @@ class LossPanel(TextPanel):
         frame = self._frame
         if frame is None:
             return
-        history = frame.loss_history
+        history = frame.costs  # only the costs the cursor has computed
         if self._planned is not None:  # border and padding: two lines, four columns
             width, height = max(0, self._planned[0] - 4), max(0, self._planned[1] - 2)
         else:
