@@ -22,6 +22,7 @@ from bpdebug.app.app import BpdebugApp
 from bpdebug.app.components.debugger import stepping
 from bpdebug.app.components.equation_panel import EquationPanel, shape_row, spaced
 from bpdebug.app.components.loss_panel import LossPanel
+from bpdebug.app.keys import STEPPING, line_of
 from bpdebug.app.components.matrix_grid import MatrixGrid, Need, share, widths, wrapped
 from bpdebug.engine import plan
 from bpdebug.engine.cursor import Engine
@@ -186,7 +187,9 @@ async def test_at_80x24_every_key_hint_fits():
         await pilot.pause()
         footer = screen_lines(app)[-1]
         for binding in app.BINDINGS:
-            if binding.show and binding.action != "stop":  # Stop shows while training
+            # Stop shows while training; the cells' keys have a line of their own from
+            # 100 columns (tests/test_findable_keys.py)
+            if binding.show and binding.action != "stop" and line_of(binding.action) == STEPPING:
                 key = "?" if binding.key == "question_mark" else binding.key.split(",")[0]
                 assert re.search(rf"(^|\s){re.escape(key)} {re.escape(binding.description)}(\s|$)",
                                  footer), (key, footer)

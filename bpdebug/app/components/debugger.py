@@ -75,11 +75,14 @@ class Debugger(Vertical):
         self.explained = ExplainPanel(id="explain")  # enter and +, in the equations' place
         self.loss, self.grid = LossPanel(id="loss"), MatrixGrid(id="matrices")
         self.status = TextPanel("", id="status")
+        scroll = SteadyScroll(id="equations-scroll")
+        # Not in the focus chain: tab goes straight to a matrix panel, where a cursor shows.
+        scroll.can_focus = False
         yield self.strip
         with SteadyHorizontal(id="body"):
             with SteadyVertical(id="main"):
                 with SteadyHorizontal(id="top"):
-                    with SteadyScroll(id="equations-scroll"):
+                    with scroll:
                         yield self.equations
                         yield self.explained
                     yield self.loss

@@ -233,7 +233,7 @@ class DecisionBoundary(Widget):
     def _title(self) -> None:
         if self._picture is not None:
             self.border_title = whole_words(f"{self._source[2]} · {self._picture.what}",
-                                            self.size.width)
+                                            self.outer_size.width)
 
     def _draw(self) -> None:
         if self._source is None:
