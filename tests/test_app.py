@@ -512,7 +512,8 @@ async def test_training_to_the_end_updates_the_cost_panel():
         assert chart_columns(app) == min(n, app.query_one(LossPanel).content_region.width)
         # the headline is the J of the iteration on screen: the last one trained
         assert engine.current.iteration == n - 1
-        assert f"J = {engine.loss_history[n - 1]:.6g} · iteration {n - 1}" in text(app, LossPanel)
+        assert f"J = {engine.loss_history[n - 1]:.6g} at iteration {n - 1}" in text(app, LossPanel)
+        assert f"costs of {n} iterations" in text(app, LossPanel)
         assert f"trained {n} iterations" in text(app, "#status")
 
 

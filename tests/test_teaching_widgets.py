@@ -105,21 +105,36 @@ def test_softmax_colours_each_cell_by_its_argmax():
 def test_the_picture_draws_two_grid_rows_per_line_and_the_points_on_top():
     scenario = xor(layers=(LayerSpec(1, "sigmoid", "xavier", np.array([[1.0, -1.0]]), np.zeros((1, 1))),))
     params = {"W[1]": np.array([[1.0, -1.0]]), "b[1]": np.zeros((1, 1))}
-    picture = db.picture(net(scenario), params, "iteration 0", 30, 10, db.Color(0, 0, 0))
+    picture = db.picture(net(scenario), params, 30, 10, db.Color(0, 0, 0), axes=False)
     assert len(picture.strips) == 10 and all(s.cell_length == 30 for s in picture.strips)
     text = "".join(s.text for s in picture.strips)
     # the four XOR points: (0,1) and (1,0) are y = 1, (0,0) and (1,1) are y = 0
     assert text.count("●") == 2 and text.count("○") == 2
     assert set(text) <= {"▀", "●", "○"}
-    assert "y=1" in picture.legend.plain and "iteration 0" in picture.title.plain
+    assert "y=1" in picture.legend.plain and picture.what == "decision boundary"
+
+
+def test_the_plots_axes_are_labelled_with_their_names_and_ranges():
+    scenario = xor()
+    params = Engine(scenario).parameters(0)
+    picture = db.picture(net(scenario), params, 40, 12, db.Color(0, 0, 0))
+    lines = [s.text for s in picture.strips]
+    assert len(lines) == 12 and all(len(line) == 40 for line in lines)
+    x0, x1, y0, y1 = (db.plain(v, 2) for v in bd.bounds_of(net(scenario).X))
+    assert lines[0].split()[0] == y1 and lines[-2].split()[0] == y0  # x2's range, top and bottom
+    assert any(line.split()[0] == "x2" for line in lines[1:-2])
+    bottom = lines[-1].split()
+    assert bottom == [x0, "x1", x1], bottom  # x1's name between its range's ends
+    # the plot beside the gutter still holds the four points
+    assert "".join(lines).count("●") == 2 and "".join(lines).count("○") == 2
 
 
 def test_x_written_examples_by_features_is_drawn_the_same():
     scenario = xor()
     flipped = replace(scenario, X=scenario.X.T, examples_axis=0)
     params = Engine(scenario).parameters(0)
-    as_written = db.picture(net(scenario), params, "iteration 0", 30, 10, db.Color(0, 0, 0))
-    transposed = db.picture(net(flipped), params, "iteration 0", 30, 10, db.Color(0, 0, 0))
+    as_written = db.picture(net(scenario), params, 30, 10, db.Color(0, 0, 0), axes=False)
+    transposed = db.picture(net(flipped), params, 30, 10, db.Color(0, 0, 0), axes=False)
     assert [s.text for s in as_written.strips] == [s.text for s in transposed.strips]
 
 
@@ -128,14 +143,14 @@ def test_more_than_two_features_gets_a_one_line_note():
     scenario = replace(xor(), X=X, n0=3, m=5, Y=np.zeros((1, 5)))
     params = {"W[1]": np.zeros((3, 3)), "b[1]": np.zeros((3, 1)),
               "W[2]": np.zeros((1, 3)), "b[2]": np.zeros((1, 1))}
-    picture = db.picture(net(scenario), params, "iteration 0", 40, 10, db.Color(0, 0, 0))
+    picture = db.picture(net(scenario), params, 40, 10, db.Color(0, 0, 0))
     assert len(picture.strips) == 1 and "n[0] = 3" in picture.strips[0].text
 
 
 def test_a_wrong_explicit_w_is_a_note_not_a_crash():
     params = {"W[1]": np.zeros((3, 5)), "b[1]": np.zeros((3, 1)),
               "W[2]": np.zeros((1, 3)), "b[2]": np.zeros((1, 1))}
-    picture = db.picture(net(xor()), params, "iteration 0", 40, 10, db.Color(0, 0, 0))
+    picture = db.picture(net(xor()), params, 40, 10, db.Color(0, 0, 0))
     assert "cannot evaluate" in picture.strips[0].text
 
 
@@ -146,7 +161,7 @@ def test_a_1_d_regression_is_a_curve_over_the_points():
                         layers=(LayerSpec(1, "linear", "xavier"),), loss="mean_squared_error",
                         learning_rate=0.1, iterations=1, batch_size=0)
     params = {"W[1]": np.array([[1.0]]), "b[1]": np.zeros((1, 1))}  # y = x
-    picture = db.picture(net(scenario), params, "iteration 0", 40, 12, db.Color(0, 0, 0))
+    picture = db.picture(net(scenario), params, 40, 12, db.Color(0, 0, 0), axes=False)
     lines = [s.text for s in picture.strips]
     assert len(lines) == 12
     # the line y = x climbs from the bottom left to the top right
@@ -166,7 +181,8 @@ async def test_the_widget_follows_the_frame():
         await pilot.pause()
         assert "iteration 0" in widget.border_title
         before = [widget.render_line(y).text for y in range(widget.size.height)]
-        assert all("▀" in line or "●" in line or "○" in line for line in before)
+        assert all("▀" in line or "●" in line or "○" in line for line in before[:-1])
+        assert before[-1].split()[1] == "x1"  # the axis under the plot
         engine.train(200)
         widget.show(engine.frame())  # after the update of iteration 199
         await pilot.pause()

@@ -18,15 +18,19 @@ import traceback
 
 from textual import events, work
 from textual.app import App, ComposeResult
+from textual.containers import Vertical
 from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from bpdebug.app import blas
 from bpdebug.app.commands import DebuggerCommands
-from bpdebug.app.keys import BINDINGS, applies, pressable
+from bpdebug.app.keys import (BINDINGS, CELLS, ONE_LINE, ROOMY, SECOND_LINE, STEPPING, applies,
+                               on_a_cell, pressable)
 from bpdebug.app.components.debugger import Debugger
 from bpdebug.app.components.help_screen import HelpScreen
+from bpdebug.app.components.key_footer import KeyFooter
 from bpdebug.app.components.matrix_view import MatrixPanes
 from bpdebug.app.components.picker import PickerScreen
 from bpdebug.app.messages import ScenarioChosen, StudentCompared, TrainingProgress
@@ -41,6 +45,14 @@ UI_WAIT = 0.25  # seconds the training thread waits at most for a key's frame
 
 SCROLL_COLUMNS = 4  # shift+← and shift+→ scroll a matrix panel this many columns
 PLOTS = ("teaching-boundary", "teaching-norms")  # the panels x shows and hides
+
+
+class DebuggerScreen(Screen):
+    """The debugger's screen.  Nothing on it has the focus until tab puts a cell cursor in
+    a matrix panel, where it shows: the arrows step until then (the dialogs on top focus
+    their first widget, as Textual's screens do)."""
+
+    AUTO_FOCUS = ""
 
 
 def shows_errors(action):
@@ -96,13 +108,26 @@ class BpdebugApp(App[int]):
                 yield Debugger(self.frame(), id="debugger")
         else:
             yield Static("", id="waiting")
-        yield Footer()
+        with Vertical(id="keys"):  # the stepping keys on the bottom line
+            yield KeyFooter(CELLS, id="cell-keys")
+            yield KeyFooter(STEPPING, id="step-keys")
+
+    def get_default_screen(self) -> Screen:
+        return DebuggerScreen(id="_default")
 
     def on_resize(self, event: events.Resize) -> None:
-        # Every key hint fits at 80 columns: tighter spacing, the palette still on ctrl+p.
+        # Every stepping key fits at 80 columns: tighter spacing, the palette still on
+        # ctrl+p; the keys of the cells get their own line from SECOND_LINE columns and
+        # join the stepping keys from ONE_LINE (keys.py).
+        width = event.size.width
+        one = width >= ONE_LINE
+        two = SECOND_LINE <= width < ONE_LINE
         for footer in self.query(Footer):
-            footer.compact = event.size.width < 110
-            footer.show_command_palette = event.size.width >= 90
+            footer.compact = width < (ROOMY if one else 110)
+            footer.show_command_palette = width >= 90 and (not one or width >= ROOMY)
+        self.query_one("#step-keys", KeyFooter).hold(*((STEPPING, CELLS) if one else (STEPPING,)))
+        self.query_one("#cell-keys").display = two
+        self.set_class(two, "-two-key-lines")  # a toast keeps clear of both, and the status
         self._plots_if_roomy()
 
     def _plots_if_roomy(self) -> None:
@@ -142,7 +167,7 @@ class BpdebugApp(App[int]):
         self.sub_title = engine.scenario.title
         for old in self.query("#waiting, #debugger"):
             old.remove()
-        self.mount(Debugger(self.frame(), id="debugger"), before=self.query_one(Footer))
+        self.mount(Debugger(self.frame(), id="debugger"), before=self.query_one("#keys"))
         self.pop_screen()
         self.call_after_refresh(self._plots_if_roomy)
 
@@ -215,8 +240,12 @@ class BpdebugApp(App[int]):
         """Whether a key answers now (keys.py): typing q into the command palette must not
         quit, and keys under a modal belong to the modal."""
         screen = self.screen
-        return pressable(action, type(screen).__name__, screen is self.screen_stack[0]) \
-            and applies(action, self.engine is not None, self.training)
+        if not (pressable(action, type(screen).__name__, screen is self.screen_stack[0])
+                and applies(action, self.engine is not None, self.training)):
+            return False
+        if on_a_cell(action) and not isinstance(self.focused, MatrixPanes):
+            return None  # enter and + are dimmed in the footer until tab gives a cell
+        return True
 
     # ---- stepping ----------------------------------------------------------------
 
@@ -364,6 +393,19 @@ class BpdebugApp(App[int]):
     # ---- one element at a time ----------------------------------------------------
 
     @shows_errors
+    def action_cells(self) -> None:
+        """tab: a cell cursor in the first matrix panel; in a panel, the next panel (after
+        the last one the next widget, or the first panel again when there is none)."""
+        focused = self.focused
+        if not isinstance(focused, MatrixPanes):
+            self.debugger.grid.focus()  # it puts the cursor in its first panel
+            return
+        current = focused.current
+        focused.action_cycle(1)
+        if self.focused is focused and focused.current is current and focused.panes:
+            focused.focus_pane(focused.panes[0])
+
+    @shows_errors
     def action_explain(self) -> None:
         """Write the element under the cell cursor out as the post derives it."""
         if self._refuse_while_training():
@@ -488,7 +530,8 @@ class BpdebugApp(App[int]):
     def _trained(self, result: TrainResult) -> None:
         frame = self.show()
         # The J of the iteration on screen: the last one trained, as --train N prints it.
-        cost = f"J = {plain(frame.J)} at iteration {frame.iteration}" if frame.J is not None else ""
+        J = frame.shown_J
+        cost = f"J = {plain(J)} at iteration {frame.iteration}" if J is not None else ""
         record = result.record
         outcome = result.outcome
         if outcome == training.FAILED:

@@ -15,6 +15,15 @@ from textual.binding import Binding
 ALWAYS = "always"
 OPEN = "open"  # a scenario is open (while training too: the action itself says it is busy)
 TRAINING = "training"  # only while training runs
+CELL = "cell"  # a matrix panel has the focus (its cell cursor): dimmed in the footer otherwise
+
+# The footer's lines: the stepping keys on the last line (at every width); the keys of
+# the cells and the handout on a second line above it from SECOND_LINE columns, and
+# beside the stepping keys from ONE_LINE, where they fit (compact, without the palette's
+# hint until ROOMY).  Narrower, the help and the palette name them, and the start line
+# names tab and enter.
+STEPPING, CELLS = 1, 2
+SECOND_LINE, ONE_LINE, ROOMY = 100, 120, 150
 
 # How a key is shown: "→" for right.  Anything else is shown as Textual names it.
 SHOWN = {"right": "→", "left": "←", "escape": "Esc", "question_mark": "?", "plus": "+",
@@ -35,6 +44,7 @@ class Key:
     over: tuple[str, ...] = ()  # screens (class names) it may be pressed on besides the debugger
     near: tuple[str, ...] = ()  # keys a focused matrix panel gets first (its cell cursor)
     term: str = ""  # the keys as the help writes them, where that is not each key in turn
+    line: int = STEPPING  # the footer's line it is on
 
     @property
     def name(self) -> str:
@@ -66,14 +76,6 @@ KEYS = [
     Key("back", ("p", "left"), "Step back", "undo one step, across the update if need be",
         "previous step (back across the update into the previous iteration)", label="Back",
         near=("left",)),
-    Key(None, ("tab",), help="focus a matrix panel (shift+tab back); arrows move its cell cursor"),
-    Key("explain", ("enter",), "Explain the cell",
-        "write the cell under a matrix panel's cursor out as the post derives it",
-        "explain the cell under the cursor; esc closes the explanation", near=("enter",)),
-    Key("nudge", ("plus", "equals_sign"), "Nudge the entry",
-        "nudge the W or b entry under a matrix panel's cursor by ε and set ΔJ/ε beside "
-        "the gradient", "nudge the W or b entry under the cursor by ε",
-        near=("plus", "equals_sign"), term="+"),
     Key("to_cost", ("f",), "Run to the cost", "step forward until the cost J",
         "run to the cost J", label="To J"),
     Key("to_end", ("e",), "Run to the end of the iteration",
@@ -96,12 +98,25 @@ KEYS = [
         "or vanishing gradient, dead ReLUs or a rising cost appear",
         "watchpoints: stop where a NaN, an exploding or vanishing gradient, dead ReLUs or a "
         "rising cost appear", label="Watch"),
-    Key("transcript", ("m",), "Write a transcript", "the current iteration as Markdown for a "
-        "handout, NAME-iteration-I.md in the working directory",
-        "write the iteration as Markdown (NAME-iteration-I.md, here) for a handout"),
     Key("teaching_panels", ("x",), "Teaching panels",
         "show or hide the decision boundary and the gradient norms",
         "show or hide the decision boundary and the gradient norms", label="Plots"),
+    Key("transcript", ("m",), "Write a transcript", "the current iteration as Markdown for a "
+        "handout, NAME-iteration-I.md in the working directory",
+        "write the iteration as Markdown (NAME-iteration-I.md, here) for a handout",
+        label="Handout", line=CELLS),
+    Key("cells", ("tab",), "Matrix cells",
+        "a cell cursor in the first matrix panel; again, the next panel",
+        "a cell cursor in a matrix panel, then the next panel (shift+tab back); the arrows "
+        "move it", label="Cells", line=CELLS),
+    Key("explain", ("enter",), "Explain the cell",
+        "write the cell under a matrix panel's cursor out as the post derives it",
+        "explain the cell under the cursor; esc closes the explanation", label="Explain",
+        when=CELL, near=("enter",), line=CELLS),
+    Key("nudge", ("plus", "equals_sign"), "Nudge the entry",
+        "nudge the W or b entry under a matrix panel's cursor by ε and set ΔJ/ε beside "
+        "the gradient", "nudge the W or b entry under the cursor by ε", label="Nudge",
+        when=CELL, near=("plus", "equals_sign"), term="+", line=CELLS),
     *[Key(f"layer({l})", (str(l),), f"Go to layer {l}",
           "that layer's step in the current direction",
           "jump to that layer's step in the current direction" if l == 1 else None,
@@ -117,13 +132,26 @@ BINDINGS = [binding for key in ACTIONS for binding in key.bindings()]
 
 
 def applies(name: str, engine_open: bool, training: bool) -> bool:
-    """Whether the action ``name`` makes sense now, whatever screen is on top."""
+    """Whether the action ``name`` makes sense now, whatever screen is on top (a CELL
+    action: see ``on_a_cell``)."""
     key = BY_NAME.get(name)
     if key is None or key.when == ALWAYS:
         return True
     if key.when == TRAINING:
         return training
     return engine_open
+
+
+def on_a_cell(name: str) -> bool:
+    """Whether the action works on the cell under a focused matrix panel's cursor."""
+    key = BY_NAME.get(name)
+    return key is not None and key.when == CELL
+
+
+def line_of(name: str) -> int:
+    """The footer's line the action's key is on (Textual's own keys: the stepping line)."""
+    key = BY_NAME.get(name)
+    return key.line if key is not None else STEPPING
 
 
 def pressable(name: str, screen: str, on_debugger: bool) -> bool:

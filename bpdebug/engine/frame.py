@@ -50,6 +50,11 @@ class Network:
         """Steps in an iteration: forward [1..L], J, backward [L..1], update."""
         return len(self.steps)
 
+    @property
+    def cost_step(self) -> int:
+        """Where J is computed in an iteration: after the forward steps."""
+        return next(k for k, step in enumerate(self.steps) if step.kind == plan.COST)
+
     def line(self) -> list[tuple[str, int | None]]:
         """The network line in pieces, each with the layer it stands for (None for X, 0 for J):
         X 2×4 → [1] relu 3 → [2] sigmoid 1 → J."""
@@ -150,6 +155,37 @@ class Frame:
             return self.loss_history[self.iteration]
         return None
 
+    # ---- the cost as far as the cursor has computed it -------------------------------
+    # The screen shows a J only once the cursor has done the step that computes it: the
+    # class guesses J before the cost step, whatever the engine already knows (J above).
+
+    @property
+    def cost_done(self) -> bool:
+        """Whether the cursor has done this iteration's cost step."""
+        record = self.record
+        if record is None or (not record.ok and record.step.kind == plan.COST):
+            return False
+        return self.k >= self.network.cost_step
+
+    @property
+    def costs(self) -> Sequence[float]:
+        """J of every iteration whose cost step the cursor has done, from iteration 0:
+        what the screen may show of the history."""
+        n = min(len(self.loss_history), self.iteration + self.cost_done)
+        history = self.loss_history
+        return history.first(n) if isinstance(history, Costs) else tuple(history[:n])
+
+    @property
+    def shown_J(self) -> float | None:
+        """This iteration's J once its cost step is done; None before."""
+        return self.J if self.cost_done else None
+
+    @property
+    def last_cost(self) -> tuple[int, float] | None:
+        """The last J the cursor has computed, with its iteration; None before any."""
+        costs = self.costs
+        return (len(costs) - 1, costs[-1]) if len(costs) else None
+
     # ---- values -------------------------------------------------------------------
 
     def parameters(self) -> dict:
@@ -178,6 +214,10 @@ class Costs(Sequence):
 
     def __len__(self) -> int:
         return self._n
+
+    def first(self, n: int) -> "Costs":
+        """The first n of these, as frozen as they are."""
+        return Costs(self._costs, min(n, self._n))
 
     def __getitem__(self, k):
         if isinstance(k, slice):

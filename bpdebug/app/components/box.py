@@ -41,6 +41,14 @@ def fit(options: list[Content], width: int) -> Content | None:
     return next((text for text in options if text.cell_length <= room), None)
 
 
+def whole_words(text: str, width: int) -> Content:
+    """A title that fits a border `width` wide, or gives up whole words from its end
+    (never half a word and "…"); a separator left at the end goes too."""
+    words = text.split(" ")
+    options = [" ".join(words[:n]).rstrip(" ·,") for n in range(len(words), 0, -1)]
+    return fit([Content(option) for option in options], width) or Content("")
+
+
 def segments(content: Content, style: Style) -> list[Segment]:
     """Content as Segments over `style` (its spans' styles laid on top)."""
     if not content.spans:

@@ -44,7 +44,7 @@ def summary(frame: Frame) -> Content:
     if frame.training is not None:
         return Content(f"training: iteration {frame.iteration} · t or Esc stops")
     if record is None:
-        return Content("at the start: n takes the first step, t trains, ? explains")
+        return Content("at the start: n steps, t trains, tab then enter explains a cell, ? helps")
     if record.mismatch is not None:
         return Content.styled(frame.blocked or "shape mismatch", "bold red")
     if record.error is not None:
@@ -75,11 +75,14 @@ class Debugger(Vertical):
         self.explained = ExplainPanel(id="explain")  # enter and +, in the equations' place
         self.loss, self.grid = LossPanel(id="loss"), MatrixGrid(id="matrices")
         self.status = TextPanel("", id="status")
+        scroll = SteadyScroll(id="equations-scroll")
+        # Not in the focus chain: tab goes straight to a matrix panel, where a cursor shows.
+        scroll.can_focus = False
         yield self.strip
         with SteadyHorizontal(id="body"):
             with SteadyVertical(id="main"):
                 with SteadyHorizontal(id="top"):
-                    with SteadyScroll(id="equations-scroll"):
+                    with scroll:
                         yield self.equations
                         yield self.explained
                     yield self.loss
@@ -196,7 +199,9 @@ class Debugger(Vertical):
         now = equations.needed_width()
         asks = Asks(width, height, max(stepping_width, now), now,
                     equations_height, stepping_lines + 2 if stepping_lines else 0,
-                    matrices_width, matrices, chart=len(frame.loss_history) > 1)
+                    matrices_width, matrices,
+                    # from iteration 1 a second cost comes: the whole iteration keeps its size
+                    chart=frame.iteration >= 1)
         if extras and self.panels:
             plots = plots_width(asks)
             wants = [panel.needed_width() if hasattr(panel, "needed_width") else plots

@@ -23,6 +23,7 @@ from textual.content import Content
 from textual.strip import Strip
 from textual.widget import Widget
 
+from bpdebug.app.components.box import whole_words
 from bpdebug.app.components.heatmap import NEGATIVE, NON_FINITE, POSITIVE, solid
 from bpdebug.engine import plan
 from bpdebug.engine.boundary import (boundary, bounds_of, centres, curve_rows, labels_of,
@@ -35,6 +36,7 @@ PALETTE = (NEGATIVE, POSITIVE, Color(60, 170, 80), Color(230, 160, 30), Color(15
            Color(30, 180, 190), Color(200, 90, 150), Color(150, 150, 150))
 GLYPHS = "○●▲■◆▼+×"
 CURVE = Color(240, 200, 60)
+AXIS = Style(dim=True)
 
 
 # ---- drawing -----------------------------------------------------------------------
@@ -42,7 +44,7 @@ CURVE = Color(240, 200, 60)
 @dataclass(frozen=True)
 class Picture:
     strips: list[Strip]
-    title: Content
+    what: str  # the title after the iteration: "decision boundary" or "prediction"
     legend: Content | None
 
 
@@ -101,14 +103,35 @@ def draw_curve(covered: list[set[int]], points: dict[tuple[int, int], int], line
     return strips
 
 
+def with_axes(draw, bounds: tuple[float, float, float, float], names: tuple[str, str],
+              columns: int, lines: int, base: Style) -> list[Strip]:
+    """The plot ``draw(columns, lines)`` makes, with its axes labelled: the vertical axis's
+    name and range in a gutter on the left, the horizontal axis's under the plot.  Too
+    small for that, the plot alone."""
+    x0, x1, y0, y1 = (plain(v, 2) for v in bounds)
+    gutter = max(len(y0), len(y1), len(names[1])) + 1
+    width, height = columns - gutter, lines - 1
+    if width < max(8, len(x0) + len(x1) + len(names[0]) + 2) or height < 3:
+        return draw(columns, lines)
+    style = base + AXIS
+    beside = {0: y1, height // 2: names[1], height - 1: y0}
+    strips = [Strip.join([Strip([Segment(beside.get(r, "").rjust(gutter - 1) + " ", style)]),
+                          strip.adjust_cell_length(width, base)])
+              for r, strip in enumerate(draw(width, height))]
+    middle = names[0].center(width - len(x0) - len(x1))
+    strips.append(Strip([Segment(" " * gutter + x0 + middle + x1, style)]))
+    return strips
+
+
 def note(text: str) -> Picture:
-    return Picture([Strip([Segment(text, Style(dim=True, italic=True))])],
-                   Content("decision boundary"), None)
+    return Picture([Strip([Segment(text, Style(dim=True, italic=True))])], "decision boundary",
+                   None)
 
 
-def picture(network: Network, params: dict, when: str, columns: int, lines: int,
-            background: Color, base: Style = Style()) -> Picture:
-    """Everything the widget shows, for these parameters at this size."""
+def picture(network: Network, params: dict, columns: int, lines: int,
+            background: Color, base: Style = Style(), axes: bool = True) -> Picture:
+    """Everything the widget shows, for these parameters at this size (the plot alone
+    without ``axes``)."""
     activations = list(network.activations)
     n0, nL = network.sizes[0], network.sizes[-1]
     if columns < 2 or lines < 1:
@@ -118,44 +141,50 @@ def picture(network: Network, params: dict, when: str, columns: int, lines: int,
     try:
         X, Y = network.X, network.Y
         if n0 == 2:
-            return _plane(X, Y, params, activations, when, columns, lines, background)
+            return _plane(X, Y, params, activations, columns, lines, background, base, axes)
         if nL != 1:
             return note(f"one input feature and n[L] = {nL} outputs: no single curve to draw")
-        return _curve(X, Y, params, activations, when, columns, lines, base)
+        return _curve(X, Y, params, activations, columns, lines, base, axes)
     except (ValueError, KeyError, IndexError) as error:  # a wrong explicit W[l], say
         return note(f"cannot evaluate the network: {error}")
 
 
-def _plane(X, Y, params, activations, when, columns, lines, background) -> Picture:
+def _plane(X, Y, params, activations, columns, lines, background, base, axes) -> Picture:
     bounds = bounds_of(X)
     cut = threshold(activations[-1], Y)
-    classes, confidence = boundary(params, activations, bounds, columns, 2 * lines, cut)
     labels = labels_of(Y, activations[-1]) if Y.shape[1] == X.shape[1] else np.zeros(X.shape[1], int)
-    points = point_cells(X, labels, bounds, columns, lines)
+
+    def draw(width: int, height: int) -> list[Strip]:
+        classes, confidence = boundary(params, activations, bounds, width, 2 * height, cut)
+        points = point_cells(X, labels, bounds, width, height)
+        return draw_boundary(classes, confidence, points, background)
+
     k = 2 if Y.shape[0] == 1 else Y.shape[0]
     legend: list = []
     for c in range(k):
         name = f"y={c}" if k == 2 else f"class {c}"
         tint = class_colour(c).blend(Color(255, 255, 255), 0.55)
         legend += [(GLYPHS[c % len(GLYPHS)], f"bold {tint.hex} on {class_colour(c).hex}"), f" {name}  "]
+    return Picture(with_axes(draw, bounds, ("x1", "x2"), columns, lines, base) if axes
+                   else draw(columns, lines),
+                   "decision boundary", Content.assemble(*legend).rstrip())
+
+
+def _curve(X, Y, params, activations, columns, lines, base, axes) -> Picture:
+    bounds = bounds_of(np.vstack([X[0], Y[0]]))
     x0, x1, y0, y1 = bounds
-    title = Content(f"{when} · decision boundary · "
-                    f"x1 {plain(x0, 2)}..{plain(x1, 2)}, x2 {plain(y0, 2)}..{plain(y1, 2)}")
-    return Picture(draw_boundary(classes, confidence, points, background), title,
-                   Content.assemble(*legend).rstrip())
 
+    def draw(width: int, height: int) -> list[Strip]:
+        prediction = predict(params, activations, centres(x0, x1, width).reshape(1, -1))[0]
+        covered = curve_rows(prediction, y0, y1, 2 * height)
+        points = point_cells(np.vstack([X[0], Y[0]]), np.zeros(X.shape[1], int), bounds,
+                             width, height)
+        return draw_curve(covered, points, height, base)
 
-def _curve(X, Y, params, activations, when, columns, lines, base) -> Picture:
-    x0, x1, y0, y1 = bounds_of(np.vstack([X[0], Y[0]]))
-    xs = centres(x0, x1, columns)
-    prediction = predict(params, activations, xs.reshape(1, -1))[0]
-    covered = curve_rows(prediction, y0, y1, 2 * lines)
-    points = point_cells(np.vstack([X[0], Y[0]]), np.zeros(X.shape[1], int), (x0, x1, y0, y1),
-                         columns, lines)
-    title = Content(f"{when} · prediction · x {plain(x0, 2)}..{plain(x1, 2)}, "
-                    f"y {plain(y0, 2)}..{plain(y1, 2)}")
     legend = Content.assemble(("▀", CURVE.hex), " A[L]  • data")
-    return Picture(draw_curve(covered, points, lines, base), title, legend)
+    strips = with_axes(draw, bounds, ("x", "y"), columns, lines, base) if axes \
+        else draw(columns, lines)
+    return Picture(strips, "prediction", legend)
 
 
 class DecisionBoundary(Widget):
@@ -177,18 +206,21 @@ class DecisionBoundary(Widget):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._source: tuple | None = None  # (network, params, when) last shown
         self._strips: list[Strip] = []
+        self._picture: Picture | None = None
 
     def show(self, frame: Frame) -> None:
         """Redraw for the frame's parameters (one forward pass over the grid)."""
         params = frame.parameters()
-        if self._source is not None and self._source[0] is frame.network and all(
-                self._source[1].get(k) is v for k, v in params.items()):
-            return  # the very same arrays: the very same picture
         # After the update the parameters are those the next iteration starts from.  The
-        # iteration comes first in the title: a narrow panel cuts the end.
+        # iteration comes first in the title: a narrow panel gives up the words after it.
         updated = frame.step is not None and frame.step.kind == plan.UPDATE
         when = f"after iteration {frame.iteration}" if updated else \
             f"iteration {frame.iteration}"
+        if self._source is not None and self._source[0] is frame.network and all(
+                self._source[1].get(k) is v for k, v in params.items()):
+            self._source = (*self._source[:2], when)  # the very same picture, relabelled
+            self._title()
+            return
         self.show_picture(frame.network, params, when)
 
     def show_picture(self, network: Network, params: dict, when: str = "iteration 0") -> None:
@@ -198,21 +230,26 @@ class DecisionBoundary(Widget):
     def on_resize(self) -> None:
         self._draw()
 
+    def _title(self) -> None:
+        if self._picture is not None:
+            self.border_title = whole_words(f"{self._source[2]} · {self._picture.what}",
+                                            self.outer_size.width)
+
     def _draw(self) -> None:
         if self._source is None:
             self._strips = note("no network yet").strips
         else:
-            network, params, when = self._source
-            width, height = self.size
-            shown = picture(network, params, when, width, height,
-                            solid(self.background_colors[1]), self.rich_style)
-            self._strips = shown.strips
-            self.border_title = shown.title
-            self.border_subtitle = shown.legend
+            network, params, _ = self._source
+            width, height = self.content_region.size
+            self._picture = picture(network, params, width, height,
+                                    solid(self.background_colors[1]), self.rich_style)
+            self._strips = self._picture.strips
+            self._title()
+            self.border_subtitle = self._picture.legend
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.content_region.width
         if y < len(self._strips):
             return self._strips[y].adjust_cell_length(width, self.rich_style)
         return Strip.blank(width, self.rich_style)

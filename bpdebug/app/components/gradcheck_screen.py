@@ -216,9 +216,15 @@ class GradCheckScreen(ModalScreen[list | None]):
         job = engine_job(self.engine, self.iteration)
         if isinstance(job, str):
             self.query_one("#gradcheck-progress", ProgressBar).display = False
-            self.query_one("#gradcheck-table", Static).update(Content(job))
+            self.say(Content(job))
             return
         self.worker = self.run_check(lambda: job)
+
+    def say(self, text: Content) -> None:
+        """Why there is no table, where the verdict goes: a sentence wraps there, where
+        the table's columns are kept whole."""
+        self.query_one("#gradcheck-scroll").display = False
+        self.query_one("#gradcheck-verdict", Static).update(text)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="gradcheck")
     def run_check(self, make_job: Callable[[], Job]) -> list | None:
@@ -248,9 +254,8 @@ class GradCheckScreen(ModalScreen[list | None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self.worker:
             return
-        table = self.query_one("#gradcheck-table", Static)
         if event.state == WorkerState.ERROR:
-            table.update(Content(f"the gradient check raised {event.worker.error!r}"))
+            self.say(Content(f"the gradient check raised {event.worker.error!r}"))
         elif event.state == WorkerState.SUCCESS and event.worker.result is not None:
             self.show(event.worker.result)
 

@@ -16,6 +16,7 @@ import numpy as np
 from textual.content import Content
 from textual.widgets import Static
 
+from bpdebug.app.components.box import whole_words
 from bpdebug.engine.frame import Frame
 from bpdebug.engine.names import post
 from bpdebug.engine.notation import notation, plain
@@ -24,6 +25,8 @@ from bpdebug.engine.watch import Watch
 LOW, HIGH = 1e-8, 1e2
 EIGHTHS = " ▏▎▍▌▋▊▉"
 PENDING = "pending"  # the backward pass has not reached this layer yet
+TITLE = "gradient norms ‖dW[l]‖ ‖db[l]‖"
+AXIS = "norm, log scale"  # under the bars: what their length is
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ def lines(norms: list[LayerNorm], watch, width: int, low: float = LOW,
                 limit = watch.gradient_norm_above if crossed == "above" else watch.gradient_norm_below
                 parts.append((f" {'>' if crossed == 'above' else '<'} {plain(limit)}", "bold red"))
             out.append(Content.assemble(*parts))
+    out.append(Content.assemble(" " * label_width, (AXIS.center(bar_width).rstrip(), "dim")))
     return out
 
 
@@ -140,7 +144,6 @@ class GradientNorms(Static):
     def __init__(self, *, name: str | None = None, id: str | None = None,
                  classes: str | None = None, disabled: bool = False) -> None:
         super().__init__("", name=name, id=id, classes=classes, disabled=disabled)
-        self.border_title = "gradient norms ‖dW[l]‖ ‖db[l]‖ (log scale)"
         self._norms: list[LayerNorm] = []
         self._watch = None
 
@@ -157,6 +160,7 @@ class GradientNorms(Static):
 
     def _draw(self) -> None:
         width = self.content_region.width or 60
+        self.border_title = whole_words(TITLE, self.outer_size.width or width)
         if not self._norms:
             self.update(Content.styled("no layers yet", "dim italic"))
             return

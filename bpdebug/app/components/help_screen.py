@@ -50,9 +50,9 @@ PANELS = [
      '[min, max] μ mean σ std, in the notation of the cells, and how many NaN / Inf, '
      'which are never dropped.'),
     ('Cell cursor',
-     'tab focuses a matrix: the arrows then move a cell cursor, [ ] around the cell, '
-     'its row and column numbers reversed; page keys and the mouse scroll; shift+←/→ '
-     'scroll sideways.'),
+     'the first tab puts a cell cursor in a matrix panel, [ ] around the cell, its row '
+     'and column numbers reversed; the arrows then move it, tab goes to the next panel; '
+     'page keys and the mouse scroll; shift+←/→ scroll sideways.'),
     ('Explain',
      'enter on a cell writes it out as the post derives it, in index notation with '
      "every term's number: Z[l]_{j,i} = Σ_k W[l]_{j,k} A[l-1]_{k,i} + b[l]_j, "
@@ -61,8 +61,13 @@ PANELS = [
      'panels. + on an entry of W or b nudges it by ε and sets ΔJ/ε beside the '
      'gradient: nothing changes.'),
     ('Cost J',
-     'J of the iteration on screen (the headline), and J of every iteration so far '
-     "as bars, this iteration's marked (log scale when the cost spans decades)."),
+     'J of the iteration on screen once its cost step is done (before it, the last J '
+     'computed, with its iteration: the class can guess this one first), and J of every '
+     "iteration computed so far as bars, this iteration's marked (log scale when the "
+     'cost spans decades). No panel shows a value before the step that computes it.'),
+    ('Plots (x)',
+     'the gradient norms as log bars (norm, log scale, under them) and, for one or two '
+     'input features, the decision boundary over x1 and x2 (their ranges on the axes).'),
 ]
 # Each key with what it does, from the one table of keys (keys.py), in its order.
 KEYS = [(key.help_term(), key.help) for key in ALL_KEYS if key.help is not None]

@@ -1,6 +1,7 @@
-"""The cost panel: this iteration's J as the headline, and J of every iteration computed
-so far as bars, the current iteration's bar marked; log-scaled when the cost spans
-decades (bpdebug.engine.sparkline, the same rule --train prints with)."""
+"""The cost panel: this iteration's J as the headline once its cost step is done (before
+it, the last J computed, labelled with its iteration), and J of every iteration the
+cursor has computed as bars, the current iteration's bar marked; log-scaled when the
+cost spans decades (bpdebug.engine.sparkline, the same rule --train prints with)."""
 
 from __future__ import annotations
 
@@ -17,21 +18,40 @@ MARK_STYLE = "bold reverse yellow"
 TEXT_LINES = 2
 
 
-def headline(frame: Frame) -> Content:
-    J = frame.J
-    if J is None:
-        return Content.assemble("J = ", ("not computed yet", "dim italic"),
-                                f" · iteration {frame.iteration}")
-    return Content.assemble("J = ", (plain(J), "bold"), f" · iteration {frame.iteration}")
+def fitting(options: list[Content], width: int) -> Content:
+    """The first option that fits ``width`` (longest first), else the shortest."""
+    return next((option for option in options if option.cell_length <= width), options[-1])
 
 
-def history_line(frame: Frame) -> Content:
-    history = frame.loss_history
-    if not history:
-        return Content.styled("no cost computed yet", "dim")
-    first = f"J[0] = {plain(history[0], 4)}" if len(history) > 1 else ""
-    count = f"{len(history)} cost{'s' if len(history) != 1 else ''}"
-    return Content.styled(" · ".join(p for p in (count, first) if p), "dim")
+def headline(frame: Frame, width: int = 80) -> Content:
+    """This iteration's J once its cost step is done; before it, the last J computed, with
+    its own iteration: the class can guess this one before it is worked out.  A narrow
+    panel writes the iteration as J[i]."""
+    J = frame.shown_J
+    if J is not None:
+        i, last = frame.iteration, ()
+    elif frame.last_cost is not None:
+        (i, J), last = frame.last_cost, ((" (the last computed)", "dim"),)
+    else:
+        return fitting([Content.assemble("J ", ("comes at the cost step", "dim italic")),
+                        Content.styled("J: not yet", "dim italic")], width)
+    value = (plain(J), "bold")
+    return fitting([Content.assemble("J = ", value, f" at iteration {i}", *last),
+                    Content.assemble("J = ", value, f" at iteration {i}"),
+                    Content.assemble(f"J[{i}] = ", value)], width)
+
+
+def history_line(frame: Frame, width: int = 80) -> Content:
+    """What the bars count: the costs of the iterations whose cost step is done."""
+    costs = frame.costs
+    if not costs:
+        return Content("")
+    n = len(costs)
+    count = f"costs of {n} iteration{'s' if n != 1 else ''}"
+    first = f" · J[0] = {plain(costs[0], 4)}" if n > 1 else ""
+    return Content.styled(fitting([Content(count + first), Content(count),
+                                   Content(f"J[0..{n - 1}]" if n > 1 else "J[0]")], width).plain,
+                          "dim")
 
 
 def chart(history, current: int, width: int, height: int) -> list[Content]:
@@ -93,7 +113,7 @@ class LossPanel(TextPanel):
         frame = self._frame
         if frame is None:
             return
-        history = frame.loss_history
+        history = frame.costs  # only the costs the cursor has computed
         if self._planned is not None:  # border and padding: two lines, four columns
             width, height = max(0, self._planned[0] - 4), max(0, self._planned[1] - 2)
         else:
@@ -104,7 +124,7 @@ class LossPanel(TextPanel):
         if self.border_title != title:  # setting it repaints the panel, even when the same
             self.border_title = Content(title)
         lines = chart(history, frame.iteration, width, max(0, height - TEXT_LINES - bool(self._note)))
-        lines += [headline(frame), history_line(frame)]
+        lines += [headline(frame, width), history_line(frame, width)]
         if self._note:
             lines.append(Content.styled(self._note, "bold yellow"))
         unchanged.update(self, Content("\n").join(lines), layout=False)  # sized by the debugger
