@@ -5,6 +5,7 @@ and sizes from 20×8 to 200×60."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import numpy as np
 import pytest
@@ -775,11 +776,41 @@ async def test_m_writes_the_iteration_as_a_markdown_handout(tmp_path, monkeypatc
     app = BpdebugApp(load("xor"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e", "n", "n", "m")  # into iteration 1
+        await event(app.handout_done)  # written in a thread
         await pilot.pause()
         written = tmp_path / "xor-iteration-1.md"
         assert written.read_text() == transcript(app.engine, 1)
         assert "xor-iteration-1.md" in text(app, "#status")
         assert written.read_text().startswith("# XOR")
+
+
+async def test_the_handout_is_written_in_a_thread_and_the_engine_waits_for_it(tmp_path,
+                                                                             monkeypatch):
+    """m builds the handout (its gradient check takes seconds on a large network) off the
+    app's thread; a step meanwhile is refused with a word, and the file is the iteration's."""
+    import bpdebug.teach.transcript as handout
+
+    real, release = handout.transcript, threading.Event()
+
+    def held(engine, i=None):
+        release.wait(600)  # until the test has pressed n
+        return real(engine, i)
+
+    monkeypatch.setattr(handout, "transcript", held)
+    monkeypatch.chdir(tmp_path)
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "m")
+        position = app.engine.position
+        await pilot.press("n")  # while the handout is being written
+        assert app.engine.position == position
+        assert "writing the handout of iteration 0" in text(app, "#status")
+        release.set()
+        await event(app.handout_done)
+        await pilot.pause()
+        assert (tmp_path / "xor-iteration-0.md").read_text() == real(app.engine, 0)
+        await pilot.press("n")  # and the engine moves again
+        assert app.engine.position == position + 1
 
 
 async def test_g_with_a_student_checks_the_students_own_gradients():

@@ -432,7 +432,7 @@ def test_sigterm_and_sighup_restore_the_terminal_and_exit_128_plus_the_signal(
             os._exit(99)
     out = bytearray()
     try:
-        drawn = _read_until(fd, b"n takes the first step", out)  # the status line: a whole frame
+        drawn = _read_until(fd, b"at the start: n steps", out)  # the status line: a whole frame
         assert drawn, bytes(out[-500:])
         if training:
             os.write(fd, b"t")
@@ -447,7 +447,7 @@ def test_sigterm_and_sighup_restore_the_terminal_and_exit_128_plus_the_signal(
         _, status = os.waitpid(pid, 0)
         os.close(fd)
     assert os.waitstatus_to_exitcode(status) == code
-    tail = bytes(out[out.rfind(b"n takes the first step"):])
+    tail = bytes(out[out.rfind(b"at the start: n steps"):])
     assert b"\x1b[?1049l" in tail  # the alternate screen is left
     assert b"\x1b[?1000l" in tail and b"\x1b[?1006l" in tail  # mouse tracking is off
     assert out.rfind(b"\x1b[?1049l") > out.rfind(b"\x1b[?1049h")

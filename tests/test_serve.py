@@ -19,6 +19,7 @@ from bpdebug.scenario.reader import load
 from bpdebug.teach.transcript import transcript
 from tests.tabs import (FIRST_SCREEN, STEPPED, Tab, descendants, forked_for, logged_pid,
                          served, wait_gone, warm_process)
+from tests.waiting import event
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,6 +121,7 @@ async def test_m_in_a_browser_sends_the_handout_and_writes_nothing_on_the_server
     app.delivered = []
     async with app.run_test() as pilot:
         await pilot.press("e", "n", "n", "m")  # into iteration 1
+        await event(app.handout_done)  # written in a thread
         await pilot.pause()
         [(text, options)] = app.delivered
         assert text == transcript(app.engine, 1)

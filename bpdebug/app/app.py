@@ -88,6 +88,8 @@ class BpdebugApp(App[int]):
         self._ui_free = threading.Event()
         self._ui_free.set()
         self.trainer: Worker | None = None  # the training thread's worker, once t is pressed
+        self._writing: int | None = None  # the iteration whose handout a thread is writing
+        self.handout_done = threading.Event()  # set once a handout is written (or failed)
         self._plots_chosen = False  # x was pressed: the plots no longer follow the size
         self.students = None  # student_runner.StudentRunner: the student's code, per iteration
         if student is not None:
@@ -255,6 +257,10 @@ class BpdebugApp(App[int]):
             self.debugger.say(Content.styled(
                 "training in the background: t or Esc stops it, then step", "bold yellow"))
             return True
+        if self._writing is not None:  # the handout reads the engine: it stays where it is
+            self.debugger.say(Content.styled(
+                f"writing the handout of iteration {self._writing}: a moment", "bold yellow"))
+            return True
         return False
 
     def _refuse_if_blocked(self) -> bool:
@@ -369,24 +375,47 @@ class BpdebugApp(App[int]):
     @shows_errors
     def action_transcript(self) -> None:
         """The current iteration as Markdown, for a handout (the same text as --transcript):
-        in the working directory, or as a download when served to a browser (--serve)."""
+        in the working directory, or as a download when served to a browser (--serve).
+        Written in a thread (its gradient check takes seconds on a large network); the
+        engine stays where it is meanwhile."""
         if self._refuse_while_training():
             return
-        from pathlib import Path
-
-        from bpdebug.teach.export import atomic_write
-        from bpdebug.teach.transcript import transcript
         i = self.debugger.frame.iteration
+        self._writing = i
+        self.handout_done.clear()
+        self.debugger.say(f"writing the handout of iteration {i}…")
+        self._handout(i)
+
+    @work(thread=True, group="handout", exit_on_error=False)
+    def _handout(self, i: int) -> tuple[int, str]:
+        from bpdebug.teach.transcript import transcript
+        return i, transcript(self.engine, i)
+
+    def _handout_done(self, event: Worker.StateChanged) -> None:
+        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        self._writing = None
+        if event.state == WorkerState.ERROR:
+            self.report_error("the handout", event.worker.error)
+        elif event.state == WorkerState.SUCCESS:
+            self._deliver_handout(*event.worker.result)
+        self.handout_done.set()
+
+    @shows_errors
+    def _deliver_handout(self, i: int, text: str) -> None:
         name = f"{self.engine.scenario.name}-iteration-{i}.md"
         if self.is_web:  # the server's disk is not the student's: the browser downloads it
             import io
-            self.deliver_text(io.StringIO(transcript(self.engine, i)), save_filename=name,
+            self.deliver_text(io.StringIO(text), save_filename=name,
                               mime_type="text/markdown", encoding="utf-8")
             self.debugger.say(f"sent iteration {i} as Markdown to the browser: {name}")
             self.notify(f"downloading {name}", title="transcript")
             return
+        from pathlib import Path
+
+        from bpdebug.teach.export import atomic_write
         path = Path.cwd() / name
-        atomic_write(path, transcript(self.engine, i).encode())
+        atomic_write(path, text.encode())
         self.debugger.say(f"wrote iteration {i} as Markdown to {path}")
         self.notify(f"wrote {path.name}", title="transcript")
 
@@ -440,6 +469,8 @@ class BpdebugApp(App[int]):
     def action_train(self) -> None:
         if self.training:
             self.action_stop()
+            return
+        if self._refuse_while_training():  # a handout being written
             return
         n = self.engine.scenario.iterations
         if n <= 0:
@@ -501,6 +532,9 @@ class BpdebugApp(App[int]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "student":
             self._compared(event)
+            return
+        if event.worker.group == "handout":
+            self._handout_done(event)
             return
         if event.worker.group != "train" or event.state not in (
                 WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):

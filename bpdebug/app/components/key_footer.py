@@ -29,6 +29,13 @@ class KeyFooter(Footer):
         for key in self.query(FooterKey):
             key.display = self._holds(key)
 
+    def bindings_changed(self, screen) -> None:
+        # Textual's footer waits for the app to have the focus before it lists the keys; a
+        # browser's page has none until it is clicked, and the keys work without a click.
+        self._bindings_ready = True
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self.recompose)
+
     def _holds(self, key: FooterKey) -> bool:
         if "-command-palette" in key.classes:
             return STEPPING in self.lines
