@@ -43,13 +43,14 @@ VIEWS = {
     "help": ("xor", None, (120, 36), ["question_mark"], "the help screen on ?"),
     "gradcheck": ("bug-forgot-m", None, (120, 36), ["g", "wait"],
                   "the gradient check on g: the missing 1/m puts every dW and db in 'wrong'"),
-    "student": ("xor", "scenarios/students/post/forgot_m.py", (120, 36), ["f", "n"],
-                "--impl: a student's dW[2] beside the reference, the first divergence marked"),
+    "student": ("grade-deep", "scenarios/students/dlai-deep/linear_backward_no_m.py", (130, 40),
+                ["f", "n"], "--impl on a deeplearning.ai hand-in: dW[3] wrong, the student's "
+                "line that made it and the likely cause, beside the reference"),
     "small": ("xor", None, (80, 24), ["f", "n", "n"],
               "backward [1] at 80×24: every equation, every gradient with all its columns up "
               "to three, the matrices giving up rows first, every key"),
     "wide": ("xor", None, (200, 60), ["f", "n", "n"],
-             "backward [1] at 200×60: more figures, W[2], dZ[2], dA[1] that produced dA[1], "
+             "backward [1] at 200×60: W[2], dZ[2], dA[1] that produced dA[1], "
              "and the plots beside every panel whole"),
     "explain": ("xor", None, (120, 36), ["f", "n", "n", "focus:dW[1]", "right", "enter"],
                 "enter on dW[1]_{0,1}: 1/m Σ_i dZ[1]_{0,i} · A[0]_{1,i}, every term's number"),
@@ -66,10 +67,8 @@ async def shoot(name: str) -> Path:
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         if student is not None:  # the student's code runs in a child process: its result
-            while app._student_worker is None:
-                await pilot.pause()
-            await app._student_worker.wait()
-            await pilot.pause()
+            from tests.students import compared
+            await compared(pilot, app)
         for key in keys:
             if key == TRAIN:  # press t, then wait for the training worker to finish
                 await pilot.press("t")
