@@ -181,3 +181,23 @@ async def test_a_roomy_screen_shows_the_plots_beside_whole_panels():
         await pilot.press("f", "n", "n")
         await pilot.pause()
         assert not app.debugger.panels
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_x_gives_the_plots_a_column_and_every_panel_is_drawn_once_again(size):
+    """x at 120×36 left the matrices drawn at their old width under the plots: a panel's
+    title twice on screen, one of them cut.  After x on and off, each panel's title shows
+    once, and the screen is what the grid says it holds."""
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("n")
+        for _ in range(2):  # the plots on, then off
+            await pilot.press("x")
+            await pilot.pause()
+            await pilot.pause()
+            lines = screen_lines(app)
+            for pane in app.query_one(MatrixGrid).views:
+                name = pane.matrix_name
+                shown = sum(line.count(f"─ {name} ") + line.count(f"─ {name}─")
+                            for line in lines)
+                assert shown == 1, (size, name, shown, "\n".join(lines))

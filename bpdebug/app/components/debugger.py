@@ -118,12 +118,22 @@ class Debugger(Vertical):
             self.extras.mount(panel)
         self.extras.add_class("has-panels")
         self._draw(lambda: panel.show(self.frame))
+        self._refit()
 
     def remove_panel(self, panel: Widget) -> None:
         self.panels.remove(panel)
         panel.remove()
         if not self.panels:
             self.extras.remove_class("has-panels")
+        self._refit()
+
+    def _refit(self) -> None:
+        """A column that comes or goes takes or gives width: every panel sized again, now
+        and once the column is laid out (x at 120×36 left the matrices drawn at their old
+        width under the plots)."""
+        if self.is_attached:
+            self._fit()
+            self.call_after_refresh(self._fit)
 
     def show(self, frame: Frame, layer: int | None = None,
              status: Content | str | None = None, note: str = "",

@@ -83,6 +83,7 @@ class MatrixPanes(Steady, Widget, can_focus=True):
         self.current: MatrixPane | None = None  # the pane the keys go to
         self._palette: Palette | None = None
         self._lines: dict[int, Strip] = {}  # the widget's lines, until a pane on them changes
+        self._lines_width = 0  # the width they were made at
         self._bands: dict[int, list] | None = None  # by line, the panes it crosses
 
     # ---- the focused pane, for the app -----------------------------------------------
@@ -163,6 +164,9 @@ class MatrixPanes(Steady, Widget, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         # Drawn here, not through Textual's styles pipeline: the borders are the panes'.
         width = self.size.width
+        if width != self._lines_width:  # lines made at another width are another picture
+            self._lines.clear()
+            self._lines_width = width
         lines = [self._line(y, width) for y in crop.line_range]
         if crop.x or crop.width != width:
             lines = [line.crop(crop.x, crop.right) for line in lines]
