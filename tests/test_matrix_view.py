@@ -145,6 +145,15 @@ async def test_changed_marks_appear_only_on_changed_entries():
         assert CHANGED_MARK not in "".join(lines(view))
 
 
+async def test_whole_number_cells_keep_a_mean_that_is_not_one():
+    # Y = 1 0 1 0 1 reads [0, 1] like its cells, but its mean is 0.6, not "1".
+    async with matrix_view() as (app, pilot, view):
+        view.show("Y", np.array([[1.0, 0.0, 1.0, 0.0, 1.0]]))
+        assert view.pane.border_subtitle == "[0, 1] μ 0.6 σ 0.49 nan/inf 0"
+        view.show("Y", np.array([[1.0, 3.0]]))  # whole numbers stay whole
+        assert view.pane.border_subtitle == "[1, 3] μ 2 σ 1 nan/inf 0"
+
+
 async def test_nan_and_inf_are_counted_apart_and_kept_out_of_the_stats():
     Z = np.array([[1.0, np.nan, np.inf], [-np.inf, np.nan, 3.0]])
     async with matrix_view() as (app, pilot, view):

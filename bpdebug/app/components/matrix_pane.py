@@ -35,7 +35,7 @@ from textual.strip import Strip
 from bpdebug.app.components import box
 from bpdebug.app.components.array_facts import Facts, Stats, facts
 from bpdebug.app.components.heatmap import CHANGED_MARK, NON_FINITE_STYLE, cell_style, level
-from bpdebug.engine.notation import FIGURES, Notation
+from bpdebug.engine.notation import FIGURES, Notation, plain
 from bpdebug.engine.shapes import Shape, fmt
 
 NOT_COMPUTED = "not computed yet"
@@ -67,11 +67,20 @@ def footers(summary: Stats, write: Notation) -> list[str]:
         texts = ["no finite values", ""]
     else:
         low, high, mean, std = (write(v) for v in summary.values)
+        # Whole-number cells (X, Y) have no decimals to give a mean: Y = 1 0 1 0 1 has
+        # mean 0.6, not "1".
+        mean, std = (plain(v, 3) if _rounded_away(text, v) else text
+                     for text, v in ((mean, summary.values[2]), (std, summary.values[3])))
         texts = [f"[{low}, {high}] μ {mean} σ {std}", f"[{low}, {high}] μ {mean}",
                  f"[{low}, {high}]", ""]
     if counts:  # first, so that they are the last thing a narrow panel gives up
         return [f"{counts} · {text}" if text else counts for text in texts]
     return [f"{texts[0]} nan/inf 0"] + texts
+
+
+def _rounded_away(text: str, value: float) -> bool:
+    """Whether a whole-number text stands for a value that is not one."""
+    return not any(c in text for c in ".e") and value != round(value)
 
 
 def fit_footer(summary: Stats, write: Notation, room: int) -> str:
