@@ -48,7 +48,8 @@ async def test_the_first_tab_puts_a_visible_cell_cursor_in_a_matrix_panel():
 async def test_the_footer_lists_tab_enter_plus_and_m_where_they_apply(size):
     app = BpdebugApp(load("xor"))
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
+        # the footers list their keys once the screen has announced its bindings
+        await until(pilot, lambda: re.match(r"\s?n ?Next", screen_lines(app)[-1]))
         lines = screen_lines(app)
         assert re.match(r"\s?n ?Next", lines[-1])  # the stepping keys keep the bottom line
         start = app.query_one("#status").content.plain
