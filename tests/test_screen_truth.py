@@ -184,7 +184,8 @@ async def test_x_shows_the_plots_while_training():
 async def test_at_80x24_every_key_hint_fits():
     app = BpdebugApp(load("xor"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        # the footer lists its keys once the screen has announced its bindings
+        await until(pilot, lambda: "Next" in screen_lines(app)[-1])
         footer = screen_lines(app)[-1]
         for binding in app.BINDINGS:
             # Stop shows while training; the cells' keys have a line of their own from
