@@ -566,10 +566,10 @@ def serve(options: Options) -> None:
                 if session is None:
                     session = Session()
                     await session.start(*size)
+                tab.pid = session.pid
                 await session.attach(websocket)
                 if session.size != size:
                     await session.set_terminal_size(*size)
-                tab.pid = session.pid
                 idle = asyncio.create_task(self._idle(tab, websocket, session))
                 pool.fill()
                 session._task.add_done_callback(  # the app ended by itself (q, a crash)
@@ -580,8 +580,11 @@ def serve(options: Options) -> None:
                 await self._messages(tab, websocket, session)
             except ServeError as error:
                 tab.end(f"could not start: {error}")
+            except ConnectionError:  # closed while its session was given what it had drawn
+                tab.end("the tab closed")
             except Exception as error:  # noqa: BLE001 - one tab's failure is logged, not fatal
-                tab.end(f"failed: {type(error).__name__}: {error}")
+                tab.end("the tab closed" if websocket.closed
+                        else f"failed: {type(error).__name__}: {error}")
             finally:
                 if idle is not None:
                     idle.cancel()
