@@ -6,36 +6,28 @@ from __future__ import annotations
 
 import sys
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+from bpdebug.cli.exits import EXIT_FAIL, EXIT_OK, EXIT_USAGE, refuse, written
 
 
-def _limits(args):
+def _prepared(args):
+    """How every hand-in runs: (the API named with --api, None to recognise each file's;
+    the limits), or why it cannot, in one line, before any student's code runs."""
+    from bpdebug.teach.confine import probe
     from bpdebug.teach.homework.run import Limits
     default = Limits()
-    return Limits(args.impl_timeout or default.timeout, args.impl_memory or default.memory,
-                  args.impl_confine or default.confine)
-
-
-def _unconfinable(limits) -> bool:
-    """--impl-confine require where Landlock is missing: said in one line, before any
-    student's code runs (True: refused)."""
-    from bpdebug.teach.confine import probe
-    found = probe()
-    if limits.confine == "require" and not found.confined:
-        print(f"bpdebug: --impl-confine require: {found.line()}", file=sys.stderr)
-        return True
-    return False
-
-
-def _api(args):
-    """The API named with --api (None: recognise each file's), or an error line."""
+    limits = Limits(args.impl_timeout or default.timeout, args.impl_memory or default.memory,
+                    args.impl_confine or default.confine)
+    if limits.confine == "require":  # where Landlock is missing
+        found = probe()
+        if not found.confined:
+            return f"--impl-confine require: {found.line()}"
     if args.api is None:
-        return None, None
+        return None, limits
     from bpdebug.teach.homework.api import ApiError, load
     try:
-        return load(args.api), None
+        return load(args.api), limits
     except ApiError as error:
-        return None, f"bpdebug: --api: {error}"
+        return f"--api: {error}"
 
 
 def list_apis() -> int:
@@ -48,18 +40,14 @@ def list_apis() -> int:
 
 
 def _one(scenario, args, api):
-    """The single hand-in of --impl FILE, read and recognised, or (None, exit code)."""
+    """The single hand-in of --impl FILE, read and recognised, or why it cannot be run."""
     from bpdebug.teach.homework.run import StudentFileError, load_student, misfit
     try:
         submission = load_student(args.impl[0], api=api, run_all=args.impl_run_all)
     except StudentFileError as error:
-        print(f"bpdebug: --impl: {error}", file=sys.stderr)
-        return None, EXIT_USAGE
+        return f"--impl: {error}"
     why = misfit(submission, scenario)
-    if why is not None:
-        print(f"bpdebug: --impl: {args.impl[0]}: {why}", file=sys.stderr)
-        return None, EXIT_USAGE
-    return submission, EXIT_OK
+    return submission if why is None else f"--impl: {args.impl[0]}: {why}"
 
 
 def open_impl(scenario, args, terminal=lambda: True) -> int:
@@ -67,22 +55,21 @@ def open_impl(scenario, args, terminal=lambda: True) -> int:
     (and tells the user) whether there is a terminal to open it on."""
     from pathlib import Path
     if len(args.impl) > 1 or Path(args.impl[0]).is_dir():
-        print("bpdebug: --impl: the debugger shows one student's file; to check several, "
-              "add --check", file=sys.stderr)
-        return EXIT_USAGE
-    api, error = _api(args)
-    if error:
-        print(error, file=sys.stderr)
-        return EXIT_USAGE
-    submission, code = _one(scenario, args, api)
-    if submission is None:
-        return code
-    if _unconfinable(_limits(args)) or not terminal():
+        return refuse("--impl: the debugger shows one student's file; to check several, "
+                      "add --check")
+    prepared = _prepared(args)
+    if isinstance(prepared, str):
+        return refuse(prepared)
+    api, limits = prepared
+    submission = _one(scenario, args, api)
+    if isinstance(submission, str):
+        return refuse(submission)
+    if not terminal():
         return EXIT_USAGE
     from dataclasses import replace
 
     from bpdebug.app.app import run
-    return run(scenario, student=replace(submission, limits=_limits(args)))
+    return run(scenario, student=replace(submission, limits=limits))
 
 
 def check_impl(scenario, args) -> int:
@@ -94,38 +81,32 @@ def check_impl(scenario, args) -> int:
     from bpdebug.teach.homework.causes import blind_note
     from bpdebug.teach.homework.reference import ReferenceError, reference
     from bpdebug.teach.homework.run import run, size_text
-    limits = _limits(args)
-    api, error = _api(args)
-    if error:
-        print(error, file=sys.stderr)
-        return EXIT_USAGE
-    if _unconfinable(limits):
-        return EXIT_USAGE
+    prepared = _prepared(args)
+    if isinstance(prepared, str):
+        return refuse(prepared)
+    api, limits = prepared
     single = len(args.impl) == 1 and not Path(args.impl[0]).is_dir()
     try:
         ref = reference(scenario)
     except ReferenceError as error:
-        print(f"bpdebug: {scenario.path}: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return refuse(f"{scenario.path}: {error}")
     blind = blind_note(ref)
     if single:
-        submission, code = _one(scenario, args, api)
-        if submission is None:
-            return code
+        submission = _one(scenario, args, api)
+        if isinstance(submission, str):
+            return refuse(submission)
         comparison = run(scenario, submission, limits=limits, ref=ref)
         lines, code = report.report(scenario, args.impl[0], comparison, blind)
         print("\n".join(lines))
         results = [grading.graded(args.impl[0], submission, comparison)]
         return max(code, _write_report(args.report, results))
     found = grading.find(args.impl, api)
-    for problem in found.problems:
-        print(f"bpdebug: --impl: {problem}", file=sys.stderr)
-    if found.problems or not found.files:
-        if not found.files:
-            print(f"bpdebug: --impl: no submissions found in {' '.join(args.impl)} "
-                  "(.py, .ipynb, .txt or no extension, defining the calls of an API: "
-                  "see --list-apis)", file=sys.stderr)
-        return EXIT_USAGE
+    problems = [f"--impl: {problem}" for problem in found.problems]
+    if not found.files:
+        problems.append(f"--impl: no submissions found in {' '.join(args.impl)} (.py, .ipynb, "
+                        ".txt or no extension, defining the calls of an API: see --list-apis)")
+    if problems:
+        return refuse("\n".join(problems))
     bar = grading.progress_bar()
     try:
         results = grading.grade(scenario, found.files, limits, progress=bar, api=api,
@@ -154,12 +135,8 @@ def check_impl(scenario, args) -> int:
 def _write_report(path: str | None, results) -> int:
     if not path:
         return EXIT_OK
-    from bpdebug.teach.export import atomic_write
     from bpdebug.teach.homework import grading
-    try:
-        atomic_write(path, grading.table(results, path))
-    except OSError as error:
-        print(f"bpdebug: --report: {path}: {error.strerror or error}", file=sys.stderr)
-        return EXIT_USAGE
-    print(f"wrote {len(results)} verdict(s) to {path}")
-    return EXIT_OK
+    code = written("--report", path, grading.table(results, path))
+    if code == EXIT_OK:
+        print(f"wrote {len(results)} verdict(s) to {path}")
+    return code
