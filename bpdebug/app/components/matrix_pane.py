@@ -69,18 +69,14 @@ def footers(summary: Stats, write: Notation) -> list[str]:
         low, high, mean, std = (write(v) for v in summary.values)
         # Whole-number cells (X, Y) have no decimals to give a mean: Y = 1 0 1 0 1 has
         # mean 0.6, not "1".
-        mean, std = (plain(v, 3) if _rounded_away(text, v) else text
-                     for text, v in ((mean, summary.values[2]), (std, summary.values[3])))
+        whole = not write.scientific and write.decimals == 0
+        mean, std = (plain(v, 3) if whole and v != round(v) else write(v)
+                     for v in summary.values[2:])
         texts = [f"[{low}, {high}] μ {mean} σ {std}", f"[{low}, {high}] μ {mean}",
                  f"[{low}, {high}]", ""]
     if counts:  # first, so that they are the last thing a narrow panel gives up
         return [f"{counts} · {text}" if text else counts for text in texts]
     return [f"{texts[0]} nan/inf 0"] + texts
-
-
-def _rounded_away(text: str, value: float) -> bool:
-    """Whether a whole-number text stands for a value that is not one."""
-    return not any(c in text for c in ".e") and value != round(value)
 
 
 def fit_footer(summary: Stats, write: Notation, room: int) -> str:
