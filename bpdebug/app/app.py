@@ -251,7 +251,7 @@ class BpdebugApp(App[int]):
 
     # ---- stepping ----------------------------------------------------------------
 
-    def _refuse_while_training(self) -> bool:
+    def _refuse_while_busy(self) -> bool:
         if self.training:
             # The status line, not a toast: mounting a toast costs a frame the trainer slows.
             self.debugger.say(Content.styled(
@@ -279,14 +279,14 @@ class BpdebugApp(App[int]):
 
     @shows_errors
     def action_step(self) -> None:
-        if self._refuse_while_training() or self._refuse_if_blocked():
+        if self._refuse_while_busy() or self._refuse_if_blocked():
             return
         self.engine.next()
         self._after_move()
 
     @shows_errors
     def action_back(self) -> None:
-        if self._refuse_while_training():
+        if self._refuse_while_busy():
             return
         if self.engine.position == 0:
             self.notify("already at the start of iteration 0")
@@ -303,14 +303,14 @@ class BpdebugApp(App[int]):
     @shows_errors
     def _run_to(self, kind: str) -> None:
         """Step until a step of this kind, a mismatch or a watchpoint, whichever is first."""
-        if self._refuse_while_training() or self._refuse_if_blocked():
+        if self._refuse_while_busy() or self._refuse_if_blocked():
             return
         self.engine.run_to(kind)
         self._after_move()
 
     @shows_errors
     def action_reset(self) -> None:
-        if self._refuse_while_training():
+        if self._refuse_while_busy():
             return
         self.engine.reset()
         self.show(layer=1, status="reset to the start of iteration 0")
@@ -318,7 +318,7 @@ class BpdebugApp(App[int]):
     @shows_errors
     def action_layer(self, l: int) -> None:
         """Jump to layer l's step in the current direction, in the current iteration."""
-        if self._refuse_while_training():
+        if self._refuse_while_busy():
             return
         engine = self.engine
         if not 1 <= l <= engine.L:
@@ -349,7 +349,7 @@ class BpdebugApp(App[int]):
     @shows_errors
     def action_gradient_check(self) -> None:
         """The gradient check of the current iteration, in its own screen (a thread)."""
-        if self._refuse_while_training():
+        if self._refuse_while_busy():
             return
         from bpdebug.app.components.gradcheck_screen import GradCheckScreen
         iteration = self.debugger.frame.iteration
@@ -361,7 +361,7 @@ class BpdebugApp(App[int]):
     @shows_errors
     def action_watch(self) -> None:
         """Switch watchpoints on and off; stepping and training stop where one fires."""
-        if self._refuse_while_training():
+        if self._refuse_while_busy():
             return
         from bpdebug.app.components.watch_screen import WatchScreen
 
@@ -378,7 +378,7 @@ class BpdebugApp(App[int]):
         in the working directory, or as a download when served to a browser (--serve).
         Written in a thread (its gradient check takes seconds on a large network); the
         engine stays where it is meanwhile."""
-        if self._refuse_while_training():
+        if self._refuse_while_busy():
             return
         i = self.debugger.frame.iteration
         self._writing = i
@@ -437,7 +437,7 @@ class BpdebugApp(App[int]):
     @shows_errors
     def action_explain(self) -> None:
         """Write the element under the cell cursor out as the post derives it."""
-        if self._refuse_while_training():
+        if self._refuse_while_busy():
             return
         debugger = self.debugger
         debugger.explained.explain(self.engine, debugger.frame, self.focused)
@@ -446,7 +446,7 @@ class BpdebugApp(App[int]):
     @shows_errors
     def action_nudge(self) -> None:
         """Nudge the W or b entry under the cell cursor by ε; nothing changes."""
-        if self._refuse_while_training():
+        if self._refuse_while_busy():
             return
         debugger = self.debugger
         debugger.explained.nudge(self.engine, debugger.frame, self.focused)
@@ -470,7 +470,7 @@ class BpdebugApp(App[int]):
         if self.training:
             self.action_stop()
             return
-        if self._refuse_while_training():  # a handout being written
+        if self._refuse_while_busy():  # a handout is being written
             return
         n = self.engine.scenario.iterations
         if n <= 0:

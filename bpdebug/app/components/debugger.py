@@ -5,8 +5,8 @@ over the frame for the new position.
 
 Extra panels (decision boundary, gradient norms, a student's code ...) go into the
 right-hand column with ``add_panel``; it stays hidden while empty.  Each one has
-``show(frame)``, as every panel has, and is given every frame, including one it gets before it is
-mounted (it draws that one once it is).
+``show(frame)``, as every panel has, and is given every frame, including one it gets
+before it is mounted (it draws that one once it is).
 
 Every panel is sized in the same call that gives it the frame (room.py shares the
 screen out), for the room it will have when the frame is drawn: a step is one layout
@@ -187,12 +187,17 @@ class Debugger(Vertical):
         an error, an explained element): its own content decides its size then."""
         return not self.frame.ok or self.explained.display
 
+    @property
+    def top_panel(self):
+        """The panel in the top left: an explained element in the equations' place."""
+        return self.explained if self.explained.display else self.equations
+
     def asks(self, extras: bool = True) -> Asks:
         """What each part of the screen asks for: this step's equations, and the widest
         and tallest of every step of the iteration, so that stepping keeps what it can;
         or a story's (a mismatch, an explained element) as it is."""
         width, height = self.size
-        equations = self.explained if self.explained.display else self.equations
+        equations = self.top_panel
         frame = self.frame
         stepping_width, stepping_lines, matrices_width, matrices_height = self._iteration()
 
@@ -249,8 +254,7 @@ class Debugger(Vertical):
         room = share_out(asks)
         self.query_one("#top").styles.height = room.top
         self.query_one("#equations-scroll").styles.width = room.equations
-        shown = self.explained if self.explained.display else self.equations
-        shown.styles.height = max(room.top, asks.equations_height(room.equations))
+        self.top_panel.styles.height = max(room.top, asks.equations_height(room.equations))
         self.loss.display = room.cost > 0
         if self.panels:
             self.extras.styles.width = room.extras
