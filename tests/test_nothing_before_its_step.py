@@ -74,7 +74,8 @@ def check_screen(app, J: list[float], where: str) -> None:
         if k >= cost_step:
             assert "(the last computed)" not in headline, (where, headline)
         assert history.startswith((f"costs of {n} iteration{'s' if n != 1 else ''}",
-                                   f"J[0..{n - 1}]" if n > 1 else "J[0]")), (where, history)
+                                   f"costs: J[0..{n - 1}]" if n > 1 else "costs: J[0]")), \
+            (where, history)
     else:
         assert "=" not in loss and not history, (where, loss)
 

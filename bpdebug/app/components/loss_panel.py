@@ -50,7 +50,8 @@ def history_line(frame: Frame, width: int = 80) -> Content:
     count = f"costs of {n} iteration{'s' if n != 1 else ''}"
     first = f" · J[0] = {plain(costs[0], 4)}" if n > 1 else ""
     return Content.styled(fitting([Content(count + first), Content(count),
-                                   Content(f"J[0..{n - 1}]" if n > 1 else "J[0]")], width).plain,
+                                   Content(f"costs: J[0..{n - 1}]" if n > 1 else "costs: J[0]")],
+                                  width).plain,
                           "dim")
 
 
