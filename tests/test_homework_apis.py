@@ -185,7 +185,8 @@ def test_run_all_runs_the_training_the_definitions_leave_out(tmp_path):
     everything = subprocess.run([sys.executable, "-m", "bpdebug", "grade-deep", "--check",
                                  "--impl", str(path), "--impl-timeout", "1", "--impl-run-all"],
                                 capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert everything.returncode == 1 and "timed out after 1 s" in everything.stdout
+    assert everything.returncode == 1 and "timed out after 1 s" in everything.stdout, \
+        everything.stdout
     assert "while importing" in everything.stdout
 
 

@@ -33,6 +33,7 @@ from bpdebug.teach.homework import api as spec
 from bpdebug.teach.homework.api import (Api, Call, Choice, DictOf, EachLayer, Literal, Named,
                                         Quantity, Token, TupleOf, entry_layers, expand)
 from bpdebug.teach.homework.layout import to_api
+from bpdebug.teach.homework.process import HOLDS_THE_GIL
 from bpdebug.teach.homework.result import (Called, Crash, Got, MissingModule, Result,
                                            Skipped, dump)
 from bpdebug.teach.confine import for_child
@@ -137,20 +138,22 @@ class Child:
 
     def start(self, phase: str) -> None:
         """A call begins: the parent's clock starts, and a watchdog writes where the code
-        is at the deadline (the parent then kills us).  While the code is traced the
-        watchdog is a thread that reads the stack under the GIL: faulthandler's, which
-        reads it without, can crash on frames the trace is materialising."""
+        is at the deadline (the parent then kills us).  The watchdog is a thread that reads
+        the stack under the GIL: faulthandler's own, which reads it without, can crash the
+        process on a frame the running code is changing (CPython issue 116008: the verdict
+        read "was killed" where it was "timed out").  faulthandler only writes a moment
+        later, for code that holds the GIL in C and so changes no frame."""
         self.say(phase=phase)
-        if phase == "import":
-            faulthandler.dump_traceback_later(self.timeout, exit=False, file=self.where)
-            return
         import threading
         main = threading.main_thread().ident
+        faulthandler.dump_traceback_later(self.timeout + HOLDS_THE_GIL, exit=False,
+                                          file=self.where)
         self.watchdog = threading.Timer(self.timeout, self._where_now, args=(main,))
         self.watchdog.daemon = True
         self.watchdog.start()
 
     def _where_now(self, thread: int) -> None:
+        faulthandler.cancel_dump_traceback_later()  # the stack is read here, under the GIL
         frame = sys._current_frames().get(thread)
         lines = ["Traceback (most recent call first):"]
         while frame is not None:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 STARTUP = 60.0  # seconds for Python and NumPy to start in the child, on a busy machine
 GRACE = 0.5  # seconds after the limit for the child's watchdog to write where it was
+HOLDS_THE_GIL = GRACE / 2  # after the limit: faulthandler writes it, if the watchdog could not
 KEEP = 256 << 10  # bytes of the student's output kept; the rest is only counted
 
 _live: set["ChildProcess"] = set()
