@@ -2,6 +2,8 @@
 reports what happens, with timestamps, on a pipe: the parent's side is app_bench.py.
 
     python -m bench.app_child empty          # Textual's own empty App
+    python -m bench.app_child numpy          # the same, after `import numpy`: the floor of
+                                             # any Textual app that computes with NumPy
     python -m bench.app_child xor            # BpdebugApp(load("xor"))
     python -m bench.app_child lines          # bench/baseline_apps.py: `n` repaints a full screen
                                              # through the Line API (the yardstick)
@@ -173,14 +175,16 @@ def _hook_engine() -> None:
     Engine.train = train_hook
 
 
-BASELINES = ("empty", "lines", "label", "screen")  # Textual apps without bpdebug (and without an Engine)
+BASELINES = ("empty", "numpy", "lines", "label", "screen")  # Textual apps without bpdebug (and without an Engine)
 
 
 def make_app(which: str):
     """The app to run: Textual's empty App, a baseline of bench/baseline_apps.py, or
     bpdebug's on a bundled scenario."""
     factory = os.environ.get("BENCH_APP_FACTORY")  # "module:callable", for trying the harness
-    if which == "empty":
+    if which in ("empty", "numpy"):
+        if which == "numpy":
+            import numpy  # noqa: F401 - its import is what is measured
         from textual.app import App
         emit("imported", time.monotonic())
         return App()

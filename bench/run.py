@@ -102,6 +102,18 @@ def step_rows(table: Table, quick: bool) -> None:
     app_bench.run_steps(table, quick)
 
 
+def startup_rows(table: Table, quick: bool) -> None:
+    from bench import app_bench
+
+    app_bench.run_startup(table, quick)
+
+
+def training_rows(table: Table, quick: bool) -> None:
+    from bench import app_bench
+
+    app_bench.run_training(table, quick)
+
+
 def memory_rows(table: Table, quick: bool) -> None:
     from bench import memory_bench
 
@@ -109,7 +121,9 @@ def memory_rows(table: Table, quick: bool) -> None:
 
 
 SECTIONS = {"engine": engine_rows, "app": app_rows, "memory": memory_rows,
-            "steps": step_rows}  # steps: only the app's step latency (app includes it)
+            # only the app's step latency, its time to first frame, or a key while
+            # training (app includes all three)
+            "steps": step_rows, "startup": startup_rows, "training": training_rows}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -499,6 +499,41 @@ async def test_training_runs_in_the_background_keys_answer_and_it_stops(stop_key
         assert engine.current.step == engine.steps[0]
 
 
+async def test_a_key_read_while_training_holds_the_training_thread_until_its_frame():
+    # The terminal's driver tells the app of a key from its own thread, before the app's
+    # loop (busy painting a training frame) gets to it: the training thread waits from then
+    # until the key's frame is drawn.  run_test() has its own headless driver, so the
+    # driver the app gets for a terminal or a browser is given the key here by hand.
+    from textual import events
+    from textual.drivers.headless_driver import HeadlessDriver
+
+    from bpdebug.app.app import answering
+
+    sent = []
+
+    class Reading(HeadlessDriver):  # what reaches the app's loop, not the app itself
+        def process_message(self, message) -> None:
+            sent.append(message)
+
+    app = BpdebugApp(endless())
+    assert app.get_driver_class().__name__.startswith("Answering")
+    async with app.run_test(size=SIZE) as pilot:
+        await answer(app, pilot, "t", lambda: app.training)
+        await until(pilot, lambda: trained_some(app))
+        driver = answering(Reading)(app)
+        key = events.Key("question_mark", "?")
+        reader = threading.Thread(target=driver.process_message, args=(key,))
+        reader.start()
+        reader.join()
+        assert sent == [key] and not app._ui_free.is_set()  # the trainer waits
+        await answer(app, pilot, "question_mark", lambda: isinstance(app.screen, HelpScreen))
+        await until(pilot, app._ui_free.is_set)  # the key's frame is drawn: it goes on
+        done = len(app.engine.loss_history)
+        await until(pilot, lambda: len(app.engine.loss_history) > done)
+        await answer(app, pilot, "escape", lambda: not isinstance(app.screen, HelpScreen))
+        await answer(app, pilot, "escape", lambda: not app.training)
+
+
 async def test_training_to_the_end_updates_the_cost_panel():
     app = BpdebugApp(load("xor"))
     async with app.run_test(size=SIZE) as pilot:

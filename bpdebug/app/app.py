@@ -19,6 +19,7 @@ import traceback
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
+from textual.driver import Driver
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -53,6 +54,21 @@ class DebuggerScreen(Screen):
     their first widget, as Textual's screens do)."""
 
     AUTO_FOCUS = ""
+
+
+def answering(driver: type[Driver]) -> type[Driver]:
+    """The terminal's (or the browser's) driver, telling the app of a key from the thread
+    that reads it: the app's own loop may be busy painting a training frame, and the
+    training thread would keep the interpreter meanwhile."""
+
+    class Answering(driver):
+        def process_message(self, message) -> None:
+            if isinstance(message, events.Key):
+                self._app.key_read()
+            super().process_message(message)
+
+    Answering.__name__ = Answering.__qualname__ = f"Answering{driver.__name__}"
+    return Answering
 
 
 def shows_errors(action):
@@ -513,9 +529,20 @@ class BpdebugApp(App[int]):
 
         return engine.train(n, progress, lambda: self._stop.is_set() or worker.is_cancelled)
 
+    def get_driver_class(self):
+        return answering(super().get_driver_class())
+
+    def key_read(self) -> None:
+        """The driver's thread has read a key: the training thread waits from now on, so
+        that the frame being painted ends sooner and the key comes next (on_event lets
+        it go again once the key's own frame is drawn)."""
+        if self.training:
+            self._ui_free.clear()
+
     async def on_event(self, event: events.Event) -> None:
         if self.training and isinstance(event, events.Key):
             self._ui_free.clear()
+        if isinstance(event, events.Key):
             self.call_after_refresh(self._ui_free.set)
         await super().on_event(event)
 
