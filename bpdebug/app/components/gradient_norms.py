@@ -16,6 +16,7 @@ import numpy as np
 from textual.content import Content
 from textual.widgets import Static
 
+from bpdebug.app.components import unchanged
 from bpdebug.app.components.box import whole_words
 from bpdebug.engine.frame import Frame
 from bpdebug.engine.names import post
@@ -161,7 +162,9 @@ class GradientNorms(Static):
     def _draw(self) -> None:
         width = self.content_region.width or 60
         self.border_title = whole_words(TITLE, self.outer_size.width or width)
-        if not self._norms:
-            self.update(Content.styled("no layers yet", "dim italic"))
-            return
-        self.update(Content("\n").join(lines(self._norms, self._watch, width)))
+        body = Content("\n").join(lines(self._norms, self._watch, width)) if self._norms \
+            else Content.styled("no layers yet", "dim italic")
+        # Its height is its lines (height: auto): a layout pass only when their number changes.
+        old = self.content
+        same_height = isinstance(old, Content) and old.plain.count("\n") == body.plain.count("\n")
+        unchanged.update(self, body, layout=not same_height)
