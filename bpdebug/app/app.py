@@ -30,6 +30,7 @@ from bpdebug.app.commands import DebuggerCommands
 from bpdebug.app.keys import (BINDINGS, CELLS, ONE_LINE, ROOMY, SECOND_LINE, STEPPING, applies,
                                on_a_cell, pressable)
 from bpdebug.app.components.debugger import Debugger
+from bpdebug.app.components.explain_panel import ExplainPanel
 from bpdebug.app.components.help_screen import HelpScreen
 from bpdebug.app.components.key_footer import KeyFooter
 from bpdebug.app.components.matrix_view import MatrixPanes
@@ -453,19 +454,20 @@ class BpdebugApp(App[int]):
     @shows_errors
     def action_explain(self) -> None:
         """Write the element under the cell cursor out as the post derives it."""
-        if self._refuse_while_busy():
-            return
-        debugger = self.debugger
-        debugger.explained.explain(self.engine, debugger.frame, self.focused)
-        self.show()
+        self._on_cell(ExplainPanel.explain)
 
     @shows_errors
     def action_nudge(self) -> None:
         """Nudge the W or b entry under the cell cursor by ε; nothing changes."""
+        self._on_cell(ExplainPanel.nudge)
+
+    def _on_cell(self, act) -> None:
+        """Explain or nudge the cell under the cursor (the overlay's explain or nudge),
+        unless training or a handout is under way."""
         if self._refuse_while_busy():
             return
         debugger = self.debugger
-        debugger.explained.nudge(self.engine, debugger.frame, self.focused)
+        act(debugger.explained, self.engine, debugger.frame, self.focused)
         self.show()
 
     def on_matrix_panes_cursor_moved(self, message: MatrixPanes.CursorMoved) -> None:

@@ -43,6 +43,15 @@ def die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
+def kill_session(pid: int) -> None:
+    """End a session and whatever it started, now: its process group, which bears its
+    id (it may have ended already)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
 def threads() -> int:
     """This process's threads (Linux), or 1 where that cannot be seen."""
     try:
@@ -158,10 +167,7 @@ def serve(control: socket.socket, scenario) -> None:
                 send({"started": pid})
     finally:
         for pid in live:  # the server is gone: so are its sessions
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
+            kill_session(pid)
 
 
 def main() -> None:

@@ -38,6 +38,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bpdebug.cli.forkserver import kill_session
+
 WEB = Path(__file__).resolve().parent / "web"
 
 IDLE_TIMEOUT = 1800.0  # seconds: a lecture's pause, not a night
@@ -268,10 +270,7 @@ class ForkServer:
         future = self.ended.get(pid)
         if future is not None and future.done():
             return  # reaped: the id may be someone else's by now
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except OSError:
-            pass
+        kill_session(pid)
 
     async def reaped(self, pid: int, bound: float = END_GRACE) -> str | None:
         """How the session ended, once the warm process has reaped it (None: not yet)."""

@@ -4,14 +4,30 @@ which only parses and dispatches."""
 
 from __future__ import annotations
 
+import functools
 import sys
 
 from bpdebug.cli.exits import EXIT_FAIL, EXIT_OK, EXIT_USAGE, refuse, written
 
 
+class Refused(Exception):
+    """Why the --impl input cannot be used, in one line: the command line refuses it."""
+
+
+def _refusing(entry):
+    """An --impl path whose Refused ends it the way every refusal does (exit 2)."""
+    @functools.wraps(entry)
+    def run(*args, **kwargs) -> int:
+        try:
+            return entry(*args, **kwargs)
+        except Refused as why:
+            return refuse(str(why))
+    return run
+
+
 def _prepared(args):
     """How every hand-in runs: (the API named with --api, None to recognise each file's;
-    the limits), or why it cannot, in one line, before any student's code runs."""
+    the limits), before any student's code runs; Refused when it cannot."""
     from bpdebug.teach.confine import probe
     from bpdebug.teach.homework.run import Limits
     default = Limits()
@@ -20,14 +36,14 @@ def _prepared(args):
     if limits.confine == "require":  # where Landlock is missing
         found = probe()
         if not found.confined:
-            return f"--impl-confine require: {found.line()}"
+            raise Refused(f"--impl-confine require: {found.line()}")
     if args.api is None:
         return None, limits
     from bpdebug.teach.homework.api import ApiError, load
     try:
         return load(args.api), limits
     except ApiError as error:
-        return f"--api: {error}"
+        raise Refused(f"--api: {error}") from None
 
 
 def list_apis() -> int:
@@ -40,16 +56,19 @@ def list_apis() -> int:
 
 
 def _one(scenario, args, api):
-    """The single hand-in of --impl FILE, read and recognised, or why it cannot be run."""
+    """The single hand-in of --impl FILE, read and recognised; Refused when it cannot be run."""
     from bpdebug.teach.homework.run import StudentFileError, load_student, misfit
     try:
         submission = load_student(args.impl[0], api=api, run_all=args.impl_run_all)
     except StudentFileError as error:
-        return f"--impl: {error}"
+        raise Refused(f"--impl: {error}") from None
     why = misfit(submission, scenario)
-    return submission if why is None else f"--impl: {args.impl[0]}: {why}"
+    if why is not None:
+        raise Refused(f"--impl: {args.impl[0]}: {why}")
+    return submission
 
 
+@_refusing
 def open_impl(scenario, args, terminal=lambda: True) -> int:
     """The debugger with one student's file beside the reference; ``terminal()`` says
     (and tells the user) whether there is a terminal to open it on."""
@@ -57,13 +76,8 @@ def open_impl(scenario, args, terminal=lambda: True) -> int:
     if len(args.impl) > 1 or Path(args.impl[0]).is_dir():
         return refuse("--impl: the debugger shows one student's file; to check several, "
                       "add --check")
-    prepared = _prepared(args)
-    if isinstance(prepared, str):
-        return refuse(prepared)
-    api, limits = prepared
+    api, limits = _prepared(args)
     submission = _one(scenario, args, api)
-    if isinstance(submission, str):
-        return refuse(submission)
     if not terminal():
         return EXIT_USAGE
     from dataclasses import replace
@@ -72,6 +86,7 @@ def open_impl(scenario, args, terminal=lambda: True) -> int:
     return run(scenario, student=replace(submission, limits=limits))
 
 
+@_refusing
 def check_impl(scenario, args) -> int:
     """--check --impl: one file gets the detailed report, several (or a folder) a line
     each; 0 when every one is correct, 1 when any is not, 2 for unusable input."""
@@ -81,10 +96,7 @@ def check_impl(scenario, args) -> int:
     from bpdebug.teach.homework.causes import blind_note
     from bpdebug.teach.homework.reference import ReferenceError, reference
     from bpdebug.teach.homework.run import run, size_text
-    prepared = _prepared(args)
-    if isinstance(prepared, str):
-        return refuse(prepared)
-    api, limits = prepared
+    api, limits = _prepared(args)
     single = len(args.impl) == 1 and not Path(args.impl[0]).is_dir()
     try:
         ref = reference(scenario)
@@ -93,8 +105,6 @@ def check_impl(scenario, args) -> int:
     blind = blind_note(ref)
     if single:
         submission = _one(scenario, args, api)
-        if isinstance(submission, str):
-            return refuse(submission)
         comparison = run(scenario, submission, limits=limits, ref=ref)
         lines, code = report.report(scenario, args.impl[0], comparison, blind)
         print("\n".join(lines))

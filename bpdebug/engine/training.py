@@ -90,8 +90,7 @@ def train(engine, n: int, progress: Callable[[int], None] | None = None,
             put(i + 1, dict(zip(names, values)))
     if progress is not None:
         progress(done)
-    engine.position = (i0 + done) * engine.S
-    return TrainResult(done, stopped)
+    return _ended(engine, i0 + done, done, stopped)
 
 
 def _train_watched(engine, n: int, progress, should_stop) -> TrainResult:
@@ -100,8 +99,7 @@ def _train_watched(engine, n: int, progress, should_stop) -> TrainResult:
     i0, seen = engine.iteration, engine.position
     for done in range(n):
         if should_stop is not None and should_stop():
-            engine.position = (i0 + done) * engine.S
-            return TrainResult(done, True)
+            return _ended(engine, i0 + done, done, True)
         if progress is not None:
             progress(done)
         for record in engine.iterations.whole(i0 + done).records:
@@ -112,8 +110,14 @@ def _train_watched(engine, n: int, progress, should_stop) -> TrainResult:
                 return _stop(engine, done, record, alert)
     if progress is not None:
         progress(n)
-    engine.position = (i0 + n) * engine.S
-    return TrainResult(n, False)
+    return _ended(engine, i0 + n, n, False)
+
+
+def _ended(engine, iteration: int, done: int, stopped: bool) -> TrainResult:
+    """Training ends between iterations: the cursor goes after the last update, where
+    `iteration` starts."""
+    engine.position = iteration * engine.S
+    return TrainResult(done, stopped)
 
 
 def _stop(engine, done: int, record: Record, alert: str | None = None) -> TrainResult:

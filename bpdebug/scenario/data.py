@@ -31,18 +31,15 @@ def read_data(r: Reader, data: dict, specs: list[LayerSpec], loss: str, seed: in
     Y = r.matrix(data["Y"], "data.Y", flat.format("output", "Y"))
     (rx, cx), (ry, cy) = X.shape, Y.shape
     # The post writes examples as columns.  A file that wrote X or Y the other
-    # way round still loads: the mismatch it causes is the lesson.
-    if cx == cy:
-        x_axis, y_axis, m = 1, 1, cx
-    elif rx == cy:
-        x_axis, y_axis, m = 0, 1, rx
-    elif cx == ry:
-        x_axis, y_axis, m = 1, 0, cx
-    elif rx == ry:
-        x_axis, y_axis, m = 0, 0, rx
-    else:
+    # way round still loads (the mismatch it causes is the lesson): the examples'
+    # axes are the first of X's and Y's that agree, columns first.
+    axes = next(((x, y) for x, y in ((1, 1), (0, 1), (1, 0), (0, 0))
+                 if X.shape[x] == Y.shape[y]), None)
+    if axes is None:
         r.fail("data.Y", f"Y is {ry}×{cy} but X is {rx}×{cx}: they must have the same "
                "number m of examples (columns)")
+    x_axis, y_axis = axes
+    m = X.shape[x_axis]
     n0 = X.shape[1 - x_axis]
     _guard(r, [n0] + [s.units for s in specs], m, "data.X")
     outputs = Y.shape[1 - y_axis]
@@ -97,23 +94,20 @@ def _generated(r: Reader, data: dict, specs: list[LayerSpec], loss: str, seed: i
         r.fail("data.generator", f"{name} made data that is not finite: data must be finite")
     # Y fits the output layer: 0/1 for one unit, one-hot for k units, real for a regression.
     if classes == 0:
-        if nL != 1:
-            r.fail(f"layers[{L}].units", f"{name} is a regression with one target: "
-                   "the output layer needs 1 unit")
-        Y = labels[None, :].astype(np.float64)
-        if loss == "binary_cross_entropy":
-            r.fail("network.loss", f"{name} is a regression: use mean_squared_error "
-                   "with a linear output")
+        misfit = f"{name} is a regression with one target: the output layer needs 1 unit" \
+            if nL != 1 else None
     elif nL == 1:
-        if classes != 2:
-            r.fail(f"layers[{L}].units", f"{classes} classes need {classes} output units "
-                   "(a softmax with cross_entropy); one unit tells only 2 apart")
-        Y = labels[None, :].astype(np.float64)
+        misfit = f"{classes} classes need {classes} output units (a softmax with " \
+            "cross_entropy); one unit tells only 2 apart" if classes != 2 else None
     else:
-        if classes != nL:
-            r.fail(f"layers[{L}].units", f"{name} has {classes} classes, so the output "
-                   f"layer needs {classes} units, not {nL}")
-        Y = np.eye(nL)[:, labels]
+        misfit = f"{name} has {classes} classes, so the output layer needs {classes} units, " \
+            f"not {nL}" if classes != nL else None
+    if misfit:
+        r.fail(f"layers[{L}].units", misfit)
+    if classes == 0 and loss == "binary_cross_entropy":
+        r.fail("network.loss", f"{name} is a regression: use mean_squared_error "
+               "with a linear output")
+    Y = labels[None, :].astype(np.float64) if nL == 1 else np.eye(nL)[:, labels]
     if output == "tanh" and classes:
         Y = 2 * Y - 1  # tanh's range is -1..1
     return X, Y, 1, 1, n0, m

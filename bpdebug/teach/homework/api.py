@@ -172,6 +172,13 @@ def quantities(value: Value) -> list[Quantity]:
     return []
 
 
+def first_quantity(value: Value) -> Quantity | None:
+    """The quantity that says which layers a dictionary entry holding `value` is
+    written for (its first), or None."""
+    qs = quantities(value)
+    return qs[0] if qs else None
+
+
 def expand(pattern: str, l: int) -> str:
     """A key pattern at layer l: "dA{l-1}" at l = 2 is "dA1"."""
     return _PLACEHOLDER.sub(lambda m: str(index(m.group(1), l, 0)), pattern)
@@ -220,8 +227,7 @@ def returned(value: Value, L: int, layer: int | None = None,
                     walk(item, k)
             case DictOf(entries):
                 for pattern, item in entries:
-                    first = quantities(item)
-                    for k in entry_layers(pattern, first[0] if first else None, L):
+                    for k in entry_layers(pattern, first_quantity(item), L):
                         walk(item, k if k is not None else l)
     walk(value, layer)
     return list(out.items())
@@ -237,10 +243,10 @@ def key_holds(value: Value, key: str, L: int) -> str | None:
             return next((n for n in (key_holds(i, key, L) for i in items) if n), None)
         case DictOf(entries):
             for pattern, item in entries:
-                first = quantities(item)
-                for k in entry_layers(pattern, first[0] if first else None, L):
-                    if (expand(pattern, k) if k is not None else pattern) == key and first:
-                        return first[0].at(k, L)
+                q = first_quantity(item)
+                for k in entry_layers(pattern, q, L):
+                    if (expand(pattern, k) if k is not None else pattern) == key and q is not None:
+                        return q.at(k, L)
     return None
 
 

@@ -31,7 +31,8 @@ import numpy as np
 
 from bpdebug.teach.homework import api as spec
 from bpdebug.teach.homework.api import (Api, Call, Choice, DictOf, EachLayer, Literal, Named,
-                                        Quantity, Token, TupleOf, entry_layers, expand)
+                                        Quantity, Token, TupleOf, entry_layers, expand,
+                                        first_quantity)
 from bpdebug.teach.homework.layout import to_api
 from bpdebug.teach.homework.process import HOLDS_THE_GIL
 from bpdebug.teach.homework.result import (Called, Crash, Got, MissingModule, Result,
@@ -537,7 +538,7 @@ def build(value, ctx: Context):
         case DictOf(entries):
             out = {}
             for pattern, item in entries:
-                q = _first_quantity(item)
+                q = first_quantity(item)
                 for l in entry_layers(pattern, q, ctx.L):
                     sub = ctx.at(l if l is not None else ctx.layer)
                     if q is not None and f"q.{q.at(sub.layer, ctx.L)}" not in ctx.child.inputs:
@@ -547,11 +548,6 @@ def build(value, ctx: Context):
         case Choice(options):
             return build(options[0], ctx)
     raise TypeError(f"cannot build {value!r}")
-
-
-def _first_quantity(value) -> Quantity | None:
-    qs = spec.quantities(value)
-    return qs[0] if qs else None
 
 
 def _dicts(value):
@@ -596,7 +592,7 @@ class Reader:
                 yield from self._walk(inner, obj, label, ctx)
             case DictOf(entries) if isinstance(obj, dict):
                 for pattern, item in entries:
-                    q = _first_quantity(item)
+                    q = first_quantity(item)
                     for l in entry_layers(pattern, q, ctx.L):
                         key = expand(pattern, l) if l is not None else pattern
                         if key in obj:
@@ -631,7 +627,7 @@ class Reader:
                 for pattern, item in entries:
                     if isinstance(item, Choice):
                         item = self.choose(pattern, item, obj, ctx)
-                    q = _first_quantity(item)
+                    q = first_quantity(item)
                     for l in entry_layers(pattern, q, ctx.L):
                         key = expand(pattern, l) if l is not None else pattern
                         sub = ctx.at(l if l is not None else ctx.layer)
