@@ -280,19 +280,22 @@ class BpdebugApp(App[int]):
             return True
         return False
 
+    def _alert(self, text: str, title: str, label: str, severity: str) -> None:
+        """A toast, and the status line that stays once it is gone."""
+        self.notify(text, title=title, severity=severity)
+        colour = "bold red" if severity == "error" else "bold yellow"
+        self.debugger.say(Content.styled(f"{label}: {text}", colour))
+
     def _refuse_if_blocked(self) -> bool:
         blocked = self.engine.blocked
         if blocked:
-            self.notify(blocked, title="cannot step forward", severity="error")
-            self.debugger.say(Content.styled(f"blocked: {blocked}", "bold red"))
-            return True
-        return False
+            self._alert(blocked, "cannot step forward", "blocked", "error")
+        return bool(blocked)
 
     def _after_move(self) -> None:
         alert = self.show().alert
         if alert:
-            self.notify(alert, title="watchpoint", severity="warning")
-            self.debugger.say(Content.styled(f"watchpoint: {alert}", "bold yellow"))
+            self._alert(alert, "watchpoint", "watchpoint", "warning")
 
     @shows_errors
     def action_step(self) -> None:
