@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 from textual import work
@@ -119,21 +119,39 @@ def student_job(engine, comparison, i: int) -> Job:
                reference.network.seed, unchecked)
 
 
-def result_lines(checks: list, unchecked=()) -> list[Content]:
-    """The --check table, each row in its band's colour, then what could not be checked."""
+def result_lines(checks: list, unchecked=(), pending: Mapping[str, str] | None = None
+                 ) -> list[Content]:
+    """The --check table, each row in its band's colour (a gradient not computed yet at
+    the cursor dim, without its values), then what could not be checked."""
+    pending = pending or {}
     out: list[Content] = []
-    table = gradcheck_table(checks)
+    table = gradcheck_table(checks, pending)
     if checks:
         out.append(Content.styled(table[0], "bold"))
     for check, line in zip(checks, table[1:]):
-        out.append(Content.styled(line, BAND_STYLE.get(check.band, "")))
+        out.append(Content.styled(line, "dim" if check.name in pending
+                                  else BAND_STYLE.get(check.band, "")))
     for name, why in unchecked:
         out.append(Content.styled(f"{name}: not checked: {why}", "dim"))
     return out
 
 
-def conclusion(checks: list, unchecked=()) -> Content:
-    """What the check concludes, in one line: which gradients are wrong, or that all check out."""
+def conclusion(checks: list, unchecked=(), pending: Mapping[str, str] | None = None) -> Content:
+    """What the check concludes, in one line: which gradients are wrong, or that all check
+    out; of the gradients the cursor has computed only (``pending``: the others)."""
+    pending = pending or {}
+    waiting = [c.name for c in checks if c.name in pending]
+    checks = [c for c in checks if c.name not in pending]
+    if waiting and not checks:
+        first = waiting[0]
+        return Content(f"nothing to compare yet: the backward pass computes {first} first, "
+                       f"at {pending[first]}; step there and press g again")
+    later = (f" (not yet {', '.join(waiting)}: the backward pass has not reached them)"
+             if waiting else "")
+    return _concluded(checks, unchecked, later)
+
+
+def _concluded(checks: list, unchecked, later: str) -> Content:
     wrong, unmeasurable = gradcheck.failures(checks)
     cannot = (f"cannot measure {', '.join(unmeasurable)}: the values are beyond float64 "
               "(not finite)")
@@ -146,7 +164,10 @@ def conclusion(checks: list, unchecked=()) -> Content:
     if not checks:
         return Content.styled("nothing could be checked", "bold red")
     if unchecked:
-        return Content.assemble(("✓ ", "green"), "every gradient that could be checked checks out")
+        return Content.assemble(("✓ ", "green"),
+                                f"every gradient that could be checked checks out{later}")
+    if later:
+        return Content.assemble(("✓ ", "green"), f"every gradient computed so far checks out{later}")
     return Content.assemble(("✓ ", "bold green"), "every gradient checks out")
 
 
@@ -154,7 +175,10 @@ class GradCheckScreen(ModalScreen[list | None]):
     """The gradient check of iteration `iteration` (default: the current one).
 
     ``comparison``: a student Comparison of that iteration; the student's dW, db are checked
-    instead of the engine's.  Dismisses with the list of ParamCheck (None if closed early)."""
+    instead of the engine's.  ``pending``: the gradients the cursor has not computed yet,
+    each with the step that computes it (Frame.pending); their numeric side is checked,
+    their analytic values and verdicts are not shown.  Dismisses with the list of
+    ParamCheck (None if closed early)."""
 
     BINDINGS = [Binding("escape,g,q", "close", "Close")]
 
@@ -180,8 +204,10 @@ class GradCheckScreen(ModalScreen[list | None]):
     """
 
     def __init__(self, engine, iteration: int | None = None, comparison=None,
-                 student_path: str | None = None) -> None:
+                 student_path: str | None = None, pending: Mapping[str, str] | None = None
+                 ) -> None:
         super().__init__()
+        self.pending = dict(pending or {})
         self.engine = engine
         self.iteration = engine.iteration if iteration is None else iteration
         self.comparison = comparison
@@ -264,8 +290,9 @@ class GradCheckScreen(ModalScreen[list | None]):
         bar = self.query_one("#gradcheck-progress", ProgressBar)
         bar.update(total=bar.total or 1, progress=bar.total or 1)
         self.query_one("#gradcheck-table", Static).update(
-            Content("\n").join(result_lines(checks, self._unchecked)))
-        self.query_one("#gradcheck-verdict", Static).update(conclusion(checks, self._unchecked))
+            Content("\n").join(result_lines(checks, self._unchecked, self.pending)))
+        self.query_one("#gradcheck-verdict", Static).update(
+            conclusion(checks, self._unchecked, self.pending))
 
     def action_close(self) -> None:
         self._stopped = True  # the worker's next progress call stops the check
