@@ -54,7 +54,7 @@ def gradcheck_table(checks: list[ParamCheck], pending: Mapping[str, str] | None 
     yet, each with the step that does (the app's g before the backward pass): their rows
     say so, with no analytic value and no verdict."""
     pending = pending or {}
-    rows = [("layer", "param", "rel. error", "band", "worst entry", "analytic", "numeric", "checked")]
+    rows = [("layer", "param", "rel. error", "band", "differs most at", "analytic", "numeric", "checked")]
     # one notation for the analytic and numeric values, so they compare digit by digit
     # (the same at every step: a row the cursor has not reached is blanked, not left out)
     pairs = format_together([v for c in checks for v in (c.analytic, c.numeric)], figures=7)

@@ -2,7 +2,7 @@
 
 Every dW[l], db[l] is compared with central differences of J (gradcheck.check), and
 each row is coloured by its band (good / look closer / suspicious / wrong, the words
---check prints), with the worst entry's analytic and numeric values. On a big
+--check prints), with the analytic and numeric values where they differ most. On a big
 network this takes seconds, so it runs in a thread worker that reports progress;
 Esc closes the screen and the next progress callback stops the check.
 
