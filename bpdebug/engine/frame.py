@@ -172,10 +172,11 @@ class Frame:
     def done(self, name: str) -> bool:
         """Whether the cursor has done this iteration's step that computes name (J, dW[2]):
         what the screen may show of it (a step that stops at a mismatch computes nothing)."""
-        record, k = self.record, self.network.step_of(name)
-        if record is None or (not record.ok and self.k == k):
+        record = self.record
+        if record is None:
             return False
-        return self.k >= k
+        k = self.network.step_of(name)
+        return self.k >= k and (record.ok or self.k != k)
 
     def pending(self, names) -> dict[str, str]:
         """The quantities among names that the cursor has not computed this iteration,
