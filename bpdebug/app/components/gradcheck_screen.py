@@ -146,12 +146,16 @@ def conclusion(checks: list, unchecked=(), pending: Mapping[str, str] | None = N
         first = waiting[0]
         return Content(f"nothing to compare yet: the backward pass computes {first} first, "
                        f"at {pending[first]}; step there and press g again")
-    later = (f" (not yet {', '.join(waiting)}: the backward pass has not reached them)"
-             if waiting else "")
-    return _concluded(checks, unchecked, later)
+    by_step: dict[str, list[str]] = {}
+    for name in waiting:
+        by_step.setdefault(pending[name], []).append(name)
+    later = "".join(f"; {', '.join(names)} not computed yet: {step}"
+                    for step, names in by_step.items())
+    verdict = _concluded(checks, unchecked, so_far=bool(waiting))
+    return Content.assemble(verdict, later) if later else verdict
 
 
-def _concluded(checks: list, unchecked, later: str) -> Content:
+def _concluded(checks: list, unchecked, so_far: bool) -> Content:
     wrong, unmeasurable = gradcheck.failures(checks)
     cannot = (f"cannot measure {', '.join(unmeasurable)}: the values are beyond float64 "
               "(not finite)")
@@ -164,10 +168,9 @@ def _concluded(checks: list, unchecked, later: str) -> Content:
     if not checks:
         return Content.styled("nothing could be checked", "bold red")
     if unchecked:
-        return Content.assemble(("✓ ", "green"),
-                                f"every gradient that could be checked checks out{later}")
-    if later:
-        return Content.assemble(("✓ ", "green"), f"every gradient computed so far checks out{later}")
+        return Content.assemble(("✓ ", "green"), "every gradient that could be checked checks out")
+    if so_far:
+        return Content.assemble(("✓ ", "green"), "every gradient computed so far checks out")
     return Content.assemble(("✓ ", "bold green"), "every gradient checks out")
 
 
