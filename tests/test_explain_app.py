@@ -147,3 +147,36 @@ async def test_a_parameter_before_any_update_is_the_initial_value():
         assert "W[1]_{0,0} := W[1]_{0,0} − α dW[1]_{0,0}" in text
         want = app.engine.current.env["W[1]"][0, 0]
         assert text.strip().splitlines()[-1].endswith(f"{want:.6g}")
+
+
+def iterations_named(app) -> tuple[set[str], set[str]]:
+    """The iterations the explain panel's title names, and those its body writes about."""
+    panel = app.query_one(ExplainPanel)
+    title = panel._border_title.plain.rsplit("·", 1)[1]
+    return set(re.findall(r"\d+", title)), set(re.findall(r"iteration (\d+)", panel_text(app)))
+
+
+async def test_the_title_names_the_iteration_the_body_writes_about():
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        cases = [(("n",), "Z[1]", {"0"}),  # iteration 0, forward [1]
+                 (("e",), "W[1]", {"0"}),  # iteration 0's update makes W[1]
+                 (("n",), "Z[1]", {"1"}),  # iteration 1, forward [1]
+                 ((), "W[1]", {"0"}),  # iteration 1 uses the W[1] iteration 0's update made
+                 (("f", "n", "n"), "dW[1]", {"1"})]  # iteration 1, backward [1]
+        for keys, name, want in cases:
+            if keys:
+                app.set_focus(None)
+                await pilot.press(*keys)
+            await explain(app, pilot, name, (0, 0))
+            await pilot.pause()
+            assert explaining(app), name
+            title, body = iterations_named(app)
+            assert title == body == want, (keys, name, title, body)
+        # the W[1] of iteration 1 explained, then nudged: the update of iteration 0 made
+        # the value, iteration 1 uses it, and the title names both
+        await explain(app, pilot, "W[1]", (0, 0))
+        await pilot.press("plus")
+        await pilot.pause()
+        title, body = iterations_named(app)
+        assert title == body == {"0", "1"}, (title, body)

@@ -176,3 +176,31 @@ def test_a_network_describes_itself_in_the_posts_words():
         "X 2×4 → [1] relu 3 → [2] sigmoid 1 → J"
     assert network.S == 2 * network.L + 2
     assert network.X.shape == (2, 4) and network.Y.shape == (1, 4)
+
+
+@pytest.mark.parametrize("name", ["xor", "bug-dw-no-transpose"])
+def test_dw_and_db_are_computed_from_their_backward_step_on_in_every_iteration(name):
+    """What g and + may show: dW[l], db[l] from backward [l] of this iteration to its update,
+    never before (not at the start, not at the next iteration's forward steps), and not at
+    a backward step that stops at a shape mismatch."""
+    engine = Engine(load(name))
+    gradients = [f"d{p}[{l}]" for l in range(1, engine.L + 1) for p in "Wb"]
+    for position in range(2 * engine.S + 1):
+        engine.goto(position)
+        if engine.position != position:
+            break  # the iteration stops at a mismatch: the cursor goes no further
+        frame = engine.frame()
+        # what the steps done so far in this iteration computed, read off the records
+        computed = set()
+        if frame.record is not None:
+            first = frame.iteration * engine.S
+            for s in range(first, position):
+                record = engine.record(s)
+                computed |= {c.equation.target for c in record.computed if c.ok}
+        pending = frame.pending(gradients)
+        for gradient in gradients:
+            assert frame.done(gradient) == (gradient in computed), (position, gradient)
+            assert (gradient in pending) == (gradient not in computed)
+        for gradient, step in pending.items():
+            assert step == f"backward [{gradient[-2]}]"
+        assert frame.done("J") == frame.cost_done

@@ -166,3 +166,23 @@ def test_several_notations_from_one_reading_are_each_the_notation_of_its_figures
     for whole in (False, True):
         together = notations(matrix, range(1, 8), whole=whole)
         assert together == {f: notation(matrix, f, whole=whole) for f in range(1, 8)}
+
+
+def test_a_relative_error_reads_one_way_wherever_it_is_printed():
+    from bpdebug.engine.cursor import Engine
+    from bpdebug.engine.notation import relative
+    from bpdebug.scenario.reader import load
+    from bpdebug.teach.report import check_report
+    from bpdebug.teach.transcript import transcript
+
+    assert [relative(v) for v in (1.3e-9, 2.34e-9, 4.1e-8, 1.2e-10, 0.97, 0.0)] == \
+        ["1.3e-9", "2.3e-9", "4.1e-8", "1.2e-10", "0.97", "0"]
+    # the gradient check's table and the nudge, in --check and the handout: each written
+    # by relative(), so never 3.5e-08 beside 1.1e-9
+    for name in ("xor", "bug-forgot-m"):
+        engine = Engine(load(name))
+        printed = transcript(engine) + "\n".join(check_report(engine)[0])
+        found = re.findall(r"relative difference (\S+?):", printed)
+        found += [line.split()[2] for line in printed.splitlines()
+                  if re.match(r"\d+\s+d[Wb]\[\d+\]\s", line)]
+        assert found and all(text == relative(float(text)) for text in found), found

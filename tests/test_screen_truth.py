@@ -271,6 +271,7 @@ async def test_the_gradient_check_screen_reaches_its_verdict_at_80x24():
 
     app = BpdebugApp(load("mnist-size"))
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")  # a verdict needs the backward pass done (nothing before its step)
         await pilot.press("g")
         screen = app.screen
         assert isinstance(screen, GradCheckScreen)

@@ -55,8 +55,10 @@ def test_a_transcript_of_a_mismatch_stops_at_the_broken_step():
 def test_each_equation_has_its_largest_element_written_out_with_the_engine_value():
     engine = Engine(load("xor"))
     text = transcript(engine)
-    blocks = re.findall(r"One element written out, the largest(?:, \[([\d,]+)\])?:\n\n```\n"
+    blocks = re.findall(r"Worked example, (?:J term by term|its only entry \[([\d,]+)\]|"
+                        r"entry \[([\d,]+)\] \(the largest in absolute value\)):\n\n```\n"
                         r"(.*?)```", text, re.S)
+    blocks = [(only or largest, block) for only, largest, block in blocks]
     equations = [(engine.record(k).step.label, c) for k in range(engine.S)
                  for c in engine.record(k).computed]
     assert len(blocks) == len(equations) == 17

@@ -39,6 +39,7 @@ from bpdebug.app.messages import ScenarioChosen, StudentCompared, TrainingProgre
 from bpdebug.engine import plan, training
 from bpdebug.engine.cursor import Engine
 from bpdebug.engine.frame import Frame, with_student
+from bpdebug.engine.names import gradient, parameters
 from bpdebug.engine.notation import plain
 from bpdebug.engine.training import TrainResult
 
@@ -372,11 +373,15 @@ class BpdebugApp(App[int]):
         if self._refuse_while_busy():
             return
         from bpdebug.app.components.gradcheck_screen import GradCheckScreen
-        iteration = self.debugger.frame.iteration
+        frame = self.debugger.frame
+        iteration = frame.iteration
         # With --impl, the student's own dW and db are checked (once their code has run).
         comparison = self.students.comparison(iteration) if self.students is not None else None
+        # Nothing before its step: a dW[l] the cursor has not computed shows no value.
+        pending = frame.pending(gradient(name) for name in parameters(self.engine.L))
         self.push_screen(GradCheckScreen(self.engine, iteration, comparison=comparison,
-                                         student_path=getattr(self.student, "__file__", None)))
+                                         student_path=getattr(self.student, "__file__", None),
+                                         pending=pending))
 
     @shows_errors
     def action_watch(self) -> None:

@@ -92,7 +92,8 @@ KEYS = [
     Key("quit", ("q",), "Quit bpdebug", "leave with exit code 0", "quit", label="Quit",
         when=ALWAYS, over=("HelpScreen", "PickerScreen")),
     Key("gradient_check", ("g",), "Gradient check", "compare dW, db with central differences",
-        "gradient check of the current iteration: dW, db against central differences",
+        "gradient check of the current iteration: dW, db against central differences (a "
+        "layer's dW and db once the backward pass has computed them)",
         label="Check"),
     Key("watch", ("w",), "Watchpoints", "stop stepping and training where a NaN, an exploding "
         "or vanishing gradient, dead ReLUs or a rising cost appear",
@@ -115,7 +116,8 @@ KEYS = [
         when=CELL, near=("enter",), line=CELLS),
     Key("nudge", ("plus", "equals_sign"), "Nudge the entry",
         "nudge the W or b entry under a matrix panel's cursor by ε and set ΔJ/ε beside "
-        "the gradient", "nudge the W or b entry under the cursor by ε", label="Nudge",
+        "the gradient", "nudge the W or b entry under the cursor by ε (ΔJ/ε beside dW, db "
+        "once the backward pass has computed them)", label="Nudge",
         when=CELL, near=("plus", "equals_sign"), term="+", line=CELLS),
     *[Key(f"layer({l})", (str(l),), f"Go to layer {l}",
           "that layer's step in the current direction",

@@ -53,7 +53,12 @@ class Network:
     @property
     def cost_step(self) -> int:
         """Where J is computed in an iteration: after the forward steps."""
-        return next(k for k, step in enumerate(self.steps) if step.kind == plan.COST)
+        return self.step_of("J")
+
+    def step_of(self, name: str) -> int:
+        """Where a quantity (J, dW[2] ...) is computed in an iteration: its step's index."""
+        return next(k for k, step in enumerate(self.steps)
+                    if any(eq.target == name for eq in step.equations))
 
     def line(self) -> list[tuple[str, int | None]]:
         """The network line in pieces, each with the layer it stands for (None for X, 0 for J):
@@ -162,10 +167,23 @@ class Frame:
     @property
     def cost_done(self) -> bool:
         """Whether the cursor has done this iteration's cost step."""
+        return self.done("J")
+
+    def done(self, name: str) -> bool:
+        """Whether the cursor has done this iteration's step that computes name (J, dW[2]):
+        what the screen may show of it (a step that stops at a mismatch computes nothing)."""
         record = self.record
-        if record is None or (not record.ok and record.step.kind == plan.COST):
+        if record is None:
             return False
-        return self.k >= self.network.cost_step
+        k = self.network.step_of(name)
+        return self.k >= k and (record.ok or self.k != k)
+
+    def pending(self, names) -> dict[str, str]:
+        """The quantities among names that the cursor has not computed this iteration,
+        each with the step that computes it: {"dW[1]": "backward [1]"}."""
+        steps = self.network.steps
+        return {name: steps[self.network.step_of(name)].label
+                for name in names if not self.done(name)}
 
     @property
     def costs(self) -> Sequence[float]:

@@ -224,6 +224,14 @@ def format_number(value: float, figures: int = FIGURES) -> str:
     return notation([value], figures)(value)
 
 
+def relative(value: float) -> str:
+    """A relative error or difference (the gradient check, a nudge, a student's values):
+    two significant figures, the exponent unpadded (1.3e-9, 4.8e-8, 0.97, 0).  Every
+    relative error bpdebug prints is written here, so one never reads 1.3e-09 and
+    another 1.3e-9."""
+    return format_number(value, 2)
+
+
 def format_together(values: Iterable[float], figures: int = FIGURES) -> list[str]:
     """Numbers meant to be compared (expected and got, analytic and numeric): one notation."""
     values = [float(v) for v in values]

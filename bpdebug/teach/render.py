@@ -14,7 +14,7 @@ from bpdebug.engine.cursor import Engine
 from bpdebug.engine.elements import Sum, Term, operand
 from bpdebug.engine.mistakes import CATALOGUE
 from bpdebug.engine.names import is_parameter, of_gradient
-from bpdebug.engine.notation import plain
+from bpdebug.engine.notation import plain, relative
 from bpdebug.engine.nudge import Nudge
 from bpdebug.teach.element import Element
 from bpdebug.teach.explain import Explanation, Stopped, explain, nudge
@@ -113,16 +113,21 @@ def _sum_lines(s: Sum, whole: int) -> list[str]:
     return out
 
 
-def nudge_lines(nudge: Nudge) -> list[str]:
+def nudge_lines(nudge: Nudge, pending: str | None = None) -> list[str]:
+    """The nudge and ΔJ/ε beside the gradient.  ``pending``: the step that computes the
+    gradient, when the cursor has not done it yet (the app before the backward pass):
+    then ΔJ/ε stands alone, the class's guess of the gradient, with no verdict."""
     p, g = nudge.parameter, nudge.gradient
     rows = [(f"J at iteration {nudge.iteration}", plain(nudge.J, 12)),
             ("J(+ε)", plain(nudge.J_nudged, 12)), ("ΔJ", plain(nudge.delta)),
-            ("ΔJ/ε", plain(nudge.ratio, 8)), (str(g), plain(g.value, 8))]
+            ("ΔJ/ε", plain(nudge.ratio, 8))] + ([] if pending else [(str(g), plain(g.value, 8))])
     width = max(len(label) for label, _ in rows)
     out = [f"nudge {p} = {plain(p.value)} by ε = {plain(nudge.eps, 3)} "
            f"(iteration {nudge.iteration}; every other parameter and the data held fixed)",
            *(f"  {label.ljust(width)} = {text}" for label, text in rows)]
-    verdict = f"  relative difference {plain(nudge.relative, 2)}"
+    if pending:
+        return out + [f"  {g} not computed yet: {pending}"]
+    verdict = f"  relative difference {relative(nudge.relative)}"
     if nudge.crossed:
         shown = ", ".join(str(e) for e in nudge.crossed[:SHOWN])
         more = f" and {len(nudge.crossed) - SHOWN} more" if len(nudge.crossed) > SHOWN else ""

@@ -4,11 +4,12 @@ network line and a text sparkline.  No Rich, no Textual: these print anywhere.""
 from __future__ import annotations
 
 import math
+from typing import Mapping
 
 from bpdebug.engine.checked import Record
 from bpdebug.engine.cursor import Engine
 from bpdebug.engine.gradcheck import EPS, ParamCheck, failures
-from bpdebug.engine.notation import format_together, plain
+from bpdebug.engine.notation import format_together, plain, relative
 from bpdebug.engine.shapes import fmt
 from bpdebug.engine.sparkline import bars
 
@@ -48,12 +49,20 @@ def check_table(records: list[Record]) -> list[str]:
             for row in rows]
 
 
-def gradcheck_table(checks: list[ParamCheck]) -> list[str]:
-    rows = [("layer", "param", "rel. error", "band", "worst entry", "analytic", "numeric", "checked")]
-    # one notation a column, so the analytic and numeric values compare digit by digit
-    errors = format_together([c.error for c in checks], figures=2)
+def gradcheck_table(checks: list[ParamCheck], pending: Mapping[str, str] | None = None) -> list[str]:
+    """One row a gradient.  ``pending`` names the gradients the cursor has not computed
+    yet, each with the step that does (the app's g before the backward pass): their rows
+    say so, with no analytic value and no verdict."""
+    pending = pending or {}
+    rows = [("layer", "param", "rel. error", "band", "differs most at", "analytic", "numeric", "checked")]
+    # one notation for the analytic and numeric values, so they compare digit by digit
+    # (the same at every step: a row the cursor has not reached is blanked, not left out)
     pairs = format_together([v for c in checks for v in (c.analytic, c.numeric)], figures=7)
     for k, c in enumerate(checks):
+        if c.name in pending:
+            rows.append((str(c.layer), c.name, "—", "—", "", "—", "—",
+                         f"not computed yet: {pending[c.name]}"))
+            continue
         note = f"{c.checked}/{c.total}"
         if c.one_sided:
             note += f", {c.one_sided} one-sided at ReLU kinks"
@@ -63,7 +72,7 @@ def gradcheck_table(checks: list[ParamCheck]) -> list[str]:
             note += ", the difference is below finite differences' noise floor"
         if not c.finite:
             note += ", beyond float64: an overflow, or θ ± ε == θ"
-        rows.append((str(c.layer), c.name, errors[k] if c.finite else "—", c.band,
+        rows.append((str(c.layer), c.name, relative(c.error) if c.finite else "—", c.band,
                      str(c.worst), pairs[2 * k], pairs[2 * k + 1], note))
     widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
     numeric = {2, 5, 6}  # right-aligned, so the points line up

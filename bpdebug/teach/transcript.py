@@ -2,8 +2,8 @@
 
 First what the iteration starts from, exactly: the data A[0] = X and Y, and W[l], b[l].
 Then each step: its equations in the post's notation, the operands' shapes, ✓ or ✗, the
-value rounded once, and one element of each written out with its numbers (explain.py):
-the largest in size, where the arithmetic shows.  Then the gradient check, as --check
+value rounded once, and one entry of each worked out with its numbers (explain.py):
+the one largest in absolute value, where the arithmetic shows.  Then the gradient check, as --check
 prints it (report.py), and one nudge (explain.py), the post's experiment on one entry.
 
 A matrix too large for paper is never a silent gap: a line says it was left out, with
@@ -32,14 +32,16 @@ PAPER = HEAD + TAIL + 1  # a handout writes a sum whole up to this many terms
 
 ROUNDING = (
     "**The numbers.** What the iteration starts from (X, Y, W and b) is printed exactly: "
-    "each entry is the shortest decimal that reads back as the same float64, so you can "
-    "start from it. Every value a step computes is the engine's float64 value rounded once, "
-    f"in one notation for the whole matrix: its largest entry keeps {FIGURES} significant "
-    "figures and every other entry the same decimals. J, as --check prints it, and each "
-    "number of a written-out element are rounded to 6 significant figures (without the "
-    "zeros they end with); the nudge writes J to 12, ΔJ/ε and the gradient to 8. Computed "
-    "from the exact inputs, every value rounds to what is printed; computed from printed, "
-    "rounded values, the last digit may be off by one.")
+    "each entry is the shortest decimal that converts back to the same float64, so you can "
+    "start your own computation from it. Every value a step computes is the engine's "
+    "float64 value, rounded once. All the entries of one matrix are written alike: the "
+    f"entry largest in absolute value keeps {FIGURES} significant figures, and every other "
+    "entry has the same number of decimal places. J and every number in a worked example "
+    "are rounded to 6 significant figures (zeros at the end are dropped). In the nudge, J "
+    "is given to 12 significant figures, because moving one entry by ε changes J only in "
+    "its last few figures; ΔJ/ε and the gradient are given to 8. Start from the exact "
+    "inputs and every value you compute rounds to what is printed; start from printed, "
+    "rounded values and the last digit may be off by one.")
 
 
 def exact(value: float) -> str:
@@ -86,15 +88,17 @@ def _matrix(name: str, value, exactly: bool = False) -> list[str]:
 
 
 def _worked(engine: Engine, name: str, value, i: int) -> list[str]:
-    """The equation's largest element written out, every term's number plugged in
-    (the first, [0,0], is often an all-zero example, as on XOR)."""
+    """The equation's entry largest in absolute value written out, every term's number
+    plugged in (the first, [0,0], is often an all-zero example, as on XOR)."""
     sizes = np.abs(np.nan_to_num(np.asarray(value, dtype=np.float64), nan=0.0))
     index = tuple(int(v) for v in np.unravel_index(np.argmax(sizes), np.shape(sizes)))
     explained = explain(engine, Element(name, index), i)
     if not isinstance(explained, Explanation):
         return []
-    where = f", [{','.join(map(str, index))}]" if index else ""
-    return ["", f"One element written out, the largest{where}:", "", "```"] + \
+    at = f"[{','.join(map(str, index))}]"
+    which = ("J term by term" if not index else f"its only entry {at}" if np.size(sizes) == 1
+             else f"entry {at} (the largest in absolute value)")
+    return ["", f"Worked example, {which}:", "", "```"] + \
         explanation_lines(explained, PAPER) + ["```", ""]
 
 
@@ -156,16 +160,20 @@ def _check(engine: Engine, i: int) -> list[str]:
     """The gradient check as --check prints it, then one nudge."""
     checks = engine.gradient_check(i) or []
     section, verdict, _ = gradcheck_section(engine, i, checks)
-    lines = ["## Gradient check", "", "The same table as `--check`: each gradient against "
-             "central differences of J, at its worst entry.", "",
+    lines = ["## Gradient check", "", "The same table as `--check` prints. Each gradient the "
+             "backward pass computed (analytic) is compared with central differences of J "
+             "(numeric); the relative error is over every entry checked, and the row shows "
+             "the entry where the two differ most.", "",
              "```", *section, "```", "", f"Verdict: {verdict}.", "", "## One nudge", ""]
     chosen = _nudged(checks)
     found = nudge(engine, Element(chosen.name, chosen.worst), i) if chosen else None
     if isinstance(found, Stopped) or found is None:
         return lines + ["No entry could be nudged: " +
                         (found.line() if found else "the gradient check measured none") + "."]
-    return lines + [f"The entry the gradient check names for {chosen.name}: move it by ε, "
-                    "recompute J, and set ΔJ/ε beside the gradient.", "",
+    return lines + [f"Take {found.parameter}, the entry where the gradient check found "
+                    f"{chosen.name} and its numeric value furthest apart. Move it by ε, recompute "
+                    f"J with everything else held fixed, and compare ΔJ/ε with {found.gradient}.",
+                    "",
                     "```", *nudge_lines(found), "```"]
 
 

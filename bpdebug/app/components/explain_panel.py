@@ -40,6 +40,7 @@ class Explained:
     explanation: Explanation | None = None
     nudge: Nudge | None = None
     note: str | None = None
+    waits: str | None = None  # the step that computes the nudge's gradient, not done yet
 
 
 class ExplainPanel(TopPanel):
@@ -98,8 +99,12 @@ class ExplainPanel(TopPanel):
         except BadElement as error:
             self.explained = replace(kept, note=str(error))
             return
-        self.explained = replace(kept, note=found.line()) if isinstance(found, Stopped) \
-            else replace(kept, nudge=found, note=None)
+        if isinstance(found, Stopped):
+            self.explained = replace(kept, note=found.line())
+            return
+        # Nothing before its step: ΔJ/ε is the nudge's own; dW[l] only once computed.
+        waits = frame.pending([found.gradient.name]).get(found.gradient.name)
+        self.explained = replace(kept, nudge=found, note=None, waits=waits)
 
     def close(self) -> bool:
         """Close what is shown; whether there was anything."""
@@ -131,14 +136,14 @@ class ExplainPanel(TopPanel):
             nudge.parameter if nudge is not None else None)
         self.border_title = Content.assemble(("explain", "bold cyan"),
                                              f" {what}" if what is not None else "",
-                                             f" · iteration {self._iteration}")
+                                             f" · {self._iterations()}")
         self.border_subtitle = Content("esc closes · enter explains · + nudges")
         body: list[Content] = []
         if explained.note:
             body.append(Content.styled(explained.note, "italic"))
         blocks = [explanation_lines(explanation, self._whole(explanation, body))] \
             if explanation is not None else []
-        blocks += [nudge_lines(nudge)] if nudge is not None else []
+        blocks += [nudge_lines(nudge, explained.waits)] if nudge is not None else []
         for first, *rest in blocks:
             if body:
                 body.append(Content(""))
@@ -146,13 +151,24 @@ class ExplainPanel(TopPanel):
             body += [Content(line) for line in rest]
         unchanged.update(self, Content("\n").join(body), layout=False)  # sized by the debugger
 
+    def _iterations(self) -> str:
+        """The iteration the body writes about, as the title names it: a parameter before
+        this iteration's update is the last update's value (iteration i − 1), while its
+        nudge moves it as iteration i uses it; a note belongs to the cursor's iteration."""
+        explained = self.explained
+        shown = [x.iteration for x in (explained.explanation, explained.nudge) if x is not None]
+        every = list(dict.fromkeys(shown)) or [self._iteration]
+        if len(every) == 1:
+            return f"iteration {every[0]}"
+        return "iterations " + " and ".join(map(str, every))
+
     def _whole(self, explanation: Explanation, body: list) -> int:
         """How many terms a sum may have and still be written whole: every one, when the
         whole explanation (and a nudge) fits the room; else as --explain writes it."""
         longest = max((len(s.terms) for s in explanation.sums), default=0)
         nudge = self.explained.nudge
         needed = (len(body) + len(explanation_lines(explanation, longest))
-                  + (len(nudge_lines(nudge)) + 1 if nudge is not None else 0))
+                  + (len(nudge_lines(nudge, self.explained.waits)) + 1 if nudge is not None else 0))
         return longest if needed <= self.room else HEAD + TAIL + 1
 
 

@@ -2,7 +2,7 @@
 
 Every dW[l], db[l] is compared with central differences of J (gradcheck.check), and
 each row is coloured by its band (good / look closer / suspicious / wrong, the words
---check prints), with the worst entry's analytic and numeric values. On a big
+--check prints), with the analytic and numeric values where they differ most. On a big
 network this takes seconds, so it runs in a thread worker that reports progress;
 Esc closes the screen and the next progress callback stops the check.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 from textual import work
@@ -119,21 +119,43 @@ def student_job(engine, comparison, i: int) -> Job:
                reference.network.seed, unchecked)
 
 
-def result_lines(checks: list, unchecked=()) -> list[Content]:
-    """The --check table, each row in its band's colour, then what could not be checked."""
+def result_lines(checks: list, unchecked=(), pending: Mapping[str, str] | None = None
+                 ) -> list[Content]:
+    """The --check table, each row in its band's colour (a gradient not computed yet at
+    the cursor dim, without its values), then what could not be checked."""
+    pending = pending or {}
     out: list[Content] = []
-    table = gradcheck_table(checks)
+    table = gradcheck_table(checks, pending)
     if checks:
         out.append(Content.styled(table[0], "bold"))
     for check, line in zip(checks, table[1:]):
-        out.append(Content.styled(line, BAND_STYLE.get(check.band, "")))
+        out.append(Content.styled(line, "dim" if check.name in pending
+                                  else BAND_STYLE.get(check.band, "")))
     for name, why in unchecked:
         out.append(Content.styled(f"{name}: not checked: {why}", "dim"))
     return out
 
 
-def conclusion(checks: list, unchecked=()) -> Content:
-    """What the check concludes, in one line: which gradients are wrong, or that all check out."""
+def conclusion(checks: list, unchecked=(), pending: Mapping[str, str] | None = None) -> Content:
+    """What the check concludes, in one line: which gradients are wrong, or that all check
+    out; of the gradients the cursor has computed only (``pending``: the others)."""
+    pending = pending or {}
+    waiting = [c.name for c in checks if c.name in pending]
+    checks = [c for c in checks if c.name not in pending]
+    if waiting and not checks:
+        first = waiting[0]
+        return Content(f"nothing to compare yet: the backward pass computes {first} first, "
+                       f"at {pending[first]}; step there and press g again")
+    by_step: dict[str, list[str]] = {}
+    for name in waiting:
+        by_step.setdefault(pending[name], []).append(name)
+    later = "".join(f"; {', '.join(names)} not computed yet: {step}"
+                    for step, names in by_step.items())
+    verdict = _concluded(checks, unchecked, so_far=bool(waiting))
+    return Content.assemble(verdict, later) if later else verdict
+
+
+def _concluded(checks: list, unchecked, so_far: bool) -> Content:
     wrong, unmeasurable = gradcheck.failures(checks)
     cannot = (f"cannot measure {', '.join(unmeasurable)}: the values are beyond float64 "
               "(not finite)")
@@ -147,6 +169,8 @@ def conclusion(checks: list, unchecked=()) -> Content:
         return Content.styled("nothing could be checked", "bold red")
     if unchecked:
         return Content.assemble(("✓ ", "green"), "every gradient that could be checked checks out")
+    if so_far:
+        return Content.assemble(("✓ ", "green"), "every gradient computed so far checks out")
     return Content.assemble(("✓ ", "bold green"), "every gradient checks out")
 
 
@@ -154,7 +178,10 @@ class GradCheckScreen(ModalScreen[list | None]):
     """The gradient check of iteration `iteration` (default: the current one).
 
     ``comparison``: a student Comparison of that iteration; the student's dW, db are checked
-    instead of the engine's.  Dismisses with the list of ParamCheck (None if closed early)."""
+    instead of the engine's.  ``pending``: the gradients the cursor has not computed yet,
+    each with the step that computes it (Frame.pending); their numeric side is checked,
+    their analytic values and verdicts are not shown.  Dismisses with the list of
+    ParamCheck (None if closed early)."""
 
     BINDINGS = [Binding("escape,g,q", "close", "Close")]
 
@@ -180,8 +207,10 @@ class GradCheckScreen(ModalScreen[list | None]):
     """
 
     def __init__(self, engine, iteration: int | None = None, comparison=None,
-                 student_path: str | None = None) -> None:
+                 student_path: str | None = None, pending: Mapping[str, str] | None = None
+                 ) -> None:
         super().__init__()
+        self.pending = dict(pending or {})
         self.engine = engine
         self.iteration = engine.iteration if iteration is None else iteration
         self.comparison = comparison
@@ -264,8 +293,9 @@ class GradCheckScreen(ModalScreen[list | None]):
         bar = self.query_one("#gradcheck-progress", ProgressBar)
         bar.update(total=bar.total or 1, progress=bar.total or 1)
         self.query_one("#gradcheck-table", Static).update(
-            Content("\n").join(result_lines(checks, self._unchecked)))
-        self.query_one("#gradcheck-verdict", Static).update(conclusion(checks, self._unchecked))
+            Content("\n").join(result_lines(checks, self._unchecked, self.pending)))
+        self.query_one("#gradcheck-verdict", Static).update(
+            conclusion(checks, self._unchecked, self.pending))
 
     def action_close(self) -> None:
         self._stopped = True  # the worker's next progress call stops the check

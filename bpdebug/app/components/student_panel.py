@@ -25,7 +25,7 @@ from textual.widgets import Static
 
 from bpdebug.app.components.matrix_view import MatrixView
 from bpdebug.engine.names import from_key, gradients, key, parameters, post
-from bpdebug.engine.notation import format_number, format_together, notation
+from bpdebug.engine.notation import format_together, notation, relative
 from bpdebug.engine.shapes import fmt
 
 MARK = {"ok": ("✓", "green"), "not run": ("·", "dim")}
@@ -316,7 +316,7 @@ class StudentPanel(Vertical, can_focus=True):
                 footer = Content.assemble(
                     (f"first wrong {at}: ", "bold red"),
                     f"expected {expected_value}, got {got}; "
-                    f"max rel. error {format_number(entry.max_relative_error, 2)}")
+                    f"max rel. error {relative(entry.max_relative_error)}")
             elif entry.status == "shape":
                 footer = Content.assemble(
                     ("wrong shape: ", "bold red"),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bpdebug.engine.notation import format_number
+from bpdebug.engine.notation import format_number, relative
 from bpdebug.engine.shapes import fmt
 
 RTOL, ATOL = 1e-6, 1e-9
@@ -76,7 +76,7 @@ class Entry:
             e = np.asarray(self.expected)[idx] if idx is not None else float("nan")
             at = f"first wrong entry {idx}" if np.ndim(self.expected) else "it is"
             return (f"{self.key}: wrong values: max relative error "
-                    f"{format_number(self.max_relative_error, 3)}; {at}: expected "
+                    f"{relative(self.max_relative_error)}; {at}: expected "
                     f"{format_number(float(e), 6)}, got {format_number(float(a), 6)}{what}")
         if self.status == "raised":
             return f"{self.key}: the student's code raised while computing it{what}"
