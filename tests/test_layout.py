@@ -201,3 +201,16 @@ async def test_x_gives_the_plots_a_column_and_every_panel_is_drawn_once_again(si
                 shown = sum(line.count(f"─ {name} ") + line.count(f"─ {name}─")
                             for line in lines)
                 assert shown == 1, (size, name, shown, "\n".join(lines))
+
+
+@pytest.mark.parametrize("L", [1, 2, 3])
+def test_each_quantity_has_one_panel_at_every_step(L):
+    """On a wide screen backward [L] showed A[L] twice: in the first row and beside Y."""
+    from bpdebug.app.components.matrix_grid import panel_names
+    from bpdebug.engine import plan
+
+    for kind in (plan.FORWARD, plan.COST, plan.BACKWARD, plan.UPDATE, None):
+        for layer in range(1, L + 1):
+            for wide in (False, True):
+                names = [n for row in panel_names(kind, layer, None, L, wide) for n in row]
+                assert len(names) == len(set(names)), (kind, layer, wide, names)

@@ -7,8 +7,8 @@ Each gradient sits under the quantity whose shape it must have (dW[l] under W[l]
 The last panel follows the step: going forward it shows the input A[l-1] the step
 multiplies, at the cost Y, going backward dA[l-1].  A mismatch whose culprit has no
 panel of its own takes that place, outlined.  On a wide screen, backward [l] adds the
-row that produced what it starts from: W[l+1], dZ[l+1] and dA[l] (at the output, A[L]
-and Y).  The update shows every layer's W, b, dW and db, a row a layer.
+row that produced what it starts from: W[l+1], dZ[l+1] and dA[l] (at the output, Y,
+beside which the first row's A[L] makes dZ[L] = A[L] − Y).  The update shows every layer's W, b, dW and db, a row a layer.
 
 One widget draws them all (matrix_view.MatrixPanes), so a step that changes their
 sizes needs no layout pass of Textual's: the grid places its panes itself.  Every
@@ -63,8 +63,8 @@ def panel_names(kind: str | None, l: int, offender: str | None = None, L: int | 
     rows = [[post(q, l) for q in ("W", "b", "Z", "A")],
             [post("dW", l), post("db", l), post("dZ", l), last]]
     if wide and kind == plan.BACKWARD and L is not None:
-        rows.append([post("W", l + 1), post("dZ", l + 1), post("dA", l)] if l < L
-                    else [post("A", L), "Y"])
+        # at the output, Y: A[L] is in the first row already, once is enough
+        rows.append([post("W", l + 1), post("dZ", l + 1), post("dA", l)] if l < L else ["Y"])
     if offender is not None and all(offender not in row for row in rows):
         rows[1][-1] = offender
     return rows
