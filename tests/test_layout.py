@@ -203,6 +203,24 @@ async def test_x_gives_the_plots_a_column_and_every_panel_is_drawn_once_again(si
                 assert shown == 1, (size, name, shown, "\n".join(lines))
 
 
+@pytest.mark.parametrize("size", SIZES[1:], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_cost_chart_fills_the_rows_it_takes(size):
+    """From iteration 1 the top grows for the cost chart; before the iteration's cost
+    step the chart has one cost, and once drew nothing: 18 empty rows at 120×36.  Now
+    J[0]'s bar stands there, the empty column where J[1] will come marked."""
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("e", "n")  # iteration 1, forward [1]: one cost computed
+        for _ in range(app.engine.S):
+            await pilot.pause()
+            lines = screen_lines(app)
+            top = app.query_one("#top").region
+            band = [line[top.x:top.right] for line in lines[top.y + 1:top.bottom - 1]]
+            empty = [y for y, line in enumerate(band) if set(line) <= BOX]
+            assert not empty and len(band) > 4, (app.engine.position, empty, band)
+            await pilot.press("n")
+
+
 @pytest.mark.parametrize("L", [1, 2, 3])
 def test_each_quantity_has_one_panel_at_every_step(L):
     """On a wide screen backward [L] showed A[L] twice: in the first row and beside Y."""
