@@ -396,8 +396,9 @@ class MatrixPane:
     def _column_room(self) -> int:
         if self._facts is None:
             return 0
-        bracket = 1 if self.focused and self.cursor is not None else 0  # the cursor's "]"
-        return max(0, (self.width - 2 - self._gutter - bracket) // self._cell)
+        # the cursor takes no column: its "]" goes in the next cell's gap, or after the
+        # last column where there is room (else the reversed number is its mark)
+        return max(0, (self.width - 2 - self._gutter) // self._cell)
 
     def rows_shown(self) -> range:
         self._fresh()
@@ -556,7 +557,8 @@ class MatrixPane:
         """One matrix row: whole cells only, each on its colour, the gap before its number
         included (a space's colour is its background alone, so a row is one Segment per
         colour, not two per cell).  The cell cursor is a box, [ and ] in the gaps on either
-        side of its number, with its row and column labels reversed; the cells that feed
+        side of its number (the "]" of the last column where the box has room), with its
+        row and column labels reversed; the cells that feed
         an explained element are underlined."""
         assert self._facts is not None
         base, background = palette.base, palette.background
