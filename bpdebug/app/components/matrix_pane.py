@@ -396,8 +396,8 @@ class MatrixPane:
     def _column_room(self) -> int:
         if self._facts is None:
             return 0
-        # the cursor takes no column: its "]" goes in the next cell's gap, or after the
-        # last column where there is room (else the reversed number is its mark)
+        # the cursor takes no column: its "]" goes in the next cell's gap, after the last
+        # column where there is room, else in the border
         return max(0, (self.width - 2 - self._gutter) // self._cell)
 
     def rows_shown(self) -> range:
@@ -535,6 +535,9 @@ class MatrixPane:
             if row >= rows.stop:
                 return [left, Segment(" " * inner, palette.base), right]
             body = self._row(row, columns, palette, inner)
+            if (self.focused and self.cursor == (row, columns.stop - 1)
+                    and self._gutter + len(columns) * self._cell >= inner):
+                right = Segment("]", palette.cursor)  # no room inside: the border closes it
         return [left, *body, right]
 
     def _header(self, shown: range, palette: Palette, inner: int) -> list[Segment]:
@@ -557,8 +560,8 @@ class MatrixPane:
         """One matrix row: whole cells only, each on its colour, the gap before its number
         included (a space's colour is its background alone, so a row is one Segment per
         colour, not two per cell).  The cell cursor is a box, [ and ] in the gaps on either
-        side of its number (the "]" of the last column where the box has room), with its
-        row and column labels reversed; the cells that feed
+        side of its number (the last column's "]" in the border when the box has no room
+        inside), with its row and column labels reversed; the cells that feed
         an explained element are underlined."""
         assert self._facts is not None
         base, background = palette.base, palette.background
