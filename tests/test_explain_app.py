@@ -58,8 +58,10 @@ async def test_the_arrows_move_the_cell_cursor_of_a_focused_panel_and_step_other
         assert app.engine.position == 1  # the arrows moved the cursor, not the engine
         await pilot.press("down", "right")  # held at the last row and column
         assert view.cursor == (2, 3)
-        line = view.render_line(3).text  # the header, then rows 0, 1, 2
-        assert re.search(r"\[\s*\S+\]", line), line  # a box around the cell, not colour alone
+        # the border, the header, then rows 0, 1, 2: a box around the cell, not colour
+        # alone (at the last column its "]" may be in the border: the cursor takes no room)
+        line = "".join(segment.text for segment in view.line(4, view.host.palette))
+        assert re.search(r"\[\s*\S+\]", line), line
         await pilot.press("n")  # n still steps
         assert app.engine.position == 2
 

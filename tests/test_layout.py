@@ -201,3 +201,76 @@ async def test_x_gives_the_plots_a_column_and_every_panel_is_drawn_once_again(si
                 shown = sum(line.count(f"─ {name} ") + line.count(f"─ {name}─")
                             for line in lines)
                 assert shown == 1, (size, name, shown, "\n".join(lines))
+
+
+def pane_texts(app) -> dict[str, tuple[range, list[str]]]:
+    """Each matrix panel on screen: the columns it shows, and the text inside its box
+    with the cursor's brackets read as the gaps they stand in."""
+    grid = app.query_one(MatrixGrid)
+    lines = screen_lines(app)
+    texts = {}
+    for pane in grid.views:
+        region = grid.region_of(pane).shrink((1, 1, 1, 1))
+        inside = [line[region.x:region.right].replace("[", " ").replace("]", " ")
+                  for line in lines[region.y:region.bottom]]
+        texts[pane.matrix_name] = (pane.columns_shown(), inside)
+    return texts
+
+
+@pytest.mark.parametrize("size", SIZES[:2], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_cell_cursor_costs_no_column(size, tmp_path):
+    """tab into each panel in turn: it shows the same columns and the same numbers as
+    before, only the cursor's mark is new (its "]" once cost the panel a column)."""
+    app = make_app("3-2-1", tmp_path)
+    async with app.run_test(size=size) as pilot:
+        tabbed = cut = 0
+        for keys in ("nn", "nnn", "n"):  # forward [2], backward [1], the update
+            await pilot.press(*keys)
+            await pilot.pause()
+            before = pane_texts(app)
+            grid = app.query_one(MatrixGrid)
+            for _ in range(len(grid.views)):
+                await pilot.press("tab")
+                await pilot.pause()
+                if app.focused is not grid or grid.current not in grid.views:
+                    continue
+                pane = grid.current
+                if pane.grid_shape is None:
+                    continue
+                assert pane_texts(app) == before, (app.engine.position, pane.matrix_name)
+                tabbed += 1
+                cut += len(pane.columns_shown()) < pane.grid_shape[1]
+            await pilot.press("escape")
+            app.screen.set_focus(None)
+        assert tabbed >= 8 and (cut or size != (80, 24))
+
+
+@pytest.mark.parametrize("size", SIZES[1:], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_cost_chart_fills_the_rows_it_takes(size):
+    """From iteration 1 the top grows for the cost chart; before the iteration's cost
+    step the chart has one cost, and once drew nothing: 18 empty rows at 120×36.  Now
+    J[0]'s bar stands there, the empty column where J[1] will come marked."""
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("e", "n")  # iteration 1, forward [1]: one cost computed
+        for _ in range(app.engine.S):
+            await pilot.pause()
+            lines = screen_lines(app)
+            top = app.query_one("#top").region
+            band = [line[top.x:top.right] for line in lines[top.y + 1:top.bottom - 1]]
+            empty = [y for y, line in enumerate(band) if set(line) <= BOX]
+            assert not empty and len(band) > 4, (app.engine.position, empty, band)
+            await pilot.press("n")
+
+
+@pytest.mark.parametrize("L", [1, 2, 3])
+def test_each_quantity_has_one_panel_at_every_step(L):
+    """On a wide screen backward [L] showed A[L] twice: in the first row and beside Y."""
+    from bpdebug.app.components.matrix_grid import panel_names
+    from bpdebug.engine import plan
+
+    for kind in (plan.FORWARD, plan.COST, plan.BACKWARD, plan.UPDATE, None):
+        for layer in range(1, L + 1):
+            for wide in (False, True):
+                names = [n for row in panel_names(kind, layer, None, L, wide) for n in row]
+                assert len(names) == len(set(names)), (kind, layer, wide, names)

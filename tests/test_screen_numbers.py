@@ -258,13 +258,7 @@ def three_two_one():
 READ = [(f"{q}[{l}]", (0, 0)) for l in (1, 2) for q in ("W", "b", "Z", "dW")]
 
 
-NARROW_GAP = pytest.mark.xfail(strict=True, reason=(
-    "known gap (issue 21): at 80x24 a panel at its fewest figures (2) drops the changed "
-    "mark's reserved column to keep three columns, so its width, and a neighbour's "
-    "figures, still change between steps"))
-
-
-@pytest.mark.parametrize("size", [(120, 36), pytest.param((80, 24), marks=NARROW_GAP)],
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)],
                          ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("scenario", ["xor", "3-2-1"])
 async def test_an_unchanged_entry_reads_the_same_text_at_every_step(scenario, size):

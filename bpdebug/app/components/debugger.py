@@ -258,7 +258,11 @@ class Debugger(Vertical):
         self.loss.display = room.cost > 0
         if self.panels:
             self.extras.styles.width = room.extras
-        self.grid.place(Size(*room.grid))
+        # the grid's height at the step with the tallest equations, where it is shortest
+        tallest = asks.stepping_height
+        shortest = share_out(dataclasses.replace(
+            asks, equations_height=lambda w: max(asks.equations_height(w), tallest)))
+        self.grid.place(Size(*room.grid), least_height=shortest.grid[1])
         self.loss.place(room.cost, room.top)
 
 

@@ -33,7 +33,7 @@ PANELS = [
      "the current layer's W[l], b[l], Z[l], A[l], dZ[l], dW[l], db[l] and A[l-1] "
      "(forward), Y (cost) or dA[l-1] (backward); each panel as big as its matrix "
      "needs. On a wide screen, backward [l] also shows what produced dA[l]: W[l+1], "
-     "dZ[l+1] (at the output, A[L] and Y); the update shows every layer's W, b, dW "
+     "dZ[l+1] (at the output, Y); the update shows every layer's W, b, dW "
      "and db. Title: name, shape, ✓/✗; a red outline marks the matrix a mismatch is "
      "about. Colour: blue negative, red positive, zero the background, purple NaN/Inf."),
     ('Numbers',

@@ -12,7 +12,7 @@ from bpdebug.app.components import unchanged
 from bpdebug.app.components.text_panel import TextPanel
 from bpdebug.engine.frame import Frame
 from bpdebug.engine.notation import plain
-from bpdebug.engine.sparkline import bars, column_of, log_scale, shown
+from bpdebug.engine.sparkline import BARS, bars, column_of, log_scale, shown
 
 MARK_STYLE = "bold reverse yellow"
 TEXT_LINES = 2
@@ -56,11 +56,16 @@ def history_line(frame: Frame, width: int = 80) -> Content:
 
 
 def chart(history, current: int, width: int, height: int) -> list[Content]:
-    """The bars, the column holding the current iteration marked."""
-    if len(history) < 2 or width <= 0 or height <= 0:
+    """The bars, the column holding the current iteration marked; before the current
+    iteration's cost step, the empty column where its bar will come (the class guesses
+    it).  One cost is a full bar: the tallest so far."""
+    n = len(history)
+    if not n or width <= 0 or height <= 0:
         return []
-    rows = bars(history, width, height)
-    mark = column_of(current, len(history), width)
+    rows = bars(history, width, height) if n > 1 else [BARS[-1]] * height
+    mark = column_of(current, n, width)
+    if mark is None and current == n and n < width:  # its cost comes later in the step
+        rows, mark = [row.ljust(n + 1) for row in rows], n
     out = []
     for row in rows:
         if mark is None or mark >= len(row):

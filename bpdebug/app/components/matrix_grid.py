@@ -7,8 +7,8 @@ Each gradient sits under the quantity whose shape it must have (dW[l] under W[l]
 The last panel follows the step: going forward it shows the input A[l-1] the step
 multiplies, at the cost Y, going backward dA[l-1].  A mismatch whose culprit has no
 panel of its own takes that place, outlined.  On a wide screen, backward [l] adds the
-row that produced what it starts from: W[l+1], dZ[l+1] and dA[l] (at the output, A[L]
-and Y).  The update shows every layer's W, b, dW and db, a row a layer.
+row that produced what it starts from: W[l+1], dZ[l+1] and dA[l] (at the output, Y,
+beside which the first row's A[L] makes dZ[L] = A[L] − Y).  The update shows every layer's W, b, dW and db, a row a layer.
 
 One widget draws them all (matrix_view.MatrixPanes), so a step that changes their
 sizes needs no layout pass of Textual's: the grid places its panes itself.  Every
@@ -21,9 +21,13 @@ A panel narrow enough to give up figures gives them up for its quantity at every
 of this width (``held``): W[1] squeezed beside Z[1] and A[1] going forward keeps the
 same figures at the update, where it has more room, so an entry that has not changed
 reads the same text at every step.  The first time the grid has a width, it lays out
-every step of the iteration (``rehearse``), the quantities not computed yet standing
-in as zeros of their shape (which keep room for the numbers they will hold), so the
-figures are held from the first step on, not from the first narrow one.
+every step of the iteration (``rehearse``) as that step will show it: what the step
+has not computed yet as "not computed yet", what it has but the frame on screen not yet
+as zeros of its shape (which keep room for the numbers they will hold), at the height
+the grid has at the step with the tallest equations (a shorter grid wraps fewer rows of
+panels, and so gives each panel less width).  The panes then show those figures and no
+other at this width: one squeezed more than the rehearsal foresaw shows fewer columns,
+never fewer figures, so an entry reads the same from the first step on.
 """
 
 from __future__ import annotations
@@ -63,8 +67,8 @@ def panel_names(kind: str | None, l: int, offender: str | None = None, L: int | 
     rows = [[post(q, l) for q in ("W", "b", "Z", "A")],
             [post("dW", l), post("db", l), post("dZ", l), last]]
     if wide and kind == plan.BACKWARD and L is not None:
-        rows.append([post("W", l + 1), post("dZ", l + 1), post("dA", l)] if l < L
-                    else [post("A", L), "Y"])
+        # at the output, Y: A[L] is in the first row already, once is enough
+        rows.append([post("W", l + 1), post("dZ", l + 1), post("dA", l)] if l < L else ["Y"])
     if offender is not None and all(offender not in row for row in rows):
         rows[1][-1] = offender
     return rows
@@ -271,11 +275,21 @@ def heights(total: int, wanted: list[int]) -> tuple[list[int], int]:
     return floors[:fit], fit
 
 
-def steady_pane() -> MatrixPane:
-    """A pane as wide at every step, so its quantity keeps its figures."""
+def steady_pane(keeps_figures: bool = True) -> MatrixPane:
+    """A pane as wide at every step, showing the figures its grid holds its quantity to
+    (a rehearsal's chooses them)."""
     pane = MatrixPane()
     pane.steady = True
+    pane.keeps_figures = keeps_figures
     return pane
+
+
+def not_yet(steps, k: int) -> frozenset[str]:
+    """What step k shows as "not computed yet": the results of the steps after it in
+    the iteration, but for the parameters (the update's results, there from the start)."""
+    later = {e.target for step in steps[k + 1:] if step.kind != plan.UPDATE
+             for e in step.equations}
+    return frozenset(later - {e.target for step in steps[:k + 1] for e in step.equations})
 
 
 class MatrixGrid(MatrixPanes):
@@ -294,9 +308,11 @@ class MatrixGrid(MatrixPanes):
         self._more: str = ""  # the line under the rows when not all fit
         self._more_y = -1
         self._arranged: list[list[tuple[MatrixPane, Need]]] = []  # the rows as placed
-        # the fewest figures each quantity has shown at a width: (width, name) -> figures
+        # the figures each quantity shows at a width, the fewest any step of the
+        # rehearsal gave it: (width, name) -> figures
         self.held: dict[tuple[int, str], int] = {}
         self._rehearsed: set[int] = set()  # the widths every step has been laid out at
+        self._least_height: int | None = None  # the grid's height at its shortest step
         self._frame: Frame | None = None  # the frame shown, and what its step computed
         self._computed: frozenset[str] = frozenset()
 
@@ -362,10 +378,12 @@ class MatrixGrid(MatrixPanes):
     def rehearse(self, frame: Frame, width: int, height: int, wide: bool) -> None:
         """Hold each quantity to the fewest figures any step of the iteration gives it at
         this width: every step's panels laid out as show() and place() would, from the
-        frame's values, zeros of the right shape for those not computed yet."""
+        frame's values; "not computed yet" for what the step has not computed, zeros of
+        the right shape for what it has but the frame not yet."""
         network = frame.network
-        for step in network.steps:
+        for k, step in enumerate(network.steps):
             rows = panel_names(step.kind, step.layer or 1, None, network.L, wide)
+            later = not_yet(network.steps, k)
             placed = []
             for names in rows:
                 panes = []
@@ -373,9 +391,12 @@ class MatrixGrid(MatrixPanes):
                     value, shape = frame.values.get(name), frame.expected.get(name)
                     if value is None and shape is None:
                         continue
-                    pane = steady_pane()
-                    pane.show(name, value if value is not None else np.zeros(shape),
-                              expected=shape)
+                    if name in later:
+                        value = None
+                    elif value is None:
+                        value = np.zeros(shape)
+                    pane = steady_pane(keeps_figures=False)
+                    pane.show(name, value, expected=shape)
                     pane.hold_figures(self.held.get((width, name), FIGURES))
                     panes.append(pane)
                 computed = frozenset(equation.target for equation in step.equations)
@@ -406,9 +427,14 @@ class MatrixGrid(MatrixPanes):
         if self._planned != self.size:
             self.place(self.size)
 
-    def place(self, size: Size) -> None:
-        """Give each row its height and each panel its share of the width."""
+    def place(self, size: Size, least_height: int | None = None) -> None:
+        """Give each row its height and each panel its share of the width.  `least_height`
+        is the height the grid has at the step with the tallest equations (its own
+        height by default): the rehearsal lays every step out at it, as a grid that
+        wraps fewer rows of panels gives each panel less width."""
         self._planned = size
+        if least_height is not None:
+            self._least_height = least_height
         width, height = size
         if not width or not height:
             self.arrange([])
@@ -416,7 +442,8 @@ class MatrixGrid(MatrixPanes):
         if self._frame is not None and width not in self._rehearsed:
             self._rehearsed.add(width)
             wide = (self.app.size.width if self.is_attached else width) >= WIDE
-            self.rehearse(self._frame, width, height, wide)
+            least = min(height, self._least_height or height)
+            self.rehearse(self._frame, width, least, wide)
         for panes, needs in zip(self._grid, self._needs):  # held to fewer since they asked
             for k, pane in enumerate(panes):
                 if pane.hold_figures(self.held.get((width, pane.matrix_name), FIGURES)):
@@ -453,8 +480,6 @@ class MatrixGrid(MatrixPanes):
             self._more, self._more_y = more, y
             self._forget(Region(0, 0, width, height))
         self.arrange(places)
-        for pane, _ in places:
-            self._hold(width, pane)
 
     def show_pane(self, pane: MatrixPane) -> None:
         """Scroll the rows of panes so that this one shows."""

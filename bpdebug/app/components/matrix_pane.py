@@ -11,8 +11,9 @@ align, its decimals decided by the range of its values (the decade of the larges
 so an entry reads the same at every step where it is unchanged.  The largest entry
 keeps four figures however wide the panel; a narrow one gives up whole figures before
 columns, down to three columns, and its grid may hold it to fewer still
-(``most_figures``: the fewest another step of the iteration gives that quantity), so
-the same entry reads the same from step to step.  Only whole columns and rows are
+(``most_figures``: the fewest another step of the iteration gives that quantity; the
+grid's panes ``keeps_figures``: exactly those, whatever their width), so the same entry
+reads the same from step to step.  Only whole columns and rows are
 drawn, and there are no scrollbars: "…" marks the side where there is more, in the
 border (the header line's left or right edge for columns, the corner's neighbour
 above or below the row labels for rows), and a panel scrolled away from its corner
@@ -151,6 +152,10 @@ class MatrixPane:
         self._figures = FIGURES
         self.most_figures = FIGURES  # what the grid holds this quantity to (see module)
         self.steady = False  # as wide at every step: the grid's panes (see _cell_for)
+        # the figures are most_figures at any width (the grid's panes: their grid has
+        # worked out the fewest any step gives them, and a squeezed pane shows fewer
+        # columns, never fewer figures than at the step before)
+        self.keeps_figures = False
         self._notation = Notation(False, 0)
         self._cell = 2
         self._stale = True  # the figures are chosen again before the next line is drawn
@@ -277,16 +282,17 @@ class MatrixPane:
 
     def _cell_for(self, shape: Notation, figures: int) -> int:
         # the header's column numbers fit too; the changed mark has a column of its own
-        if not self.steady or figures <= FEWER[-1]:
+        if not self.steady:
             return 1 + max(self._index, shape.width + (self._changed is not None))
         # A steady pane keeps the mark's column when nothing changed, so it is as wide
-        # at every step (and keeps its figures); and a matrix of zeros (b before the
-        # first update) keeps room for the numbers it will hold: -0.0 and the figures.
-        # At the fewest figures, three columns come first.
-        number = shape.width + 1
+        # at every step; and a matrix of zeros (b before the first update) keeps room
+        # for the numbers it will hold: -0.0 and the figures.  At the fewest figures,
+        # three columns come first: the mark's column only when something changed.
+        fewest = figures <= FEWER[-1]
+        number = shape.width + (self._changed is not None if fewest else 1)
         summary = self._facts.stats if self._facts is not None else None
         if summary is not None and summary.scale == 0:
-            number = max(number, figures + 5)
+            number = max(number, figures + (4 if fewest else 5))
         return 1 + max(self._index, number)
 
     def content_width(self, columns: int | None = None, figures: int = FIGURES) -> int:
@@ -358,7 +364,7 @@ class MatrixPane:
         most = self.most_figures
         chosen = (most, self._facts.notation(most))
         least = min(AT_LEAST, columns)
-        if 0 < width and room < least * self._cell_for(chosen[1], most):
+        if not self.keeps_figures and 0 < width and room < least * self._cell_for(chosen[1], most):
             for figures in (f for f in FEWER if f < most):  # a small terminal: columns first
                 chosen = (figures, self._facts.notation(figures))
                 if room >= least * self._cell_for(chosen[1], figures):
@@ -396,8 +402,9 @@ class MatrixPane:
     def _column_room(self) -> int:
         if self._facts is None:
             return 0
-        bracket = 1 if self.focused and self.cursor is not None else 0  # the cursor's "]"
-        return max(0, (self.width - 2 - self._gutter - bracket) // self._cell)
+        # the cursor takes no column: its "]" goes in the next cell's gap, after the last
+        # column where there is room, else in the border
+        return max(0, (self.width - 2 - self._gutter) // self._cell)
 
     def rows_shown(self) -> range:
         self._fresh()
@@ -534,6 +541,9 @@ class MatrixPane:
             if row >= rows.stop:
                 return [left, Segment(" " * inner, palette.base), right]
             body = self._row(row, columns, palette, inner)
+            if (self.focused and self.cursor == (row, columns.stop - 1)
+                    and self._gutter + len(columns) * self._cell >= inner):
+                right = Segment("]", palette.cursor)  # no room inside: the border closes it
         return [left, *body, right]
 
     def _header(self, shown: range, palette: Palette, inner: int) -> list[Segment]:
@@ -556,7 +566,8 @@ class MatrixPane:
         """One matrix row: whole cells only, each on its colour, the gap before its number
         included (a space's colour is its background alone, so a row is one Segment per
         colour, not two per cell).  The cell cursor is a box, [ and ] in the gaps on either
-        side of its number, with its row and column labels reversed; the cells that feed
+        side of its number (the last column's "]" in the border when the box has no room
+        inside), with its row and column labels reversed; the cells that feed
         an explained element are underlined."""
         assert self._facts is not None
         base, background = palette.base, palette.background
