@@ -145,7 +145,8 @@ class Debugger(Vertical):
         draws = [lambda: self.strip.show(frame),
                  lambda: explained.show(frame),  # first: the frame of another moment closes it
                  lambda: self.equations.show(frame),
-                 lambda: self.grid.show(frame, layer, *explained.feeds()),
+                 # placed by _fit, once every panel's size is known
+                 lambda: self.grid.show(frame, layer, *explained.feeds(), placed=False),
                  lambda: self.loss.show(frame, note, draw=False)]
         draws += [lambda panel=panel: panel.show(frame) for panel in self.panels]
         failed = None
@@ -247,6 +248,7 @@ class Debugger(Vertical):
         """Every panel sized for the step, in the step's action: a size set to what it
         already is costs nothing, and a new one is one layout pass (steady.py)."""
         if not self.size.height:
+            self.grid.place(self.grid.size)  # nothing to share out yet: its own size
             return
         if self.explained.display:  # a long sum is written whole where half the screen holds it
             self.explained.fit(max(4, (self.size.height - 3) // 2 - 2))

@@ -331,10 +331,12 @@ class MatrixGrid(MatrixPanes):
         return self.places[pane].translate(self.content_region.offset)
 
     def show(self, frame: Frame, layer: int | None = None, explained: str | None = None,
-             feeds: Mapping[str, tuple] = MappingProxyType({}), size: Size | None = None) -> None:
+             feeds: Mapping[str, tuple] = MappingProxyType({}), size: Size | None = None,
+             placed: bool = True) -> None:
         """The step's panels, placed for `size` (the grid's own by default): the size
-        the grid will have when the frame is drawn.  With an element ``explained``, the
-        cells that feed it (``feeds``, by quantity) underlined, their panels on screen."""
+        the grid will have when the frame is drawn (not `placed`: the caller places them,
+        once it knows that size).  With an element ``explained``, the cells that feed it
+        (``feeds``, by quantity) underlined, their panels on screen."""
         network = frame.network
         if layer is not None:
             self.shown_layer = max(1, min(network.L, layer))
@@ -373,7 +375,8 @@ class MatrixGrid(MatrixPanes):
                 needs.append(kept[1])
             self._grid.append(panes)
             self._needs.append(needs)
-        self.place(size or self.size)
+        if placed:
+            self.place(size or self.size)
 
     def rehearse(self, frame: Frame, width: int, height: int, wide: bool) -> None:
         """Hold each quantity to the fewest figures any step of the iteration gives it at
