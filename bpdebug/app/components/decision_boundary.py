@@ -61,28 +61,45 @@ def glyph_style(k: int, background: Color) -> Style:
 
 def draw_boundary(classes: np.ndarray, confidence: np.ndarray, points: dict[tuple[int, int], int],
                   background: Color) -> list[Strip]:
-    """Two grid rows per line: `▀` is the upper cell's colour on the lower cell's."""
+    """Two grid rows per line: `▀` is the upper cell's colour on the lower cell's.  A run
+    of cells alike is one segment, and each pair of colours one Style, made once."""
     rows, columns = classes.shape
+    # eight shades are all a glance can tell apart
+    shades = np.rint(np.nan_to_num(np.asarray(confidence, dtype=np.float64)) * 8).astype(int)
+    kinds = np.asarray(classes).astype(int)
     fills: dict[tuple[int, int], Color] = {}
+    styles: dict[tuple, Style] = {}
 
-    def fill(k: int, c: float) -> Color:
-        key = (k, round(c * 8))  # eight shades are all a glance can tell apart
+    def fill(key: tuple[int, int]) -> Color:
         if key not in fills:
-            fills[key] = background.blend(class_colour(k), 0.2 + 0.6 * key[1] / 8)
+            fills[key] = background.blend(class_colour(key[0]), 0.2 + 0.6 * key[1] / 8)
         return fills[key]
+
+    def half_blocks(upper: tuple[int, int], lower: tuple[int, int]) -> Style:
+        if (upper, lower) not in styles:
+            styles[upper, lower] = Style(color=fill(upper).rich_color, bgcolor=fill(lower).rich_color)
+        return styles[upper, lower]
 
     strips = []
     for line in range(rows // 2):
-        segments = []
-        for c in range(columns):
-            upper = fill(int(classes[2 * line, c]), float(confidence[2 * line, c]))
-            lower = fill(int(classes[2 * line + 1, c]), float(confidence[2 * line + 1, c]))
+        top = list(zip(kinds[2 * line].tolist(), shades[2 * line].tolist()))
+        bottom = list(zip(kinds[2 * line + 1].tolist(), shades[2 * line + 1].tolist()))
+        segments, run, c = [], 0, 0
+        while c < columns:
             k = points.get((line, c))
-            if k is None:
-                segments.append(Segment("▀", Style(color=upper.rich_color, bgcolor=lower.rich_color)))
-            else:
-                segments.append(Segment(GLYPHS[k % len(GLYPHS)], glyph_style(k, lower.blend(upper, 0.5))))
-        strips.append(Strip(segments, columns).simplify())
+            if k is not None:
+                upper, lower = fill(top[c]), fill(bottom[c])
+                segments.append(Segment(GLYPHS[k % len(GLYPHS)],
+                                        glyph_style(k, lower.blend(upper, 0.5))))
+                c += 1
+                continue
+            run = c + 1
+            while run < columns and top[run] == top[c] and bottom[run] == bottom[c] \
+                    and (line, run) not in points:
+                run += 1
+            segments.append(Segment("▀" * (run - c), half_blocks(top[c], bottom[c])))
+            c = run
+        strips.append(Strip(segments, columns))
     return strips
 
 
