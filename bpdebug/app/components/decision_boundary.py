@@ -132,8 +132,9 @@ def with_axes(draw, bounds: tuple[float, float, float, float], names: tuple[str,
         return draw(columns, lines)
     style = base + AXIS
     beside = {0: y1, height // 2: names[1], height - 1: y0}
-    strips = [Strip.join([Strip([Segment(beside.get(r, "").rjust(gutter - 1) + " ", style)]),
-                          strip.adjust_cell_length(width, base)])
+    strips = [Strip([Segment(beside.get(r, "").rjust(gutter - 1) + " ", style),
+                     *(strip if strip.cell_length == width
+                       else strip.adjust_cell_length(width, base))], gutter + width)
               for r, strip in enumerate(draw(width, height))]
     middle = names[0].center(width - len(x0) - len(x1))
     strips.append(Strip([Segment(" " * gutter + x0 + middle + x1, style)]))
