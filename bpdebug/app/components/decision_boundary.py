@@ -23,6 +23,7 @@ from textual.content import Content
 from textual.strip import Strip
 from textual.widget import Widget
 
+from bpdebug.app.components import unchanged
 from bpdebug.app.components.box import whole_words
 from bpdebug.app.components.heatmap import NEGATIVE, NON_FINITE, POSITIVE, solid
 from bpdebug.engine import plan
@@ -250,8 +251,8 @@ class DecisionBoundary(Widget):
 
     def _title(self) -> None:
         if self._picture is not None:
-            self.border_title = whole_words(f"{self._source[2]} · {self._picture.what}",
-                                            self.outer_size.width)
+            unchanged.titles(self, whole_words(f"{self._source[2]} · {self._picture.what}",
+                                               self.outer_size.width))
 
     def _draw(self) -> None:
         if self._source is None:
@@ -263,7 +264,7 @@ class DecisionBoundary(Widget):
                                     solid(self.background_colors[1]), self.rich_style)
             self._strips = self._picture.strips
             self._title()
-            self.border_subtitle = self._picture.legend
+            unchanged.titles(self, subtitle=self._picture.legend)
         self.refresh()
 
     def render_line(self, y: int) -> Strip:

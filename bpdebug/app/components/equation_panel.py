@@ -188,24 +188,24 @@ class EquationPanel(TopPanel):
         self.set_class(not frame.ok, "mismatch")
         if record is None:
             step = frame.next_step
-            self.border_title = step_title(step, frame.iteration, "next: ")
+            unchanged.titles(self, step_title(step, frame.iteration, "next: "))
             if frame.training is not None:
-                self.border_subtitle = Content("t or Esc stops")
+                unchanged.titles(self, subtitle=Content("t or Esc stops"))
                 body = [Content(f"Training: iteration {frame.iteration} is next. Each "
                                 "iteration computes:")]
             else:
-                self.border_subtitle = Content("press n to take it")
+                unchanged.titles(self, subtitle=Content("press n to take it"))
                 body = [Content("Nothing computed yet. The first step will compute:")]
             body += preview_lines(step, frame.expected)
         else:
-            self.border_title = step_title(record.step, record.iteration)
+            unchanged.titles(self, step_title(record.step, record.iteration))
             if record.mismatch is not None:
                 body = mismatch_lines(record)
             elif record.error is not None:
                 body = error_lines(record)
             else:
                 body = computed_lines(record)
-            self.border_subtitle = self._next(frame)
+            unchanged.titles(self, subtitle=self._next(frame))
         unchanged.update(self, Content("\n").join(body), layout=False)  # sized by the debugger
 
     @staticmethod
@@ -219,7 +219,6 @@ class EquationPanel(TopPanel):
     def show_error(self, title: str, text: str) -> None:
         """An exception from the app itself, shown where the equations were."""
         self.add_class("mismatch")
-        self.border_title = Content.styled(title, BAD_STYLE)
-        self.border_subtitle = None
+        unchanged.titles(self, Content.styled(title, BAD_STYLE), None)
         self.update(Content(text))
 

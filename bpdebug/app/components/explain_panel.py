@@ -134,10 +134,10 @@ class ExplainPanel(TopPanel):
         explanation, nudge = explained.explanation, explained.nudge
         what = explanation.element if explanation is not None else (
             nudge.parameter if nudge is not None else None)
-        self.border_title = Content.assemble(("explain", "bold cyan"),
-                                             f" {what}" if what is not None else "",
-                                             f" · {self._iterations()}")
-        self.border_subtitle = Content("esc closes · enter explains · + nudges")
+        unchanged.titles(self, Content.assemble(("explain", "bold cyan"),
+                                                f" {what}" if what is not None else "",
+                                                f" · {self._iterations()}"),
+                         Content("esc closes · enter explains · + nudges"))
         body: list[Content] = []
         if explained.note:
             body.append(Content.styled(explained.note, "italic"))

@@ -161,7 +161,7 @@ class GradientNorms(Static):
 
     def _draw(self) -> None:
         width = self.content_region.width or 60
-        self.border_title = whole_words(TITLE, self.outer_size.width or width)
+        unchanged.titles(self, whole_words(TITLE, self.outer_size.width or width))
         body = Content("\n").join(lines(self._norms, self._watch, width)) if self._norms \
             else Content.styled("no layers yet", "dim italic")
         # Its height is its lines (height: auto): a layout pass only when their number changes.

@@ -127,8 +127,7 @@ class LossPanel(TextPanel):
         # Only what the columns show is read: a long training run costs no more to draw.
         log = log_scale(shown(history, max(width, 1)))
         title = "cost J (log scale)" if log else "cost J"
-        if self.border_title != title:  # setting it repaints the panel, even when the same
-            self.border_title = Content(title)
+        unchanged.titles(self, Content(title))
         lines = chart(history, frame.iteration, width, max(0, height - TEXT_LINES - bool(self._note)))
         lines += [headline(frame, width), history_line(frame, width)]
         if self._note:
