@@ -226,6 +226,7 @@ class DecisionBoundary(Widget):
         self._source: tuple | None = None  # (network, params, when) last shown
         self._strips: list[Strip] = []
         self._picture: Picture | None = None
+        self._fitted: tuple | None = None  # (width, its lines, a blank line)
 
     def show(self, frame: Frame) -> None:
         """Redraw for the frame's parameters (one forward pass over the grid)."""
@@ -265,10 +266,19 @@ class DecisionBoundary(Widget):
             self._strips = self._picture.strips
             self._title()
             unchanged.titles(self, subtitle=self._picture.legend)
+        self._fitted = None
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._fitted = None
+
     def render_line(self, y: int) -> Strip:
+        # Each line fitted to the width once per picture (a style lookup walks the DOM).
         width = self.content_region.width
-        if y < len(self._strips):
-            return self._strips[y].adjust_cell_length(width, self.rich_style)
-        return Strip.blank(width, self.rich_style)
+        if self._fitted is None or self._fitted[0] != width:
+            base = self.rich_style
+            self._fitted = (width, [strip.adjust_cell_length(width, base)
+                                    for strip in self._strips], Strip.blank(width, base))
+        _, lines, blank = self._fitted
+        return lines[y] if y < len(lines) else blank
