@@ -3,7 +3,9 @@
     .venv/bin/python -m bench.run            # the full run (a few minutes)
     .venv/bin/python -m bench.run --quick    # a short run, noisier
     .venv/bin/python -m bench.run --only engine,memory
-    .venv/bin/python -m bench.run --quick --only steps   # step latency vs a one-label app
+    .venv/bin/python -m bench.run --quick --only steps   # step latency vs LinesApp
+    .venv/bin/python -m bench.run --quick --only startup    # time to first frame
+    .venv/bin/python -m bench.run --quick --only training   # a key while training
 
 Every figure that is a ratio is taken within this one run, so the machine's speed
 cancels out.  The table is also written to bench/results.md.
