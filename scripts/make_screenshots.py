@@ -41,8 +41,9 @@ VIEWS = {
               "784-128-64-10 with m = 256: only the visible cells are drawn"),
     "picker": (None, None, (120, 36), [], "bpdebug with no argument: the bundled scenarios"),
     "help": ("xor", None, (120, 36), ["question_mark"], "the help screen on ?"),
-    "gradcheck": ("bug-forgot-m", None, (120, 36), ["g", "wait"],
-                  "the gradient check on g: the missing 1/m puts every dW and db in 'wrong'"),
+    "gradcheck": ("bug-forgot-m", None, (120, 36), ["e", "g", "wait"],
+                  "the gradient check on g at the end of the iteration: the missing 1/m puts "
+                  "every dW and db in 'wrong'"),
     "student": ("grade-deep", "scenarios/students/dlai-deep/linear_backward_no_m.py", (130, 40),
                 ["f", "n"], "--impl on a deeplearning.ai hand-in: dW[3] wrong, the student's "
                 "line that made it and the likely cause, beside the reference"),
