@@ -142,6 +142,12 @@ async def test_nudge_before_the_backward_pass_shows_dj_over_eps_alone():
         nudged = [(W, params[0][1])] + params[1:]
         J, J_nudged = (build.J(X, Y, p, activations, engine.scenario.loss) for p in (params, nudged))
         assert abs(ratio - (J_nudged - J) / eps) <= 1e-6 * abs(ratio)
+        # Nor is J on screen before its step: only how much the nudge moves it.
+        assert "J itself is not shown before its step: cost" in text, text
+        for value in (J, J_nudged):
+            for figures in (4, 6, 12):
+                assert plain(value, figures) not in screen, (value, figures)
+        assert not re.search(r"^\s*J(\(\+ε\)| at iteration \d+)\s*=", text, re.M), text
 
 
 async def test_nudge_after_the_backward_pass_sets_dw_beside_dj_over_eps():
@@ -158,3 +164,6 @@ async def test_nudge_after_the_backward_pass_sets_dw_beside_dj_over_eps():
         shown = float(re.search(r"dW\[1\]_\{0,1\}\s+=\s+(\S+)", text).group(1))
         assert shown == float(plain(dW, 8)), (shown, dW)
         assert "agree" in text
+        # past the cost step, J is the nudge's first line, as the engine has it
+        J = float(re.search(r"J at iteration 0\s+=\s+(\S+)", text).group(1))
+        assert J == float(plain(app.engine.loss_history[0], 12))

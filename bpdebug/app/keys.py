@@ -117,7 +117,7 @@ KEYS = [
     Key("nudge", ("plus", "equals_sign"), "Nudge the entry",
         "nudge the W or b entry under a matrix panel's cursor by ε and set ΔJ/ε beside "
         "the gradient", "nudge the W or b entry under the cursor by ε (ΔJ/ε beside dW, db "
-        "once the backward pass has computed them)", label="Nudge",
+        "once the backward pass has computed them; J itself from the cost step on)", label="Nudge",
         when=CELL, near=("plus", "equals_sign"), term="+", line=CELLS),
     *[Key(f"layer({l})", (str(l),), f"Go to layer {l}",
           "that layer's step in the current direction",

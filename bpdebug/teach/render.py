@@ -8,6 +8,9 @@ many more there are, and its last.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 import math
 
 from bpdebug.engine.cursor import Engine
@@ -113,20 +116,26 @@ def _sum_lines(s: Sum, whole: int) -> list[str]:
     return out
 
 
-def nudge_lines(nudge: Nudge, pending: str | None = None) -> list[str]:
-    """The nudge and ΔJ/ε beside the gradient.  ``pending``: the step that computes the
-    gradient, when the cursor has not done it yet (the app before the backward pass):
-    then ΔJ/ε stands alone, the class's guess of the gradient, with no verdict."""
+def nudge_lines(nudge: Nudge, pending: Mapping[str, str] = MappingProxyType({})) -> list[str]:
+    """The nudge and ΔJ/ε beside the gradient.  ``pending``: what the cursor has not
+    computed yet, each with the step that will (Frame.pending; the app before the cost or
+    the backward pass).  Before the cost step J itself is not shown, only how much it
+    moves; before the gradient's step ΔJ/ε stands alone, the class's guess of the
+    gradient, with no verdict."""
     p, g = nudge.parameter, nudge.gradient
-    rows = [(f"J at iteration {nudge.iteration}", plain(nudge.J, 12)),
-            ("J(+ε)", plain(nudge.J_nudged, 12)), ("ΔJ", plain(nudge.delta)),
-            ("ΔJ/ε", plain(nudge.ratio, 8))] + ([] if pending else [(str(g), plain(g.value, 8))])
+    J_waits, g_waits = pending.get("J"), pending.get(g.name)
+    rows = ([] if J_waits else [(f"J at iteration {nudge.iteration}", plain(nudge.J, 12)),
+                                ("J(+ε)", plain(nudge.J_nudged, 12))]) + [
+        ("ΔJ", plain(nudge.delta)), ("ΔJ/ε", plain(nudge.ratio, 8))] + (
+        [] if g_waits else [(str(g), plain(g.value, 8))])
     width = max(len(label) for label, _ in rows)
     out = [f"nudge {p} = {plain(p.value)} by ε = {plain(nudge.eps, 3)} "
            f"(iteration {nudge.iteration}; every other parameter and the data held fixed)",
            *(f"  {label.ljust(width)} = {text}" for label, text in rows)]
-    if pending:
-        return out + [f"  {g} not computed yet: {pending}"]
+    if J_waits:
+        out.append(f"  J itself is not shown before its step: {J_waits}")
+    if g_waits:
+        return out + [f"  {g} not computed yet: {g_waits}"]
     verdict = f"  relative difference {relative(nudge.relative)}"
     if nudge.crossed:
         shown = ", ".join(str(e) for e in nudge.crossed[:SHOWN])

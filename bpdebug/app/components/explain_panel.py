@@ -10,7 +10,8 @@ more, and its last.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from textual.content import Content
 
@@ -40,7 +41,9 @@ class Explained:
     explanation: Explanation | None = None
     nudge: Nudge | None = None
     note: str | None = None
-    waits: str | None = None  # the step that computes the nudge's gradient, not done yet
+    # what the nudge shows that the cursor has not computed: J, its gradient (each with
+    # the step that will)
+    waits: Mapping[str, str] = field(default_factory=dict)
 
 
 class ExplainPanel(TopPanel):
@@ -102,8 +105,8 @@ class ExplainPanel(TopPanel):
         if isinstance(found, Stopped):
             self.explained = replace(kept, note=found.line())
             return
-        # Nothing before its step: ΔJ/ε is the nudge's own; dW[l] only once computed.
-        waits = frame.pending([found.gradient.name]).get(found.gradient.name)
+        # Nothing before its step: ΔJ/ε is the nudge's own; J and dW[l] only once computed.
+        waits = frame.pending(["J", found.gradient.name])
         self.explained = replace(kept, nudge=found, note=None, waits=waits)
 
     def close(self) -> bool:
