@@ -26,7 +26,7 @@ def fitting(options: list[Content], width: int) -> Content:
 def headline(frame: Frame, width: int = 80) -> Content:
     """This iteration's J once its cost step is done; before it, the last J computed, with
     its own iteration: the class can guess this one before it is worked out.  A narrow
-    panel writes the iteration as J[i]."""
+    panel writes the iteration on a line of its own (J[i] would read as layer i)."""
     J = frame.shown_J
     if J is not None:
         i, last = frame.iteration, ()
@@ -36,9 +36,11 @@ def headline(frame: Frame, width: int = 80) -> Content:
         return fitting([Content.assemble("J ", ("comes at the cost step", "dim italic")),
                         Content.styled("J: not yet", "dim italic")], width)
     value = (plain(J), "bold")
-    return fitting([Content.assemble("J = ", value, f" at iteration {i}", *last),
-                    Content.assemble("J = ", value, f" at iteration {i}"),
-                    Content.assemble(f"J[{i}] = ", value)], width)
+    one_line = fitting([Content.assemble("J = ", value, f" at iteration {i}", *last),
+                        Content.assemble("J = ", value, f" at iteration {i}")], width)
+    if one_line.cell_length <= width:
+        return one_line
+    return Content("\n").join([Content.assemble("J = ", value), Content(f"at iteration {i}")])
 
 
 def history_line(frame: Frame, width: int = 80) -> Content:
@@ -48,11 +50,10 @@ def history_line(frame: Frame, width: int = 80) -> Content:
         return Content("")
     n = len(costs)
     count = f"costs of {n} iteration{'s' if n != 1 else ''}"
-    first = f" · J[0] = {plain(costs[0], 4)}" if n > 1 else ""
+    first = f" · J = {plain(costs[0], 4)} at iteration 0" if n > 1 else ""
     return Content.styled(fitting([Content(count + first), Content(count),
-                                   Content(f"costs: J[0..{n - 1}]" if n > 1 else "costs: J[0]")],
-                                  width).plain,
-                          "dim")
+                                   Content(f"{n} iteration{'s' if n != 1 else ''}"),
+                                   Content(f"{n} its.")], width).plain, "dim")
 
 
 def chart(history, current: int, width: int, height: int) -> list[Content]:
@@ -128,8 +129,10 @@ class LossPanel(TextPanel):
         log = log_scale(shown(history, max(width, 1)))
         title = "cost J (log scale)" if log else "cost J"
         unchanged.titles(self, Content(title))
-        lines = chart(history, frame.iteration, width, max(0, height - TEXT_LINES - bool(self._note)))
-        lines += [headline(frame, width), history_line(frame, width)]
+        head = headline(frame, width)
+        text = TEXT_LINES + head.plain.count("\n") + bool(self._note)
+        lines = chart(history, frame.iteration, width, max(0, height - text))
+        lines += [head, history_line(frame, width)]
         if self._note:
             lines.append(Content.styled(self._note, "bold yellow"))
         unchanged.update(self, Content("\n").join(lines), layout=False)  # sized by the debugger
