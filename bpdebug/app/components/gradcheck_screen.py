@@ -190,6 +190,7 @@ class GradCheckScreen(ModalScreen[list | None]):
     ParamCheck (None if closed early)."""
 
     BINDINGS = [Binding("escape,g,q", "close", "Close")]
+    HOLDS_NOTICES = True  # read to a class: a toast waits until it closes (app.notify)
 
     DEFAULT_CSS = """
     GradCheckScreen {
