@@ -115,7 +115,7 @@ def fitted_gradcheck_table(checks: list[ParamCheck], pending: Mapping[str, str] 
     lines = _aligned(rows, columns)
     if not under:
         return [[line] for line in lines]
-    indent = " " * (lines[0].index("param") or 2)  # under the param column: its row's
+    indent = " " * (lines[0].index("param") or 2)  # under the param: read as its row's
     out = [[lines[0]]]
     for line, row, check in zip(lines[1:], rows[1:], checks):
         notes = [row[k] if check.name in pending else f"{GRADCHECK_COLUMNS[k]} {row[k]}"

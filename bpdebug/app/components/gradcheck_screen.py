@@ -245,7 +245,7 @@ class GradCheckScreen(ModalScreen[list | None]):
                          id="gradcheck-hint")
 
     def on_mount(self) -> None:
-        # A vertical scrollbar takes a column from the table: fit it again
+        # A vertical scrollbar takes a column from the table: fit it again.
         self.watch(self.query_one("#gradcheck-scroll"), "show_vertical_scrollbar",
                    lambda _: self._fit(), init=False)
         if self.comparison is not None:
