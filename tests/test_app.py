@@ -563,6 +563,30 @@ async def test_training_stops_at_a_mismatch_and_shows_it():
         assert app.query_one(EquationPanel).has_class("mismatch")
 
 
+async def test_a_notice_waits_for_the_help_to_close_rather_than_cover_it():
+    from tests.test_screen_numbers import screen_lines
+
+    app = BpdebugApp(endless())
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:  # toasts drawn
+        await answer(app, pilot, "t", lambda: app.training)
+        await answer(app, pilot, "question_mark", lambda: isinstance(app.screen, HelpScreen))
+        assert app.training  # ten million iterations: still going under the help
+        app.action_stop()  # what t does (under the help, the help has the keys)
+        await wait_for_training(app, pilot)
+        await until(pilot, lambda: "training stopped after" in text(app, "#status"))
+        await settle(pilot)
+        # the notice is not drawn over the help: no toast there, no word of it on screen
+        assert isinstance(app.screen, HelpScreen) and not app.screen.query("Toast")
+        assert not any("stopped after" in line for line in screen_lines(app))
+        await pilot.press("escape")
+        # once the help is closed, the notice shows, on the debugger's screen
+        await until(pilot, lambda: not isinstance(app.screen, HelpScreen)
+                    and bool(app.screen.query("Toast")))
+        await settle(pilot)
+        shown = " ".join(" ".join(screen_lines(app)).replace("▌", " ").split())
+        assert "training stopped after" in shown
+
+
 async def test_quitting_while_training_exits_cleanly():
     app = BpdebugApp(endless())
     async with app.run_test(size=SIZE) as pilot:

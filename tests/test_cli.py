@@ -152,6 +152,33 @@ def test_help_and_the_readme_list_every_mode_from_the_one_table():
         assert f"  {usage}\n" in help and what in help
 
 
+def test_help_explains_below_what_its_modes_send_the_reader_below_for(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help = capsys.readouterr().out
+    after = help[help.index("  bpdebug --help | --version"):]  # below the modes
+    sections = {}
+    for usage, what in MODES:
+        if "see below" in what:
+            flag = next(word for word in usage.split() if word.startswith("--"))
+            found = re.search(rf"^{re.escape(flag)} [A-Z]+: (.*?)(?:\n\n|\Z)", after, re.M | re.S)
+            assert found, f"--help promises more on {flag} below, and says nothing there"
+            sections[flag] = " ".join(found.group(1).split())
+    assert set(sections) == {"--explain", "--impl"}
+    # the spellings it names are ones --explain takes, all of the same element
+    spellings = re.findall(r"(?:as on screen|as bpdebug prints it|dictionary key), (\S+?)[;.] ",
+                           sections["--explain"])
+    assert spellings == ["dW[1][1,0]", "dW[1]_{1,0}", "dW1[1,0]"]
+    printed = set()
+    for spelling in spellings:
+        assert main(["xor", "--explain", spelling]) == 0, spelling
+        printed.add(capsys.readouterr().out)
+    assert len(printed) == 1 and "dW[1]_{1,0}" in printed.pop()
+    # and how a hand-in is graded: against what, and what the exit code says
+    assert "compared entry by entry" in sections["--impl"]
+    assert "exit 0 if every entry agrees, 1 if not" in sections["--impl"]
+
+
 @pytest.mark.process
 def test_ctrl_c_stops_a_huge_train_prints_progress_and_exports_whole(tmp_path):
     import pty

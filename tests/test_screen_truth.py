@@ -286,6 +286,39 @@ async def test_the_gradient_check_screen_reaches_its_verdict_at_80x24():
                    for line in screen_lines(app))
 
 
+async def test_the_gradient_check_at_80x24_cuts_no_number_and_keeps_every_column():
+    # At 80 columns the whole --check row is wider than the dialog: its numbers must be
+    # read whole on the screen (a cut "0.1984" beside "0.1984178" reads as a disagreement),
+    # and the columns that do not fit go under their row, not off the screen.
+    from bpdebug.app.components.gradcheck_screen import GradCheckScreen
+    from bpdebug.teach.report import GRADCHECK_COLUMNS, gradcheck_table
+
+    app = BpdebugApp(load("xor"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e", "g")
+        screen = app.screen
+        assert isinstance(screen, GradCheckScreen)
+        await screen.worker.wait()
+        await until(pilot, lambda: screen.checks is not None)
+        await pilot.pause()
+        whole = gradcheck_table(screen.checks)
+        assert max(map(len, whole)) > 80  # the case at hand: --check's rows do not fit
+        table = screen.query_one("#gradcheck-table")
+        assert table.size.width <= screen.query_one("#gradcheck-scroll").scrollable_content_region.width
+        text = "\n".join(screen_lines(app))
+        assert "every gradient checks out" in text
+        for check, row in zip(screen.checks, whole[1:]):
+            cells = re.split(r"\s{2,}", row.strip())
+            cells = dict(zip(GRADCHECK_COLUMNS, cells[:7] + ["  ".join(cells[7:])]))
+            # the pair compared, side by side and whole, as --check writes them
+            assert re.search(rf"{re.escape(check.name)}\s+{re.escape(cells['rel. error'])}\s+"
+                             rf"{cells['band']}\s+{re.escape(cells['analytic'])}\s+"
+                             rf"{re.escape(cells['numeric'])} ", text), (check.name, text)
+            # and the rest, under its row, with its column's name
+            assert f"differs most at {cells['differs most at']}" in text
+            assert " ".join(f"checked {cells['checked']}".split()) in " ".join(text.split())
+
+
 # ---- widgets draw a hand-built frame -----------------------------------------------
 
 class Host(App):

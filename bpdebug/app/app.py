@@ -57,6 +57,9 @@ class DebuggerScreen(Screen):
 
     AUTO_FOCUS = ""
 
+    def on_screen_resume(self) -> None:
+        self.app.release_notices()  # held while a screen the teacher reads was on top
+
 
 def answering(driver: type[Driver]) -> type[Driver]:
     """The terminal's (or the browser's) driver, telling the app of a key from the thread
@@ -110,9 +113,31 @@ class BpdebugApp(App[int]):
         self.handout_done = threading.Event()  # set once a handout is written (or failed)
         self._plots_chosen = False  # x was pressed: the plots no longer follow the size
         self.students = None  # student_runner.StudentRunner: the student's code, per iteration
+        self._held: list[dict] = []  # notices that wait for the screen being read to close
         if student is not None:
             from bpdebug.app.student_runner import StudentRunner
             self.students = StudentRunner(self, scenario, student)
+
+    # ---- notices -----------------------------------------------------------------
+
+    def notify(self, message: str, **how) -> None:
+        """A toast, which waits while a screen the teacher reads is open (the help, the
+        gradient check: HOLDS_NOTICES), so that it is never drawn over the text being
+        read; it shows, for its whole time, once the debugger is back on top.  The status
+        line says the same meanwhile, under the screen."""
+        try:
+            reading = getattr(self.screen_stack[-1], "HOLDS_NOTICES", False)
+        except IndexError:  # no screen yet
+            reading = False
+        if reading:
+            self._held.append(dict(how, message=message))
+        else:
+            super().notify(message, **how)
+
+    def release_notices(self) -> None:
+        held, self._held = self._held, []
+        for notice in held:
+            self.notify(**notice)
 
     # ---- layout ------------------------------------------------------------------
 

@@ -95,6 +95,32 @@ _count = _number(int, "a whole number", lambda n: n >= 0, "must be 0 or more: {v
 _positive = _number(int, "a whole number", lambda n: n >= 1, "must be 1 or more: {value}")
 
 
+def below() -> str:
+    """What the modes' "(see below)" promises, at the end of --help: the spellings of an
+    element --explain takes, and what --impl runs and how it grades (the README says
+    more)."""
+    from bpdebug.engine.notation import plain
+    from bpdebug.teach.homework.compare import ATOL, RTOL
+
+    return f"""\
+--explain ELEMENT: a quantity and an index, counted from 0 as on screen: Z[l][j,i],
+  A[l][j,i] (A[0] is X), dZ[l][j,i], dA[l][k,i], W[l][j,k], dW[l][j,k], b[l][j],
+  db[l][j], Y[j,i], or J (no index). Three spellings name the same element: as on
+  screen, dW[1][1,0]; as bpdebug prints it, dW[1]_{{1,0}}; by the post's dictionary
+  key, dW1[1,0]. It prints the element's equation in index notation with every
+  term's number and, for W, b, dW and db, the nudge: ΔJ/ε beside the gradient.
+
+--impl FILE: a student's hand-in in the API their course hands out (--list-apis),
+  run in a process of its own with a time and a memory limit. Each stage gets the
+  reference's inputs; dW and db always, and J, Z, A, dZ, dA where the API returns
+  them, are compared entry by entry with the reference (np.isclose, rtol {plain(RTOL)},
+  atol {plain(ATOL)}). Alone it opens the debugger beside the reference. With --check
+  it prints a report: the first entry that diverges, the student's line that made
+  it and the likely mistake; exit 0 if every entry agrees, 1 if not. With --check,
+  several files and folders grade a class, one verdict line each (--report writes
+  them as a table)."""
+
+
 def parser() -> argparse.ArgumentParser:
     from bpdebug.scenario.files import DEFAULT_MAX_FILE_SIZE
     from bpdebug.scenario.memory import DEFAULT_MAX_MEMORY
@@ -105,7 +131,7 @@ def parser() -> argparse.ArgumentParser:
         description="A terminal stepping debugger for neural-network backpropagation. "
         "With a SCENARIO and no other flag it opens the debugger; with none it opens a picker.",
         epilog="\n".join(f"  {usage}" + (f"\n      {what}" if what else "")
-                          for usage, what in MODES),
+                          for usage, what in MODES) + "\n\n" + below(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("scenario", nargs="?", metavar="SCENARIO",
@@ -147,10 +173,8 @@ def parser() -> argparse.ArgumentParser:
                    help="write the iteration after --train N updates as Markdown, for a handout")
     p.add_argument("--explain", metavar="ELEMENT",
                    help="write out one element of the iteration after --train N updates, "
-                   "e.g. 'dW[1][0,1]' (or as bpdebug prints it, 'dW[1]_{0,1}', or by the "
-                   "post's key, 'dW1[0,1]'), 'b[2][0]', 'A[0][1,3]', 'Y[0,2]' or J: its equation in "
-                   "the post's index notation with every term's number, and for W, b, dW, db "
-                   "the nudge (ΔJ/ε beside the gradient)")
+                   "e.g. 'dW[1][0,1]', 'b[2][0]', 'A[0][1,3]', 'Y[0,2]' or J, with its nudge "
+                   "(ELEMENT's spellings: see the end of this help)")
     p.add_argument("--list", action="store_true", help="list the bundled scenarios")
     p.add_argument("--serve", action="store_true",
                    help="classroom mode: serve the debugger to browsers, one session per tab, "

@@ -4,6 +4,7 @@ network line and a text sparkline.  No Rich, no Textual: these print anywhere.""
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Mapping
 
 from bpdebug.engine.checked import Record
@@ -49,15 +50,20 @@ def check_table(records: list[Record]) -> list[str]:
             for row in rows]
 
 
-def gradcheck_table(checks: list[ParamCheck], pending: Mapping[str, str] | None = None) -> list[str]:
-    """One row a gradient.  ``pending`` names the gradients the cursor has not computed
-    yet, each with the step that does (the app's g before the backward pass): their rows
-    say so, with no analytic value and no verdict."""
-    pending = pending or {}
-    rows = [("layer", "param", "rel. error", "band", "differs most at", "analytic", "numeric", "checked")]
+GRADCHECK_COLUMNS = ("layer", "param", "rel. error", "band", "differs most at", "analytic",
+                     "numeric", "checked")
+_NUMERIC = {2, 5, 6}  # right-aligned, so the points line up
+# What a narrow table moves under each row, first to last, until the row fits: the
+# analytic and numeric values stay side by side and whole, so they compare digit by digit.
+_UNDER = (7, 4)
+_LAYER = 0  # then dropped: the param's own name says its layer
+
+
+def _gradcheck_rows(checks: list[ParamCheck], pending: Mapping[str, str]) -> list[tuple[str, ...]]:
     # one notation for the analytic and numeric values, so they compare digit by digit
     # (the same at every step: a row the cursor has not reached is blanked, not left out)
     pairs = format_together([v for c in checks for v in (c.analytic, c.numeric)], figures=7)
+    rows = []
     for k, c in enumerate(checks):
         if c.name in pending:
             rows.append((str(c.layer), c.name, "—", "—", "", "—", "—",
@@ -74,11 +80,65 @@ def gradcheck_table(checks: list[ParamCheck], pending: Mapping[str, str] | None 
             note += ", beyond float64: an overflow, or θ ± ε == θ"
         rows.append((str(c.layer), c.name, relative(c.error) if c.finite else "—", c.band,
                      str(c.worst), pairs[2 * k], pairs[2 * k + 1], note))
-    widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
-    numeric = {2, 5, 6}  # right-aligned, so the points line up
-    return ["  ".join(cell.rjust(w) if k in numeric and r else cell.ljust(w)
-                      for k, (cell, w) in enumerate(zip(row, widths))).rstrip()
+    return rows
+
+
+def _aligned(rows: list[tuple[str, ...]], columns: list[int]) -> list[str]:
+    """The columns of the rows (the first is the header), each as wide as its widest cell."""
+    widths = {k: max(len(row[k]) for row in rows) for k in columns}
+    return ["  ".join(row[k].rjust(widths[k]) if k in _NUMERIC and r else row[k].ljust(widths[k])
+                      for k in columns).rstrip()
             for r, row in enumerate(rows)]
+
+
+def gradcheck_table(checks: list[ParamCheck], pending: Mapping[str, str] | None = None) -> list[str]:
+    """One row a gradient.  ``pending`` names the gradients the cursor has not computed
+    yet, each with the step that does (the app's g before the backward pass): their rows
+    say so, with no analytic value and no verdict."""
+    return [line for lines in fitted_gradcheck_table(checks, pending) for line in lines]
+
+
+def fitted_gradcheck_table(checks: list[ParamCheck], pending: Mapping[str, str] | None = None,
+                           width: int | None = None) -> list[list[str]]:
+    """The gradient-check table as lines: the header's, then each check's.  Where the
+    whole row is wider than ``width``, the checked and differs-most-at columns move under
+    their row, labelled and wrapped at whole words, and then the layer column goes; no
+    number is ever cut.  A row still too wide is left whole (the dialog scrolls)."""
+    pending = pending or {}
+    rows = [GRADCHECK_COLUMNS, *_gradcheck_rows(checks, pending)]
+    columns, under = list(range(len(GRADCHECK_COLUMNS))), []
+    for k in (*_UNDER, _LAYER):
+        if width is None or max(map(len, _aligned(rows, columns))) <= width:
+            break
+        columns.remove(k)
+        under += [k] if k != _LAYER else []
+    lines = _aligned(rows, columns)
+    if not under:
+        return [[line] for line in lines]
+    indent = " " * (lines[0].index("param") or 2)  # under the param: read as its row's
+    out = [[lines[0]]]
+    for line, row, check in zip(lines[1:], rows[1:], checks):
+        notes = [row[k] if check.name in pending else f"{GRADCHECK_COLUMNS[k]} {row[k]}"
+                 for k in sorted(under) if row[k]]
+        out.append([line, *_under(notes, indent, width)])
+    return out
+
+
+def _under(notes: list[str], indent: str, width: int) -> list[str]:
+    """The notes under a row, indented and joined by " · " while they fit; a new note
+    starts a line rather than break, and a long one breaks at spaces only (never
+    inside a point's "(0, 2)")."""
+    lines: list[str] = []
+    for note in notes:
+        joined = f"{lines[-1]} · {note}" if lines else ""
+        if lines and len(joined) <= width:
+            lines[-1] = joined
+            continue
+        lines += [line.replace("\u00a0", " ") for line in
+                  textwrap.wrap(note.replace(", ", ",\u00a0"), width, initial_indent=indent,
+                                subsequent_indent=indent + "  ", break_long_words=False,
+                                break_on_hyphens=False)]
+    return lines
 
 
 def check_report(engine: Engine) -> tuple[list[str], int]:

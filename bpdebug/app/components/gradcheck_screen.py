@@ -12,6 +12,7 @@ dW, db: the numbers a value mistake in their backpropagation gets wrong.
 
 from __future__ import annotations
 
+import textwrap
 import threading
 from dataclasses import dataclass
 from typing import Callable, Mapping
@@ -30,7 +31,7 @@ from textual.worker import Worker, WorkerState
 from bpdebug.engine import gradcheck
 from bpdebug.engine.names import from_key, is_parameter_gradient, parameters
 from bpdebug.engine.shapes import fmt
-from bpdebug.teach.report import gradcheck_table
+from bpdebug.teach.report import fitted_gradcheck_table
 
 BAND_STYLE = {
     gradcheck.GOOD: "green",
@@ -39,8 +40,8 @@ BAND_STYLE = {
     gradcheck.WRONG: "bold red",
     gradcheck.NOT_FINITE: "magenta",  # as NaN and Inf are in the matrices
 }
-BANDS = ("relative error ‖a−n‖/(‖a‖+‖n‖):  good ≤ 1e-7 < look closer ≤ 1e-4 "
-         "< suspicious < 1e-2 ≤ wrong")
+MEASURE = "relative error ‖a−n‖/(‖a‖+‖n‖):"
+BANDS = "good ≤ 1e-7 < look closer ≤ 1e-4 < suspicious < 1e-2 ≤ wrong"
 
 
 class Closed(Exception):
@@ -119,20 +120,25 @@ def student_job(engine, comparison, i: int) -> Job:
                reference.network.seed, unchecked)
 
 
-def result_lines(checks: list, unchecked=(), pending: Mapping[str, str] | None = None
-                 ) -> list[Content]:
+def result_lines(checks: list, unchecked=(), pending: Mapping[str, str] | None = None,
+                 width: int | None = None) -> list[Content]:
     """The --check table, each row in its band's colour (a gradient not computed yet at
-    the cursor dim, without its values), then what could not be checked."""
+    the cursor dim, without its values), then what could not be checked.  Narrower than
+    the whole table (``width``), a row's last columns go under it, dimmer, labelled."""
     pending = pending or {}
     out: list[Content] = []
-    table = gradcheck_table(checks, pending)
+    header, *rows = fitted_gradcheck_table(checks, pending, width)
     if checks:
-        out.append(Content.styled(table[0], "bold"))
-    for check, line in zip(checks, table[1:]):
-        out.append(Content.styled(line, "dim" if check.name in pending
-                                  else BAND_STYLE.get(check.band, "")))
+        out += [Content.styled(line, "bold") for line in header]
+    for check, (line, *under) in zip(checks, rows):
+        style = "dim" if check.name in pending else BAND_STYLE.get(check.band, "")
+        out.append(Content.styled(line, style))
+        out += [Content.styled(line, style if style == "dim" else f"{style} dim".strip())
+                for line in under]
     for name, why in unchecked:
-        out.append(Content.styled(f"{name}: not checked: {why}", "dim"))
+        text = f"{name}: not checked: {why}"
+        out += [Content.styled(line, "dim")
+                for line in (textwrap.wrap(text, width, subsequent_indent="  ") if width else [text])]
     return out
 
 
@@ -184,6 +190,7 @@ class GradCheckScreen(ModalScreen[list | None]):
     ParamCheck (None if closed early)."""
 
     BINDINGS = [Binding("escape,g,q", "close", "Close")]
+    HOLDS_NOTICES = True  # read to a class: a toast waits until it closes (app.notify)
 
     DEFAULT_CSS = """
     GradCheckScreen {
@@ -225,11 +232,11 @@ class GradCheckScreen(ModalScreen[list | None]):
         whose = (f"the student's gradients ({self.student_path or 'their file'})"
                  if self.comparison is not None else "the engine's gradients")
         # The verdict comes before the table, so a small terminal sees it without scrolling;
-        # the table scrolls both ways rather than wrap its columns.
+        # the table fits the dialog's width (_fit), and scrolls down.
         with Vertical(id="gradcheck"):
             yield Static(Content(f"gradient check · iteration {self.iteration} · {whose}"),
                          id="gradcheck-title")
-            yield Static(Content(BANDS), id="gradcheck-bands")
+            yield Static(Content(f"{MEASURE}  {BANDS}"), id="gradcheck-bands")
             yield ProgressBar(id="gradcheck-progress", show_eta=False)
             yield Static("", id="gradcheck-verdict")
             with ScrollableContainer(id="gradcheck-scroll"):
@@ -238,6 +245,9 @@ class GradCheckScreen(ModalScreen[list | None]):
                          id="gradcheck-hint")
 
     def on_mount(self) -> None:
+        # A vertical scrollbar takes a column from the table: fit it again.
+        self.watch(self.query_one("#gradcheck-scroll"), "show_vertical_scrollbar",
+                   lambda _: self._fit(), init=False)
         if self.comparison is not None:
             self.worker = self.run_check(lambda: student_job(self.engine, self.comparison,
                                                              self.iteration))
@@ -292,10 +302,25 @@ class GradCheckScreen(ModalScreen[list | None]):
         self.checks = checks
         bar = self.query_one("#gradcheck-progress", ProgressBar)
         bar.update(total=bar.total or 1, progress=bar.total or 1)
-        self.query_one("#gradcheck-table", Static).update(
-            Content("\n").join(result_lines(checks, self._unchecked, self.pending)))
         self.query_one("#gradcheck-verdict", Static).update(
             conclusion(checks, self._unchecked, self.pending))
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The table as wide as the dialog: at 120 columns --check's rows, narrower a
+        row's last columns under it, so no number is cut at the dialog's edge; the
+        bands' scale on a line of its own rather than broken inside."""
+        bands = f"{MEASURE}  {BANDS}"
+        room = self.query_one("#gradcheck").content_region.width
+        self.query_one("#gradcheck-bands", Static).update(
+            Content(bands if len(bands) <= room or not room else f"{MEASURE}\n{BANDS}"))
+        width = self.query_one("#gradcheck-scroll").scrollable_content_region.width
+        if self.checks is not None:
+            self.query_one("#gradcheck-table", Static).update(Content("\n").join(
+                result_lines(self.checks, self._unchecked, self.pending, width or None)))
 
     def action_close(self) -> None:
         self._stopped = True  # the worker's next progress call stops the check

@@ -74,6 +74,7 @@ KEYS = [(key.help_term(), key.help) for key in ALL_KEYS if key.help is not None]
 
 
 class HelpScreen(ModalScreen[None]):
+    HOLDS_NOTICES = True  # read aloud to a class: a toast waits until it closes (app.notify)
     BINDINGS = [Binding("escape,question_mark", "dismiss", "Close")]
 
     DEFAULT_CSS = """
