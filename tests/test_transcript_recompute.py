@@ -288,13 +288,14 @@ def test_every_number_of_the_handout_is_recomputed_from_its_own_inputs(name, one
         assert handout.verdict.startswith("Verdict: gradient check failed for dW[3], db[3]")
 
     # The nudge: J, J moved by ε, ΔJ/ε and the gradient it is set beside.
-    head = re.match(r"nudge (\w+\[\d+\])_\{?([\d,]+)\}? = (\S+) by ε = (\S+) \(iteration 0;",
+    head = re.match(r"nudge (\w+\[\d+\])_\{?([\d,]+)\}? = (\S+) by ε = (\S+) at iteration 0$",
                     handout.nudge[0])
     param, index = head.group(1), tuple(int(v) for v in head.group(2).split(","))
     index = index + (0,) if len(index) == 1 else index
     theta = inputs[param]
     assert agrees(head.group(3), theta[index], figures=6)
-    rows = dict(re.match(r"  (.+?) += (\S+)$", line).groups() for line in handout.nudge[1:-1])
+    assert handout.nudge[1] == "  (every other parameter and the data held fixed)"
+    rows = dict(re.match(r"  (.+?) += (\S+)$", line).groups() for line in handout.nudge[2:-1])
     nudged = {"W": dict(W), "b": dict(b)}[param[0]]
     l = int(param[2:-1])
     nudged[l] = theta.copy()

@@ -129,8 +129,8 @@ def nudge_lines(nudge: Nudge, pending: Mapping[str, str] = MappingProxyType({}))
         ("ΔJ", plain(nudge.delta)), ("ΔJ/ε", plain(nudge.ratio, 8))] + (
         [] if g_waits else [(str(g), plain(g.value, 8))])
     width = max(len(label) for label, _ in rows)
-    out = [f"nudge {p} = {plain(p.value)} by ε = {plain(nudge.eps, 3)} "
-           f"(iteration {nudge.iteration}; every other parameter and the data held fixed)",
+    out = [f"nudge {p} = {plain(p.value)} by ε = {plain(nudge.eps, 3)} at iteration "
+           f"{nudge.iteration}", "  (every other parameter and the data held fixed)",
            *(f"  {label.ljust(width)} = {text}" for label, text in rows)]
     if J_waits:
         out.append(f"  J itself is not shown before its step: {J_waits}")
