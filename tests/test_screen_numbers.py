@@ -376,3 +376,46 @@ async def test_an_entry_reads_the_same_with_the_explain_panel_open_or_closed(siz
                     texts[name].add(text)
             assert all(len(seen) == 1 for seen in texts.values()), (steps, texts)
 
+
+def unused_beside(app, pane: MatrixPane) -> int:
+    """The columns of the grid that stay blank on every line of the pane's row of
+    panels."""
+    grid = app.query_one(MatrixGrid)
+    region = grid.region_of(pane)
+    lines = screen_lines(app)[region.y:region.bottom]
+    box = grid.content_region
+    return sum(all(line[x] == " " for line in lines) for x in range(box.x, box.right))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_a_value_that_is_not_zero_never_reads_0_while_its_row_has_room(size, tmp_path):
+    """At 120×36 Z[1] read -0.05 as 0 (and 0.45 as 0.5) beside A[1]'s -0.05, with 21
+    columns blank beside it: the rehearsal of backward [1] split the gradients' row twice
+    and left W, b, Z and A four to a row, at 2 figures.  Now no entry of Z[1] or A[1]
+    that is not zero reads 0 while its row of panels leaves 20 columns unused, at any
+    step of the iteration."""
+    app = BpdebugApp(mine(tmp_path))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()  # the first screen, as a class sees it before the first step
+        await pilot.pause()
+        checked = 0
+        for _ in range(app.engine.network.S):
+            await pilot.press("n")
+            await pilot.pause()
+            await pilot.pause()
+            values = app.engine.current.env
+            for pane in panels(app):
+                name = pane.matrix_name
+                if name not in ("Z[1]", "A[1]") or name not in values:
+                    continue
+                if unused_beside(app, pane) < 20:
+                    continue
+                grid = as_grid(as_floats(values[name]))
+                for (row, column), truth in np.ndenumerate(grid):
+                    text = read_entry(app, name, row, column)
+                    if text is not None and truth != 0:
+                        assert text != "0", (size, app.engine.current.step.label, name,
+                                             row, column, truth)
+                        checked += 1
+        if size != (80, 24):  # where rows of panels leave room at all
+            assert checked > 0
