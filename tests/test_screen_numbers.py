@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from bpdebug.app.app import BpdebugApp
+from bpdebug.app.components.explain_panel import ExplainPanel
 from bpdebug.app.components.heatmap import CHANGED_MARK
 from bpdebug.app.components.matrix_grid import MatrixGrid
 from bpdebug.app.components.array_facts import as_floats, as_grid
@@ -316,3 +317,105 @@ async def test_zeros_read_0_on_mnist_size():
             text = "\n".join(lines)
             assert not re.search(r"(?<![\w.])-?0\.0+(e[+-]\d+)?(?![\w.])|(?<![\w.])0e[+-]\d", text)
         assert zeros > 0
+
+
+# A teacher's own 3-2-1 network, explicit W and b: Z[1]_{0,2} = -0.05 beside Z[1] entries
+# up to 1.8 in size, so two figures would write it 0 beside tanh(Z[1])_{0,2} = -0.05.
+MINE = """
+title = "Mine 3-2-1"
+seed = 0
+
+[data]
+X = [[1.0, 0.0, 2.0, -1.0], [0.5, -1.0, 1.0, 0.0], [0.0, 1.0, -0.5, 2.0]]
+Y = [[1, 0, 1, 0]]
+
+[[layers]]
+units = 2
+activation = "tanh"
+W = [[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]]
+b = [[0.1], [-0.2]]
+
+[[layers]]
+units = 1
+activation = "sigmoid"
+W = [[0.7, -0.8]]
+b = [[0.05]]
+"""
+
+
+def mine(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(MINE)
+    return load(path)
+
+
+EXPLAINED_READ = [("W[1]", (0, 0)), ("Z[1]", (0, 2)), ("A[1]", (0, 2))]
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_an_entry_reads_the_same_with_the_explain_panel_open_or_closed(size, tmp_path):
+    """At 120×36, tab then + turned W[1]'s 0.10 into 0.1000 and Z[1]'s 0 into -0.050: the
+    explained element gives the grid another width, which was held to figures of its
+    own.  Now one entry of W, Z and A reads the same text with the panel closed, open
+    and closed again, at forward [1] and at backward [1]."""
+    app = BpdebugApp(mine(tmp_path))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()  # the first screen, as a class sees it before the first step
+        await pilot.pause()
+        for steps, opens in ((1, "plus"), (4, "enter")):  # forward [1], then backward [1]
+            await pilot.press(*["n"] * steps)
+            texts: dict[str, set[str]] = {name: set() for name, _ in EXPLAINED_READ}
+            for keys, explaining in (((), False), (("tab", opens), True), (("escape",), False)):
+                await pilot.press(*keys)
+                await pilot.pause()
+                await pilot.pause()
+                assert app.query_one(ExplainPanel).display == explaining, (steps, keys)
+                for name, (row, column) in EXPLAINED_READ:
+                    text = read_entry(app, name, row, column)
+                    assert text is not None, (steps, keys, name)
+                    texts[name].add(text)
+            assert all(len(seen) == 1 for seen in texts.values()), (steps, texts)
+
+
+def unused_beside(app, pane: MatrixPane) -> int:
+    """The columns of the grid that stay blank on every line of the pane's row of
+    panels."""
+    grid = app.query_one(MatrixGrid)
+    region = grid.region_of(pane)
+    lines = screen_lines(app)[region.y:region.bottom]
+    box = grid.content_region
+    return sum(all(line[x] == " " for line in lines) for x in range(box.x, box.right))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_a_value_that_is_not_zero_never_reads_0_while_its_row_has_room(size, tmp_path):
+    """At 120×36 Z[1] read -0.05 as 0 (and 0.45 as 0.5) beside A[1]'s -0.05, with 21
+    columns blank beside it: the rehearsal of backward [1] split the gradients' row twice
+    and left W, b, Z and A four to a row, at 2 figures.  Now no entry of Z[1] or A[1]
+    that is not zero reads 0 while its row of panels leaves 20 columns unused, at any
+    step of the iteration."""
+    app = BpdebugApp(mine(tmp_path))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()  # the first screen, as a class sees it before the first step
+        await pilot.pause()
+        checked = 0
+        for _ in range(app.engine.network.S):
+            await pilot.press("n")
+            await pilot.pause()
+            await pilot.pause()
+            values = app.engine.current.env
+            for pane in panels(app):
+                name = pane.matrix_name
+                if name not in ("Z[1]", "A[1]") or name not in values:
+                    continue
+                if unused_beside(app, pane) < 20:
+                    continue
+                grid = as_grid(as_floats(values[name]))
+                for (row, column), truth in np.ndenumerate(grid):
+                    text = read_entry(app, name, row, column)
+                    if text is not None and truth != 0:
+                        assert text != "0", (size, app.engine.current.step.label, name,
+                                             row, column, truth)
+                        checked += 1
+        if size != (80, 24):  # where rows of panels leave room at all
+            assert checked > 0

@@ -67,8 +67,7 @@ class Debugger(Vertical):
         self.frame = frame
         self._layer: int | None = 1
         self.panels: list[Widget] = []  # the teaching panels in the right-hand column
-        self._iteration_key: tuple | None = None  # what _iteration worked out for
-        self._iteration_asks = (0, 0, 0, 0)
+        self._iterations: dict[bool, tuple] = {}  # what _iteration worked out, for a story or not
 
     def compose(self) -> ComposeResult:
         self.strip, self.equations = NetworkStrip(id="strip"), EquationPanel(id="equations")
@@ -183,24 +182,28 @@ class Debugger(Vertical):
     def on_resize(self) -> None:
         self._fit()
 
-    def _story(self) -> bool:
+    def _story(self, explaining: bool | None = None) -> bool:
         """Whether the equation panel tells more than the step's equations (a mismatch,
         an error, an explained element): its own content decides its size then."""
-        return not self.frame.ok or self.explained.display
+        explaining = self.explained.display if explaining is None else explaining
+        return not self.frame.ok or explaining
 
     @property
     def top_panel(self):
         """The panel in the top left: an explained element in the equations' place."""
         return self.explained if self.explained.display else self.equations
 
-    def asks(self, extras: bool = True) -> Asks:
+    def asks(self, extras: bool = True, explaining: bool | None = None) -> Asks:
         """What each part of the screen asks for: this step's equations, and the widest
         and tallest of every step of the iteration, so that stepping keeps what it can;
-        or a story's (a mismatch, an explained element) as it is."""
+        or a story's (a mismatch, an explained element) as it is.  ``explaining=False``:
+        what they would ask with the explained element closed."""
         width, height = self.size
-        equations = self.top_panel
+        explaining = self.explained.display if explaining is None else explaining
+        equations = self.explained if explaining else self.equations
         frame = self.frame
-        stepping_width, stepping_lines, matrices_width, matrices_height = self._iteration()
+        stepping_width, stepping_lines, matrices_width, matrices_height = \
+            self._iteration(self._story(explaining))
 
         def equations_height(w: int) -> int:
             inner = max(1, w - 4)  # the border and the padding are not the text's
@@ -225,17 +228,17 @@ class Debugger(Vertical):
             asks = dataclasses.replace(asks, extras_width=max(wants))
         return asks
 
-    def _iteration(self) -> tuple:
+    def _iteration(self, story: bool) -> tuple:
         """The widest and tallest equations and matrices of any step of the iteration
         (none for a story), worked out once per network, shapes and width."""
         frame = self.frame
         wide = self.size.width >= WIDE
-        key = (frame.network, tuple(frame.expected.items()), len(str(frame.iteration)), wide,
-               self._story())
-        if self._iteration_key != key:
-            equations = (0, 0) if self._story() else stepping(frame)
-            self._iteration_key, self._iteration_asks = key, (*equations, *every_step(frame, wide))
-        return self._iteration_asks
+        key = (frame.network, tuple(frame.expected.items()), len(str(frame.iteration)), wide)
+        kept = self._iterations.get(story)
+        if kept is None or kept[0] != key:
+            equations = (0, 0) if story else stepping(frame)
+            kept = self._iterations[story] = (key, (*equations, *every_step(frame, wide)))
+        return kept[1]
 
     def plots_fit(self, plots: tuple[str, ...] = ()) -> bool:
         """Whether the plots fit beside every matrix panel of every step whole, in a
@@ -260,12 +263,20 @@ class Debugger(Vertical):
         self.loss.display = room.cost > 0
         if self.panels:
             self.extras.styles.width = room.extras
-        # the grid's height at the step with the tallest equations, where it is shortest
-        tallest = asks.stepping_height
-        shortest = share_out(dataclasses.replace(
-            asks, equations_height=lambda w: max(asks.equations_height(w), tallest)))
-        self.grid.place(Size(*room.grid), least_height=shortest.grid[1])
+        # An explained element takes another width, and gives the grid another: its
+        # quantities keep the figures they have while stepping at this screen's size.
+        stepping = self.asks(explaining=False) if self.explained.display else asks
+        self.grid.place(Size(*room.grid), stepping=stepping_grid(stepping))
         self.loss.place(room.cost, room.top)
+
+
+def stepping_grid(asks: Asks) -> Size:
+    """The grid's width while stepping, and its height at the step with the tallest
+    equations, where it is shortest."""
+    tallest = asks.stepping_height
+    shortest = share_out(dataclasses.replace(
+        asks, equations_height=lambda w: max(asks.equations_height(w), tallest)))
+    return Size(share_out(asks).grid[0], shortest.grid[1])
 
 
 def stepping(frame: Frame) -> tuple[int, int]:

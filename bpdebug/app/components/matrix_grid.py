@@ -27,7 +27,10 @@ as zeros of its shape (which keep room for the numbers they will hold), at the h
 the grid has at the step with the tallest equations (a shorter grid wraps fewer rows of
 panels, and so gives each panel less width).  The panes then show those figures and no
 other at this width: one squeezed more than the rehearsal foresaw shows fewer columns,
-never fewer figures, so an entry reads the same from the first step on.
+never fewer figures, so an entry reads the same from the first step on.  An explained
+element gives the grid another width (its panel is wider than the equations, and the
+teaching panels give way to it): the panes keep the figures held at the grid's width
+while stepping, so an entry reads the same with the panel open or closed.
 """
 
 from __future__ import annotations
@@ -132,11 +135,18 @@ def wrapped(rows: list[list[Need]], width: int, height: int | None = None) -> li
     """The rows as placed: each as given, unless its panels cannot all be whole in the
     width and there is room below: then those that do not fit go to a row of their own
     under it, in order, so the first ones keep their places (dW under W), and every
-    panel of the two rows has more of the width."""
+    panel of the two rows has more of the width.  Every row is split once before any is
+    split again: where the height runs out, rows of four that each split in two keep
+    more figures than one row split into three beside a row of four (backward [1] of a
+    3-2-1 network at 120×36 held Z[1] to 2 figures, 0.1 0.6 0 0.6, beside tanh(Z[1]) =
+    -0.05)."""
     placed = [list(row) for row in rows]
+    splits = [0] * len(placed)  # how often each row has been split off its first row
     while True:
-        # the rows with the step's own results first, then from the top
-        for i, row in sorted(enumerate(placed), key=lambda ir: min(n.first for n in ir[1])):
+        # the rows split least first; of those the ones with the step's own results,
+        # then from the top
+        for i, row in sorted(enumerate(placed),
+                             key=lambda ir: (splits[ir[0]], min(n.first for n in ir[1]))):
             if len(row) < 2 or sum(n.whole for n in row) <= width:
                 continue
             n, used = 0, 0
@@ -151,6 +161,7 @@ def wrapped(rows: list[list[Need]], width: int, height: int | None = None) -> li
                 if least > height:
                     continue
             placed[i:i + 1] = [first, rest]
+            splits[i:i + 1] = [splits[i] + 1] * 2
             break
         else:
             return placed
@@ -308,11 +319,11 @@ class MatrixGrid(MatrixPanes):
         self._more: str = ""  # the line under the rows when not all fit
         self._more_y = -1
         self._arranged: list[list[tuple[MatrixPane, Need]]] = []  # the rows as placed
-        # the figures each quantity shows at a width, the fewest any step of the
-        # rehearsal gave it: (width, name) -> figures
+        # the figures each quantity shows while the grid is this wide at stepping, the
+        # fewest any step of the rehearsal gave it: (width, name) -> figures
         self.held: dict[tuple[int, str], int] = {}
         self._rehearsed: set[int] = set()  # the widths every step has been laid out at
-        self._least_height: int | None = None  # the grid's height at its shortest step
+        self._stepping: Size | None = None  # its size while stepping, at its shortest step
         self._frame: Frame | None = None  # the frame shown, and what its step computed
         self._computed: frozenset[str] = frozenset()
 
@@ -345,8 +356,9 @@ class MatrixGrid(MatrixPanes):
         record = frame.record
         offender = record.mismatch.offender if record is not None and record.mismatch else None
         kind = frame.step.kind if frame.step is not None else None
-        width = (size or self.size).width
-        wide = (self.app.size.width if self.is_attached else width) >= WIDE
+        size = size or self.size
+        wide = (self.app.size.width if self.is_attached else size.width) >= WIDE
+        held = (self._stepping or size).width  # the figures held while stepping
         rows = panel_names(kind, self.shown_layer, offender, network.L, wide)
         if feeds:
             rows = with_operands(rows, explained, feeds, frame.values)
@@ -365,7 +377,7 @@ class MatrixGrid(MatrixPanes):
                 changed = pane.show(name, frame.values.get(name),
                                     expected=frame.expected.get(name),
                                     previous=frame.before.get(name), offending=name == offender)
-                changed |= pane.hold_figures(self.held.get((width, name), FIGURES))
+                changed |= pane.hold_figures(self.held.get((held, name), FIGURES))
                 if pane.highlight(feeds.get(name)) or changed:
                     self.redraw(pane)
                 first = name in computed
@@ -376,7 +388,7 @@ class MatrixGrid(MatrixPanes):
             self._grid.append(panes)
             self._needs.append(needs)
         if placed:
-            self.place(size or self.size)
+            self.place(size)
 
     def rehearse(self, frame: Frame, width: int, height: int, wide: bool) -> None:
         """Hold each quantity to the fewest figures any step of the iteration gives it at
@@ -430,26 +442,28 @@ class MatrixGrid(MatrixPanes):
         if self._planned != self.size:
             self.place(self.size)
 
-    def place(self, size: Size, least_height: int | None = None) -> None:
-        """Give each row its height and each panel its share of the width.  `least_height`
-        is the height the grid has at the step with the tallest equations (its own
-        height by default): the rehearsal lays every step out at it, as a grid that
-        wraps fewer rows of panels gives each panel less width."""
+    def place(self, size: Size, stepping: Size | None = None) -> None:
+        """Give each row its height and each panel its share of the width.  `stepping`
+        is the grid's size while stepping (its width with no element explained), at the
+        step with the tallest equations (its own size by default): the rehearsal lays
+        every step out at it, as a grid that wraps fewer rows of panels gives each panel
+        less width, and the panes show the figures it holds them to."""
         self._planned = size
-        if least_height is not None:
-            self._least_height = least_height
+        if stepping is not None:
+            self._stepping = stepping
         width, height = size
         if not width or not height:
             self.arrange([])
             return
-        if self._frame is not None and width not in self._rehearsed:
-            self._rehearsed.add(width)
-            wide = (self.app.size.width if self.is_attached else width) >= WIDE
-            least = min(height, self._least_height or height)
-            self.rehearse(self._frame, width, least, wide)
+        at = self._stepping or size
+        held = at.width
+        if self._frame is not None and held not in self._rehearsed:
+            self._rehearsed.add(held)
+            wide = (self.app.size.width if self.is_attached else held) >= WIDE
+            self.rehearse(self._frame, held, at.height, wide)
         for panes, needs in zip(self._grid, self._needs):  # held to fewer since they asked
             for k, pane in enumerate(panes):
-                if pane.hold_figures(self.held.get((width, pane.matrix_name), FIGURES)):
+                if pane.hold_figures(self.held.get((held, pane.matrix_name), FIGURES)):
                     needs[k] = need(pane, self._computed)
                     self._asked[pane] = (pane.matrix_name in self._computed, needs[k])
         pane_of = {id(n): pane for panes, needs in zip(self._grid, self._needs)
