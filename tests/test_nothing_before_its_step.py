@@ -78,7 +78,8 @@ def check_screen(app, J: list[float], where: str) -> None:
             assert "(the last computed)" not in headline, (where, headline)
         plural = "s" if n != 1 else ""
         assert history.startswith((f"costs of {n} iteration{plural}",
-                                   f"{n} iteration{plural}", f"{n} its.")), (where, history)
+                                   f"costs: {n} iteration{plural}", f"costs of {n} it.",
+                                   f"{n} it.")), (where, history)
         assert "J[" not in loss, (where, loss)  # J[i] would read as layer i
     else:
         assert "=" not in loss and not history, (where, loss)

@@ -52,8 +52,9 @@ def history_line(frame: Frame, width: int = 80) -> Content:
     count = f"costs of {n} iteration{'s' if n != 1 else ''}"
     first = f" · J = {plain(costs[0], 4)} at iteration 0" if n > 1 else ""
     return Content.styled(fitting([Content(count + first), Content(count),
-                                   Content(f"{n} iteration{'s' if n != 1 else ''}"),
-                                   Content(f"{n} its.")], width).plain, "dim")
+                                   Content(f"costs: {n} iteration{'s' if n != 1 else ''}"),
+                                   Content(f"costs of {n} it."), Content(f"{n} it.")],
+                                  width).plain, "dim")
 
 
 def chart(history, current: int, width: int, height: int) -> list[Content]:
