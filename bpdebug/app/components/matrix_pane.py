@@ -407,18 +407,19 @@ class MatrixPane:
         return max(0, (self.width - 2 - self._gutter) // self._cell)
 
     def rows_shown(self) -> range:
-        self._fresh()
-        if self._facts is None:
-            return range(0)
-        rows = self._facts.grid.shape[0]
-        return range(self.first_row, min(rows, self.first_row + self._row_room()))
+        return self._on_screen(0)
 
     def columns_shown(self) -> range:
+        return self._on_screen(1)
+
+    def _on_screen(self, axis: int) -> range:
+        """The rows (axis 0) or columns (1) on screen, from the first scrolled to."""
         self._fresh()
         if self._facts is None:
             return range(0)
-        columns = self._facts.grid.shape[1]
-        return range(self.first_column, min(columns, self.first_column + self._column_room()))
+        first, room = ((self.first_row, self._row_room()) if axis == 0
+                       else (self.first_column, self._column_room()))
+        return range(first, min(self._facts.grid.shape[axis], first + room))
 
     # ---- scrolling and the cell cursor ---------------------------------------------
 
