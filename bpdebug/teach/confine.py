@@ -27,7 +27,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-POLICIES = ("auto", "require", "off")  # --impl-confine
 
 # The system calls, the same number on every architecture Linux gained them on (5.13).
 _CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446

@@ -46,7 +46,7 @@ class StudentFileError(Exception):
 @dataclass(frozen=True)
 class Limits:
     """What one child may use: seconds per call (import, each stage, each helper),
-    bytes of address space (RLIMIT_AS), and whether it is confined (confine.POLICIES)."""
+    bytes of address space (RLIMIT_AS), and whether it is confined (cli.main.CONFINE_POLICIES)."""
 
     timeout: float = 10.0
     memory: int = 2 << 30
