@@ -50,11 +50,6 @@ class Network:
         """Steps in an iteration: forward [1..L], J, backward [L..1], update."""
         return len(self.steps)
 
-    @property
-    def cost_step(self) -> int:
-        """Where J is computed in an iteration: after the forward steps."""
-        return self.step_of("J")
-
     def step_of(self, name: str) -> int:
         """Where a quantity (J, dW[2] ...) is computed in an iteration: its step's index."""
         return next(k for k, step in enumerate(self.steps)

@@ -240,7 +240,7 @@ class Debugger(Vertical):
             kept = self._iterations[story] = (key, (*equations, *every_step(frame, wide)))
         return kept[1]
 
-    def plots_fit(self, plots: tuple[str, ...] = ()) -> bool:
+    def plots_fit(self, plots: tuple[str, ...]) -> bool:
         """Whether the plots fit beside every matrix panel of every step whole, in a
         column of their own (the app shows them on their own): not beside another
         teaching panel (a student's code), which has the column."""

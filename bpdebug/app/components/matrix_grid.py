@@ -342,12 +342,11 @@ class MatrixGrid(MatrixPanes):
         return self.places[pane].translate(self.content_region.offset)
 
     def show(self, frame: Frame, layer: int | None = None, explained: str | None = None,
-             feeds: Mapping[str, tuple] = MappingProxyType({}), size: Size | None = None,
-             placed: bool = True) -> None:
-        """The step's panels, placed for `size` (the grid's own by default): the size
-        the grid will have when the frame is drawn (not `placed`: the caller places them,
-        once it knows that size).  With an element ``explained``, the cells that feed it
-        (``feeds``, by quantity) underlined, their panels on screen."""
+             feeds: Mapping[str, tuple] = MappingProxyType({}), placed: bool = True) -> None:
+        """The step's panels, placed for the grid's size (not `placed`: the caller places
+        them, once it knows the size the grid will have when the frame is drawn).  With an
+        element ``explained``, the cells that feed it (``feeds``, by quantity) underlined,
+        their panels on screen."""
         network = frame.network
         if layer is not None:
             self.shown_layer = max(1, min(network.L, layer))
@@ -356,7 +355,7 @@ class MatrixGrid(MatrixPanes):
         record = frame.record
         offender = record.mismatch.offender if record is not None and record.mismatch else None
         kind = frame.step.kind if frame.step is not None else None
-        size = size or self.size
+        size = self.size
         wide = (self.app.size.width if self.is_attached else size.width) >= WIDE
         held = (self._stepping or size).width  # the figures held while stepping
         rows = panel_names(kind, self.shown_layer, offender, network.L, wide)
@@ -396,6 +395,7 @@ class MatrixGrid(MatrixPanes):
         frame's values; "not computed yet" for what the step has not computed, zeros of
         the right shape for what it has but the frame not yet."""
         network = frame.network
+        zeros: dict[tuple, np.ndarray] = {}  # one per shape: its facts are worked out once
         for k, step in enumerate(network.steps):
             rows = panel_names(step.kind, step.layer or 1, None, network.L, wide)
             later = not_yet(network.steps, k)
@@ -409,7 +409,9 @@ class MatrixGrid(MatrixPanes):
                     if name in later:
                         value = None
                     elif value is None:
-                        value = np.zeros(shape)
+                        value = zeros.get(shape)
+                        if value is None:
+                            value = zeros[shape] = np.zeros(shape)
                     pane = steady_pane(keeps_figures=False)
                     pane.show(name, value, expected=shape)
                     pane.hold_figures(self.held.get((width, name), FIGURES))
@@ -433,10 +435,6 @@ class MatrixGrid(MatrixPanes):
         wrapped where that keeps panels whole."""
         width = width if width is not None else self.size.width
         return sum(row_height(row) for row in wrapped(self._needs, width))
-
-    def needed_width(self) -> int:
-        """The width that shows every panel whole."""
-        return max((sum(n.whole for n in row) for row in self._needs), default=0)
 
     def on_resize(self) -> None:
         if self._planned != self.size:

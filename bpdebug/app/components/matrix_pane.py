@@ -219,10 +219,6 @@ class MatrixPane:
         return None if self._facts is None else self._facts.grid.shape
 
     @property
-    def stats(self) -> Stats | None:
-        return None if self._facts is None else self._facts.stats
-
-    @property
     def figures(self) -> int:
         """Significant figures the largest entry keeps at the pane's present width."""
         self._fresh()
@@ -233,13 +229,6 @@ class MatrixPane:
         """How every entry is written at the pane's present width."""
         self._fresh()
         return self._notation
-
-    @property
-    def cell_width(self) -> int:
-        """One column on screen: a gap, the changed-mark column (when any changed, or
-        always in a steady pane), the number."""
-        self._fresh()
-        return self._cell
 
     @property
     def border_title(self) -> Content:

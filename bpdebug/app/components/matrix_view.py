@@ -26,12 +26,8 @@ from textual.widget import Widget
 from bpdebug.app.components.heatmap import solid
 from bpdebug.app.components.steady import Steady
 from bpdebug.app.components.matrix_pane import (  # noqa: F401 - what a panel shows, by name
-    AT_LEAST,
-    FEWER,
-    FRAME_LINES,
     MORE,
     NOT_COMPUTED,
-    NOT_YET,
     MatrixPane,
     Palette,
 )
