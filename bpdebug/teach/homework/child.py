@@ -112,7 +112,6 @@ class Child:
         self.instance = None  # a class-based API's object, shared by its stages
         self.skipped: list[Skipped] = []
         self.missing: list[MissingModule] = []
-        self.result = Result()
         self.tracer = Tracer(self.own, self.keep)
 
     def say(self, **message) -> None:

@@ -12,6 +12,7 @@ used; the post's first on a tie.  ``--api`` names one outright.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bpdebug.teach.homework.api import STAGES, Api, Call
@@ -71,9 +72,6 @@ class Detection:
         how = "named with --api" if self.forced else "it defines"
         return f"{self.api.name} ({how}: {found}{helpers})"
 
-    def found(self, stage: str) -> Found | None:
-        return next((f for f in self.stages if f.call.stage == stage), None)
-
     @property
     def score(self) -> int:
         return sum(10 + f.names for f in self.stages) + len(self.helpers)
@@ -123,7 +121,7 @@ def try_api(api: Api, defined: Defined, forced: bool = False) -> Detection | Non
     return Detection(api, tuple(stages), tuple(helpers), forced)
 
 
-def detect(defined: Defined, apis: list[Api]) -> Detection | None:
+def detect(defined: Defined, apis: Sequence[Api]) -> Detection | None:
     """The API the hand-in implements best (most calls found, then most names)."""
     best = None
     for api in apis:
@@ -133,7 +131,7 @@ def detect(defined: Defined, apis: list[Api]) -> Detection | None:
     return best
 
 
-def entry_points(apis: list[Api]) -> str:
+def entry_points(apis: Sequence[Api]) -> str:
     """What each API's hand-ins define, for a message: post (forward, backpropagation)."""
     out = []
     for api in apis:

@@ -9,7 +9,7 @@ from functools import cached_property
 
 import numpy as np
 
-from bpdebug.engine import names, plan
+from bpdebug.engine import plan
 from bpdebug.engine.cursor import Engine
 from bpdebug.engine.equations import Equation
 from bpdebug.engine.losses import LOSSES
@@ -118,8 +118,3 @@ def reference(scenario, i: int = 0) -> Reference:
             order.append(eq.target)
     return Reference(engine, i, with_loss_gradient(env, engine.scenario, L), equations,
                      tuple(order))
-
-
-def key(name: str) -> str:
-    """The dictionary key of a post name ("dW[2]" -> "dW2"), as entries are named."""
-    return names.key(name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bpdebug.engine.names import from_key
 from bpdebug.teach.homework.compare import Comparison
 
 OUTPUT_LINES = 50  # of the student's output under the --check report
@@ -26,10 +27,6 @@ class Verdict:
     line: str = ""  # where in the student's code: "hw.py:40"
     cause: str = ""  # the likely cause
 
-    @property
-    def correct(self) -> bool:
-        return self.category == "correct"
-
 
 def verdict(comparison: Comparison) -> Verdict:
     first, crash = comparison.first_divergence, comparison.crash
@@ -41,7 +38,7 @@ def verdict(comparison: Comparison) -> Verdict:
     extra = []
     if finding is not None and first is not None and first.status not in ("missing", "type"):
         made = f"the first wrong value, {finding.quantity}, is made at {finding.at}" \
-            if finding.quantity != _post(first.key) else f"made at {finding.at}"
+            if finding.quantity != from_key(first.key) else f"made at {finding.at}"
         extra.append(f"{made} in {finding.at.function}()")
     if cause:
         extra.append(f"likely: {cause}")
@@ -71,11 +68,6 @@ def verdict(comparison: Comparison) -> Verdict:
     if helper is not None:
         return Verdict("diverges", helper.describe(), "", line, cause)
     return Verdict("correct", "correct")
-
-
-def _post(key: str) -> str:
-    from bpdebug.engine.names import from_key
-    return from_key(key)
 
 
 def helper_lines(comparison: Comparison) -> list[str]:
@@ -132,7 +124,7 @@ def report(scenario, path: str, comparison: Comparison,
             lines.append(f"  likely cause: {first.cause}")
     if comparison.finding is not None:
         finding = comparison.finding
-        if first is None or finding.quantity != _post(first.key):
+        if first is None or finding.quantity != from_key(first.key):
             lines.append(f"first wrong value: {finding.quantity}")
         lines += finding.lines()
         if finding.cause:
