@@ -605,17 +605,16 @@ class _Reader:
             return self.values[word]
         if word in self.doc.get("values", {}):
             self.fail(where, f"{word!r} is used before [values] defines it")
-        match = _QUANTITY.match(word)
-        if match:
-            letter, at, suffix = match.groups()
-            mods = suffix.split(".")[1:]
+        if _QUANTITY.match(word):
+            q = quantity(word)
+            letter, at = q.letter, q.index
             if (letter in ("X", "Y", "J")) != (at is None):
                 self.fail(where, f"{letter} {'takes no layer' if at else 'needs a layer: ' + letter + '[l]'}")
-            if "labels" in mods and letter != "Y":
+            if q.labels and letter != "Y":
                 self.fail(where, "only Y has .labels (the class of each example)")
-            if "flat" in mods and letter not in ("b", "db"):
+            if q.flat and letter not in ("b", "db"):
                 self.fail(where, "only b and db are .flat (a bias as a 1-D array)")
-            return Quantity(letter, at, "T" in mods, "flat" in mods, "labels" in mods)
+            return q
         if not returns and (word in TOKENS or _ACTIVATION.match(word)):
             return Token(word)
         what = "a quantity (W[l], dZ[l], J…)" + ("" if returns else ", a token (n[0], g[l], alpha…)")
