@@ -11,8 +11,7 @@ over CONTROL_FD, a SOCK_SEQPACKET socket, one JSON message each way per event:
 
     server -> here   {"columns": C, "rows": R} with three descriptors: the session's
                      stdin, stdout and stderr (the pipes the web server speaks through)
-    here -> server   {"ready": true, "threads": 1}            once, when warm
-                     {"started": PID}                          per request, in order
+    here -> server   {"started": PID}                          per request, in order
                      {"ended": PID, "status": "exit 0" | "SIGKILL"}   when one ends
 
 A session is in its own process group (its id is its pid), so that serve.py can end it
@@ -50,14 +49,6 @@ def kill_session(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
         pass
-
-
-def threads() -> int:
-    """This process's threads (Linux), or 1 where that cannot be seen."""
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        return 1
 
 
 def warm(scenario_path: str | None, max_memory: int, max_file_size: int):
@@ -131,7 +122,6 @@ def serve(control: socket.socket, scenario) -> None:
         control.send(json.dumps(message).encode())
 
     me = os.getpid()
-    send({"ready": True, "threads": threads()})
     try:
         while True:
             readable, _, _ = select.select([control, wake_r], [], [])

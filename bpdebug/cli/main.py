@@ -55,10 +55,9 @@ HEADLESS = ("--check", "--train", "--export", "--transcript", "--explain")
 # Files the command line writes, with the names they must end in.
 WRITES = {"--export": (".npz", ".json"), "--transcript": (), "--report": (".csv", ".json")}
 PATHS = ("SCENARIO", "--impl", *WRITES)  # names of files: never empty
-# What --serve takes besides a SCENARIO: a browser runs nothing else.
-SERVES_WITH = ("--serve", "--host", "--port", "--max-sessions", "--idle-timeout", "--max-memory",
-               "--max-file-size")
 SERVE_ONLY = ("--host", "--port", "--max-sessions", "--idle-timeout")  # nothing without --serve
+# What --serve takes besides a SCENARIO: a browser runs nothing else.
+SERVES_WITH = ("--serve", *SERVE_ONLY, "--max-memory", "--max-file-size")
 
 
 # What --impl-confine takes; teach/confine.py's for_child reads the policy.

@@ -172,7 +172,6 @@ class ForkServer:
         self.control: socket.socket | None = None
         self.waiting: list[asyncio.Future] = []  # spawn requests, answered in order
         self.ended: dict[int, asyncio.Future] = {}  # pid -> its status, once reaped
-        self.ready: asyncio.Future | None = None
 
     def start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -188,9 +187,7 @@ class ForkServer:
         theirs.close()
         ours.setblocking(False)
         self.control = ours
-        loop = asyncio.get_running_loop()
-        self.ready = loop.create_future()
-        loop.add_reader(ours.fileno(), self._read)
+        asyncio.get_running_loop().add_reader(ours.fileno(), self._read)
 
     def _read(self) -> None:
         try:
@@ -203,9 +200,7 @@ class ForkServer:
             self._lost()
             return
         message = json.loads(data)
-        if "ready" in message and not self.ready.done():
-            self.ready.set_result(message)
-        elif "started" in message or "refused" in message:
+        if "started" in message or "refused" in message:
             future = self.waiting.pop(0)
             if not future.done():
                 if "started" in message:
@@ -229,8 +224,6 @@ class ForkServer:
         for future in self.ended.values():
             if not future.done():
                 future.set_result("ended with the warm process")
-        if self.ready is not None and not self.ready.done():
-            self.ready.set_exception(ServeError("the warm process ended before it was ready"))
 
     async def spawn(self, columns: int, rows: int) -> Spawned:
         if self.control is None:  # it died (it never should): start another
@@ -318,11 +311,11 @@ class Tab:
 class Class:
     """The sessions of one server: the cap, and one log line per session."""
 
-    def __init__(self, max_sessions: int, out=None) -> None:
+    def __init__(self, max_sessions: int) -> None:
         self.max_sessions = max_sessions
         self.tabs: set[Tab] = set()
         self.count = 0
-        self.out = out or sys.stdout
+        self.out = sys.stdout
 
     def full(self) -> bool:
         return len(self.tabs) >= self.max_sessions
