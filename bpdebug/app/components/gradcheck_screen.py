@@ -110,10 +110,8 @@ def engine_job(engine, i: int) -> Job | str:
 def student_job(engine, comparison, i: int) -> Job:
     """The student's gradients of iteration i against the reference network's J.  Builds
     its own reference engine, so it may run in the worker thread."""
-    from dataclasses import replace
-
-    from bpdebug.engine.cursor import Engine
-    reference = Engine(replace(engine.scenario, bugs=()))  # the right answer
+    from bpdebug.teach.homework.reference import right_engine
+    reference = right_engine(engine.scenario)
     params = reference.parameters(i)
     grads, unchecked = student_grads(comparison)
     return Job(params, grads, reference.cost_function(i), reference.L,

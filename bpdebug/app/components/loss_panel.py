@@ -99,7 +99,7 @@ class LossPanel(TextPanel):
         self._planned: tuple[int, int] | None = None  # the size the debugger gives it
 
     def on_mount(self) -> None:
-        self.border_title = "cost J"
+        unchanged.titles(self, Content("cost J"))
 
     def show(self, frame: Frame, note: str = "", draw: bool = True) -> None:
         """This frame's cost; drawn now, or once ``place`` gives the size it will have."""

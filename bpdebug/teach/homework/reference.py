@@ -97,10 +97,15 @@ def with_loss_gradient(env: dict, scenario, L: int) -> dict:
     return env
 
 
+def right_engine(scenario) -> Engine:
+    """An engine on the scenario without its injected mistakes: the right answer."""
+    return Engine(replace(scenario, bugs=()))
+
+
 def reference(scenario, i: int = 0) -> Reference:
     """Iteration i of the scenario, without its injected mistakes: the student is compared
     with the right answer."""
-    engine = Engine(replace(scenario, bugs=()))
+    engine = right_engine(scenario)
     if i:
         engine.train(i)
     env = engine.iteration_env(i)
