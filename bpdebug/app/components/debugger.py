@@ -272,11 +272,10 @@ class Debugger(Vertical):
 
 def stepping_grid(asks: Asks) -> Size:
     """The grid's width while stepping, and its height at the step with the tallest
-    equations, where it is shortest."""
+    equations, where it is shortest (the equations' height moves no width)."""
     tallest = asks.stepping_height
-    shortest = share_out(dataclasses.replace(
-        asks, equations_height=lambda w: max(asks.equations_height(w), tallest)))
-    return Size(share_out(asks).grid[0], shortest.grid[1])
+    return Size(*share_out(dataclasses.replace(
+        asks, equations_height=lambda w: max(asks.equations_height(w), tallest))).grid)
 
 
 def stepping(frame: Frame) -> tuple[int, int]:
