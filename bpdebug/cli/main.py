@@ -421,8 +421,7 @@ def _terminal() -> bool:
 
 def _train(engine, n: int) -> int:
     from bpdebug.engine import training
-    from bpdebug.engine.notation import plain
-    from bpdebug.teach.report import sparkline
+    from bpdebug.teach.report import cost_text, sparkline
 
     first = engine.iteration
     interrupted = []
@@ -436,7 +435,7 @@ def _train(engine, n: int) -> int:
             shown[0] = now
             filled = int(30 * done / n)
             history = engine.loss_history
-            cost = f"J at iteration {len(history) - 1} = {plain(history[-1])}" if history else ""
+            cost = cost_text(len(history) - 1, history[-1]) if history else ""
             sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{n}  {cost} ")
             sys.stderr.flush()
 
@@ -459,8 +458,7 @@ def _train(engine, n: int) -> int:
     # Each J says its iteration: the last one trained is not the one the parameters
     # after it start (what --check, --explain and --transcript read).
     last = len(history) - 1
-    costs = [f"J at iteration {k} = {plain(history[k])}"
-             for k in dict.fromkeys((first, last)) if 0 <= k <= last]
+    costs = [cost_text(k, history[k]) for k in dict.fromkeys((first, last)) if 0 <= k <= last]
     plural = "" if result.done == 1 else "s"
     print(f"trained {result.done} iteration{plural}: " + (" → ".join(costs) or "no cost computed"))
     print(sparkline(history))
@@ -468,7 +466,7 @@ def _train(engine, n: int) -> int:
     if now >= len(history) and result.outcome in (training.DONE, training.STOPPED):
         J = engine.cost(now)
         print(f"the trained parameters start iteration {now}"
-              + (f": J at iteration {now} = {plain(J)}" if J is not None else ""))
+              + (f": {cost_text(now, J)}" if J is not None else ""))
     return EXIT_INTERRUPTED if result.outcome == training.STOPPED else EXIT_OK
 
 

@@ -172,11 +172,14 @@ def check_report(engine: Engine) -> tuple[list[str], int]:
     return lines + [""] + section + ["", f"verdict: {verdict} → exit {code}"], code
 
 
-def cost_line(engine: Engine, i: int) -> str:
+def cost_text(i: int, J: float | None) -> str:
     """J with the iteration it belongs to, so two costs of different iterations never
     read as one number twice."""
-    J = engine.cost(i)
     return f"J at iteration {i} = {plain(J) if J is not None else 'not computed'}"
+
+
+def cost_line(engine: Engine, i: int) -> str:
+    return cost_text(i, engine.cost(i))
 
 
 def gradcheck_section(engine: Engine, i: int,
