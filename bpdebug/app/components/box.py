@@ -35,10 +35,17 @@ HEAVY = Glyphs("┏", "┓", "┗", "┛", "━", "┃")
 FRAME = 3  # "╭─ " before a title, and as much after it up to the corner: " ─╮" is 3 too
 
 
+def longest(options: list, room: int, default=None):
+    """The first of `options` (texts or Content, longest first) that fits `room` cells,
+    else `default`."""
+    return next((text for text in options
+                 if (text.cell_length if isinstance(text, Content) else len(text)) <= room),
+                default)
+
+
 def fit(options: list[Content], width: int) -> Content | None:
     """The first of `options` (longest first) that fits a border `width` wide."""
-    room = width - 2 * FRAME
-    return next((text for text in options if text.cell_length <= room), None)
+    return longest(options, width - 2 * FRAME)
 
 
 def whole_words(text: str, width: int) -> Content:

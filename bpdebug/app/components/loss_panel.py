@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from bpdebug.app.components import unchanged
+from bpdebug.app.components import box, unchanged
 from bpdebug.app.components.text_panel import TextPanel
 from bpdebug.engine.frame import Frame
 from bpdebug.engine.notation import plain
@@ -20,7 +20,7 @@ TEXT_LINES = 2
 
 def fitting(options: list[Content], width: int) -> Content:
     """The first option that fits ``width`` (longest first), else the shortest."""
-    return next((option for option in options if option.cell_length <= width), options[-1])
+    return box.longest(options, width, options[-1])
 
 
 def headline(frame: Frame, width: int = 80) -> Content:

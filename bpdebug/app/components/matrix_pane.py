@@ -83,7 +83,7 @@ def footers(summary: Stats, write: Notation) -> list[str]:
 def fit_footer(summary: Stats, write: Notation, room: int) -> str:
     """The longest footer that fits `room` characters (the counts even when they do not)."""
     options = footers(summary, write)
-    return next((text for text in options if len(text) <= room), options[-1])
+    return box.longest(options, room, options[-1])
 
 
 @lru_cache(maxsize=512)
