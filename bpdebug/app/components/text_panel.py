@@ -122,12 +122,15 @@ class TextPanel(Steady, Static):
         cut = self.styles.text_wrap == "nowrap"
         ellipsis = self.styles.text_overflow == "ellipsis"
         out: list[list[Segment]] = []
+        split: list[Content] | None = None  # the text's lines as Content, once one is long
         for y, segments in enumerate(lines):
             if len(out) >= rows:
                 break
             length = sum(cell_len(segment.text) for segment in segments)
             if length > inner:  # rare: a mismatch's story, a long status
-                line = content.split("\n", allow_blank=True)[y]
+                if split is None:
+                    split = content.split("\n", allow_blank=True)
+                line = split[y]
                 if cut:
                     line = line.truncate(inner, ellipsis=ellipsis)
                 out += [strip._segments for strip in
